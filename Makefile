@@ -1,0 +1,32 @@
+# The two commands a newcomer needs: `make demo` and `make test`. Both create .venv first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint bench clean venv
+
+venv: $(STAMP)
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test,viz,lint]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python examples/train_cnn.py --dataset shapes --epochs 3 --out runs/demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check tinygrad_lite tests examples bench
+	$(BIN)/ruff format --check tinygrad_lite tests examples bench || true
+
+bench: $(STAMP)
+	$(BIN)/python bench/ops.py
+	$(BIN)/python bench/cnn.py
+
+clean:
+	rm -rf $(VENV) runs build *.egg-info .pytest_cache

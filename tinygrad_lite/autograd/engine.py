@@ -1,0 +1,304 @@
+r"""The reverse-mode engine: topological order, accumulation, retain/create graph, hooks.
+
+Backward of a scalar $L$ visits the graph's nodes in reverse topological order, so that every
+node receives the sum of all gradient contributions $\bar y = \partial L / \partial y$ before it
+runs its own backward.  Gradients *accumulate*: a tensor used twice receives the sum of both
+contributions, and leaf ``.grad`` adds up across ``backward`` calls until zeroed.
+
+The order is computed with an explicit stack, never recursion, so a 20,000-op chain works.
+The same function, :func:`topological_order`, is what ``viz`` draws from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from tinygrad_lite.autograd.function import FREED, NUMPY_NS, Function
+from tinygrad_lite.autograd.grad_mode import STATE, enable_grad, no_grad, set_grad_enabled
+
+__all__ = [
+    "backward",
+    "grad",
+    "topological_order",
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+]
+
+_FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time."
+)
+
+
+def topological_order(roots: Sequence[Function]) -> list[Function]:
+    """Return the nodes reachable from ``roots``, every node after all nodes it depends on.
+
+    Iterative depth-first post-order: inputs come first, ``roots`` last.  Backward walks the
+    reversed list.  The order is deterministic (parents are visited in argument order).
+    """
+    order: list[Function] = []
+    visited: set[int] = set()
+    stack: list[tuple[Function, bool]] = [(r, False) for r in reversed(roots)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        parents = node.parents
+        for i in range(len(parents) - 1, -1, -1):
+            p = parents[i]
+            if isinstance(p, Function) and id(p) not in visited:
+                stack.append((p, False))
+    return order
+
+
+def _check_finite(node: Function, grads: tuple[Any, ...]) -> None:
+    """Anomaly mode: raise if ``node``'s backward produced NaN or Inf."""
+    for i, g in enumerate(grads):
+        if g is None:
+            continue
+        arr = g.data if not isinstance(g, np.ndarray) else g
+        if not np.all(np.isfinite(arr)):
+            where = "".join(node.trace[-4:]) if node.trace else "  (forward ran outside anomaly mode)\n"
+            raise RuntimeError(
+                f"Function '{node.name}' returned nan/inf values in its {i}th output.\n"
+                f"The forward call that created it:\n{where}"
+            )
+
+
+def _accumulate_leaf(tensor_cls: Any, leaf: Any, g: Any, create_graph: bool) -> None:
+    """Add ``g`` into ``leaf.grad`` (after the leaf's hooks), never aliasing ``g``."""
+    if leaf._hooks:
+        gt = g if create_graph else tensor_cls._make(g, None)
+        for hook in leaf._hooks:
+            out = hook(gt)
+            if out is not None:
+                gt = out
+        g = gt if create_graph else gt.data
+    if create_graph:
+        leaf.grad = g if leaf.grad is None else leaf.grad + g
+    elif leaf.grad is None:
+        leaf.grad = tensor_cls._make(np.array(g, dtype=leaf.data.dtype), None)
+    else:
+        leaf.grad.data = leaf.grad.data + g
+
+
+def _saved_as_tensors(tensor_cls: Any, node: Function) -> tuple[Any, ...]:
+    """Under create_graph, turn saved arrays into Tensors connected to the graph."""
+    ids = node._ids
+    out = []
+    for s in node.saved:
+        if type(s) is not np.ndarray:
+            out.append(s)
+            continue
+        sid = id(s)
+        if sid == ids[0]:
+            out.append(tensor_cls._make(s, node))
+            continue
+        for i in range(1, len(ids)):
+            if sid == ids[i]:
+                p = node.parents[i - 1]
+                if p is None:
+                    out.append(tensor_cls._make(s, None))
+                elif isinstance(p, Function):
+                    out.append(tensor_cls._make(s, p))
+                else:
+                    out.append(p)
+                break
+        else:
+            out.append(tensor_cls._make(s, None))
+    return tuple(out)
+
+
+def _run(
+    tensor_cls: Any,
+    roots: Sequence[Any],
+    root_grads: Sequence[Any],
+    retain_graph: bool,
+    create_graph: bool,
+    capture: dict[int, int] | None = None,
+) -> list[Any] | None:
+    """Propagate ``root_grads`` from ``roots`` to leaves (or into ``capture`` slots)."""
+    grads: dict[Function, Any] = {}
+    captured: list[Any] | None = [None] * (len(capture) if capture else 0) if capture else None
+    nodes = []
+    for r, g in zip(roots, root_grads):
+        fn = r.grad_fn
+        if fn is None:
+            if capture is not None:
+                if id(r) in capture:
+                    slot = capture[id(r)]
+                    captured[slot] = g if captured[slot] is None else captured[slot] + g
+            else:
+                _accumulate_leaf(tensor_cls, r, g, create_graph)
+            continue
+        grads[fn] = grads[fn] + g if fn in grads else g
+        nodes.append(fn)
+    if not nodes:
+        return captured
+    order = topological_order(nodes)
+    ns = tensor_cls.NAMESPACE if create_graph else None
+    anomaly = STATE.anomaly
+    wrap = tensor_cls._make
+    for idx in range(len(order) - 1, -1, -1):
+        node = order[idx]
+        g = grads.pop(node, None)
+        if g is None:
+            continue
+        saved = node.saved
+        if saved is FREED:
+            raise RuntimeError(_FREED_MESSAGE)
+        if node.hooks:
+            gt = g if create_graph else wrap(g, None)
+            for hook in node.hooks:
+                res = hook(gt)
+                if res is not None:
+                    gt = res
+            g = gt if create_graph else gt.data
+        if capture is not None:
+            slot = capture.get(id(node))
+            if slot is not None:
+                captured[slot] = g if captured[slot] is None else captured[slot] + g
+        elif node.retained is not None:
+            t = node.retained()
+            if t is not None:
+                if create_graph:
+                    t.grad = g if t.grad is None else t.grad + g
+                else:
+                    t.grad = wrap(g.copy(), None) if t.grad is None else wrap(t.grad.data + g, None)
+        if create_graph:
+            node.saved = _saved_as_tensors(tensor_cls, node)
+            node.xp = ns
+            try:
+                in_grads = node.backward(g)
+            finally:
+                node.xp = NUMPY_NS
+                node.saved = saved
+        else:
+            in_grads = node.backward(g)
+        if type(in_grads) is not tuple:
+            in_grads = (in_grads,)
+        if anomaly:
+            _check_finite(node, in_grads)
+        if not retain_graph:
+            node.saved = FREED
+        for p, gi in zip(node.parents, in_grads):
+            if p is None or gi is None:
+                continue
+            if isinstance(p, Function):
+                if p in grads:
+                    grads[p] = grads[p] + gi
+                else:
+                    grads[p] = gi
+            elif capture is not None:
+                slot = capture.get(id(p))
+                if slot is not None:
+                    captured[slot] = gi if captured[slot] is None else captured[slot] + gi
+            else:
+                _accumulate_leaf(tensor_cls, p, gi, create_graph)
+    return captured
+
+
+def _root_grads(outputs: Sequence[Any], grad_outputs: Sequence[Any] | None, create_graph: bool):
+    """Validate roots and build their initial gradients (ones for scalars)."""
+    tensor_cls = type(outputs[0])
+    result = []
+    for i, out in enumerate(outputs):
+        if not out.requires_grad:
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn"
+            )
+        g = None if grad_outputs is None else grad_outputs[i]
+        if g is None:
+            if out.data.size != 1:
+                raise RuntimeError(
+                    f"grad can be implicitly created only for scalar outputs; got shape "
+                    f"{tuple(out.shape)}: pass gradient= with that shape"
+                )
+            g = np.ones_like(out.data)
+        elif isinstance(g, tensor_cls):
+            g = g if create_graph else g.data
+        else:
+            g = np.asarray(g, dtype=out.data.dtype)
+        gshape = g.shape
+        if tuple(gshape) != out.data.shape:
+            raise RuntimeError(
+                f"backward: gradient has shape {tuple(gshape)} but the output has shape "
+                f"{out.data.shape}"
+            )
+        if create_graph and isinstance(g, np.ndarray):
+            g = tensor_cls._make(g, None)
+        result.append(g)
+    return tensor_cls, result
+
+
+def backward(
+    tensors: Any,
+    grad_tensors: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+) -> None:
+    """Accumulate gradients of ``tensors`` into the ``.grad`` of the leaves they depend on.
+
+    ``grad_tensors`` gives $\\partial L / \\partial t$ for each tensor (may be omitted for
+    scalars).  Without ``retain_graph`` the saved values are freed as nodes run; with
+    ``create_graph`` the gradient computation is itself recorded (higher-order gradients).
+    """
+    outputs = list(tensors) if isinstance(tensors, (list, tuple)) else [tensors]
+    if grad_tensors is not None and not isinstance(grad_tensors, (list, tuple)):
+        grad_tensors = [grad_tensors]
+    retain = create_graph if retain_graph is None else retain_graph
+    tensor_cls, gs = _root_grads(outputs, grad_tensors, create_graph)
+    with set_grad_enabled(create_graph):
+        _run(tensor_cls, outputs, gs, retain, create_graph)
+
+
+def grad(
+    outputs: Any,
+    inputs: Any,
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Any, ...]:
+    """Return the gradients of ``outputs`` with respect to ``inputs`` (no ``.grad`` is touched).
+
+    Like ``torch.autograd.grad``; with ``create_graph=True`` the results are differentiable,
+    which gives Hessian-vector products: ``grad(grad(f, x, create_graph=True)[0] @ v, x)``.
+    """
+    outs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+    ins = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    if grad_outputs is not None and not isinstance(grad_outputs, (list, tuple)):
+        grad_outputs = [grad_outputs]
+    retain = create_graph if retain_graph is None else retain_graph
+    tensor_cls, gs = _root_grads(outs, grad_outputs, create_graph)
+    capture: dict[int, int] = {}
+    for i, t in enumerate(ins):
+        if not t.requires_grad:
+            raise RuntimeError(f"grad: input {i} does not require grad")
+        capture[id(t.grad_fn) if t.grad_fn is not None else id(t)] = i
+    with set_grad_enabled(create_graph):
+        captured = _run(tensor_cls, outs, gs, retain, create_graph, capture)
+    result = []
+    for i, (t, g) in enumerate(zip(ins, captured)):
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    f"grad: input {i} was not used in the graph; pass allow_unused=True"
+                )
+            result.append(None)
+        elif isinstance(g, np.ndarray):
+            result.append(tensor_cls._make(np.array(g, dtype=t.data.dtype), None))
+        else:
+            result.append(g)
+    return tuple(result)

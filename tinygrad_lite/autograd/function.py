@@ -1,0 +1,176 @@
+r"""Function: one differentiable primitive, its forward and backward side by side.
+
+A ``Function`` subclass implements
+
+* ``forward(self, *arrays, **constants) -> ndarray`` on raw numpy arrays, saving what backward
+  needs with ``self.save_for_backward(...)``;
+* ``backward(self, grad) -> grad_input or tuple of them`` (one per tensor input, ``None`` where
+  an input needs no gradient), written against the array namespace ``self.xp``.
+
+The same backward formula serves two purposes (see ``../shared/DESIGN.md``, decision 3):
+
+* ordinary backward: ``grad`` and ``self.saved`` are numpy arrays and ``self.xp`` is
+  :data:`NUMPY_NS` -- plain numpy calls, fast;
+* ``create_graph=True``: the engine hands ``backward`` Tensors (saved inputs and outputs become
+  Tensors connected to the graph) and a Tensor namespace, so the gradient is itself built from
+  differentiable ops and can be differentiated again.
+
+Saved values that are neither an input nor the output (masks, indices) are treated as
+constants under ``create_graph``: correct for piecewise-constant quantities such as a ReLU mask.
+
+A ``Function`` instance is also the graph node (PyTorch's ``grad_fn``): it keeps ``parents``, one
+entry per tensor input -- the producing ``Function`` for a non-leaf input, the leaf ``Tensor``
+itself for a leaf that requires grad, ``None`` otherwise.  It never references its own output,
+so graphs hold no reference cycles.
+"""
+
+from __future__ import annotations
+
+import traceback
+from typing import Any
+
+import numpy as np
+
+from tinygrad_lite.autograd.grad_mode import STATE
+
+FREED = ("<freed>",)  # sentinel for ``saved`` after backward without retain_graph
+
+
+def unbroadcast(xp: Any, grad: Any, shape: tuple[int, ...]) -> Any:
+    r"""Sum ``grad`` down to ``shape``: the adjoint of broadcasting ``shape`` to ``grad.shape``.
+
+    If $y = \mathrm{broadcast}(x)$ then $\bar x_i = \sum_{j \mapsto i} \bar y_j$: sum over the
+    leading axes that broadcasting added and over the axes where ``shape`` has size 1.
+    """
+    gshape = grad.shape
+    if gshape == shape:
+        return grad
+    lead = len(gshape) - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, n in enumerate(shape) if n == 1 and gshape[i + lead] != 1
+    )
+    if axes:
+        grad = xp.sum(grad, axes)
+    return xp.reshape(grad, shape)
+
+
+class NumpyNamespace:
+    """The array namespace of ordinary (first-order) backward: thin numpy calls."""
+
+    exp = staticmethod(np.exp)
+    log = staticmethod(np.log)
+    sqrt = staticmethod(np.sqrt)
+    sin = staticmethod(np.sin)
+    cos = staticmethod(np.cos)
+    sign = staticmethod(np.sign)
+    abs = staticmethod(np.abs)
+    matmul = staticmethod(np.matmul)
+    where = staticmethod(np.where)
+    reshape = staticmethod(np.reshape)
+    broadcast_to = staticmethod(np.broadcast_to)
+    zeros_like = staticmethod(np.zeros_like)
+    flip = staticmethod(np.flip)
+
+    @staticmethod
+    def sum(x: np.ndarray, axes: Any, keepdims: bool = False) -> np.ndarray:
+        """Sum over ``axes`` (an int, a tuple or None)."""
+        return np.sum(x, axis=axes, keepdims=keepdims)
+
+    @staticmethod
+    def permute(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+        """Reorder axes (``np.transpose``)."""
+        return np.transpose(x, axes)
+
+    @staticmethod
+    def swap_last(x: np.ndarray) -> np.ndarray:
+        """Swap the last two axes (matrix transpose of a batch)."""
+        return np.swapaxes(x, -1, -2)
+
+    @staticmethod
+    def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        """Sum ``grad`` down to ``shape`` (see :func:`unbroadcast`)."""
+        return unbroadcast(NumpyNamespace, grad, shape)
+
+    @staticmethod
+    def const(x: Any, like: Any) -> Any:
+        """Return ``x`` as an array-like usable next to ``like`` (numpy: unchanged)."""
+        return x
+
+    @staticmethod
+    def index_add(shape: tuple[int, ...], index: Any, grad: np.ndarray) -> np.ndarray:
+        """A zero array of ``shape`` with ``grad`` added at ``index`` (repeats accumulate)."""
+        out = np.zeros(shape, dtype=grad.dtype)
+        np.add.at(out, index, grad)
+        return out
+
+    @staticmethod
+    def pad(x: np.ndarray, pad_width: tuple[tuple[int, int], ...]) -> np.ndarray:
+        """Zero-pad ``x`` by ``pad_width`` (numpy's ``((before, after), ...)`` form)."""
+        return np.pad(x, pad_width)
+
+    @staticmethod
+    def getitem(x: np.ndarray, index: Any) -> np.ndarray:
+        """``x[index]``."""
+        return x[index]
+
+
+NUMPY_NS = NumpyNamespace
+
+
+class Function:
+    """Base class of every differentiable primitive, and the graph node of its output."""
+
+    __slots__ = ("parents", "needs_input_grad", "saved", "_ids", "hooks", "retained", "trace", "xp")
+
+    def forward(self, *args: Any, **kwargs: Any) -> np.ndarray:
+        """Compute the output array from input arrays; save what backward needs."""
+        raise NotImplementedError(f"{type(self).__name__}: forward is not implemented")
+
+    def backward(self, grad: Any) -> Any:
+        """Return the gradient for each tensor input given the output gradient ``grad``."""
+        raise NotImplementedError(f"{type(self).__name__}: backward is not implemented")
+
+    def save_for_backward(self, *values: Any) -> None:
+        """Keep ``values`` (arrays or constants) for backward, as ``self.saved``."""
+        self.saved = values
+
+    @property
+    def name(self) -> str:
+        """The node's display name, PyTorch style: ``MulBackward``."""
+        return type(self).__name__ + "Backward"
+
+    @classmethod
+    def apply(cls, *tensors: Any, **constants: Any) -> Any:
+        """Run ``forward`` on the tensors' data and, in grad mode, record the node.
+
+        Positional arguments are Tensors; keyword arguments are constants passed to forward.
+        """
+        fn = cls.__new__(cls)
+        fn.saved = ()
+        fn.xp = NUMPY_NS
+        datas = [t.data for t in tensors]
+        out = fn.forward(*datas, **constants)
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
+        make = tensors[0]._make  # Tensor._make, a staticmethod (no import of the Tensor layer)
+        if STATE.enabled:
+            needs = tuple([t.requires_grad for t in tensors])
+            if True in needs:
+                fn.parents = tuple(
+                    [(t.grad_fn or t) if t.requires_grad else None for t in tensors]
+                )
+                fn.needs_input_grad = needs
+                fn._ids = (id(out), *map(id, datas))
+                fn.hooks = None
+                fn.retained = None
+                fn.trace = traceback.format_stack()[:-2] if STATE.anomaly else None
+                return make(out, fn)
+        return make(out, None)
+
+    def __repr__(self) -> str:
+        return f"<{self.name} object at {id(self):#x}>"
+
+    @property
+    def next_functions(self) -> tuple[Any, ...]:
+        """The parents as PyTorch names them: producing nodes or leaf tensors."""
+        return self.parents

@@ -1,0 +1,142 @@
+"""Tensor creation functions, PyTorch names and defaults (float32 unless told otherwise)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tinygrad_lite.random import get_rng
+from tinygrad_lite.tensor import Tensor
+
+_DEFAULT_FLOAT = np.float32
+
+
+def _shape(size: tuple[Any, ...]) -> tuple[int, ...]:
+    """Accept ``f(2, 3)`` and ``f((2, 3))`` alike."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    return tuple(int(s) for s in size)
+
+
+def _new(data: np.ndarray, requires_grad: bool) -> Tensor:
+    t = Tensor._make(data, None)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _dtype(dtype: Any, default: Any = _DEFAULT_FLOAT) -> np.dtype:
+    return np.dtype(default if dtype is None else dtype)
+
+
+def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Copy ``data`` into a new tensor (``torch.tensor``): Python floats become float32."""
+    return Tensor(data, dtype=dtype, requires_grad=requires_grad)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing memory with ``array`` and keeping its dtype."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected np.ndarray, got {type(array).__name__}")
+    return Tensor._make(array, None)
+
+
+def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros."""
+    return _new(np.zeros(_shape(size), dtype=_dtype(dtype)), requires_grad)
+
+
+def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones."""
+    return _new(np.ones(_shape(size), dtype=_dtype(dtype)), requires_grad)
+
+
+def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """An uninitialised tensor (here: zeros, so results never depend on garbage)."""
+    return zeros(*size, dtype=dtype, requires_grad=requires_grad)
+
+
+def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor filled with ``fill_value``; the dtype follows the value, as PyTorch."""
+    if dtype is None:
+        dtype = np.bool_ if isinstance(fill_value, bool) else (
+            np.int64 if isinstance(fill_value, int) else _DEFAULT_FLOAT
+        )
+    return _new(np.full(_shape((size,)), fill_value, dtype=np.dtype(dtype)), requires_grad)
+
+
+def arange(
+    start: Any, end: Any = None, step: Any = 1, dtype: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 when all are ints."""
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+        dtype = np.int64 if ints else _DEFAULT_FLOAT
+    return _new(np.arange(start, end, step).astype(dtype), requires_grad)
+
+
+def linspace(
+    start: float, end: float, steps: int, dtype: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    return _new(np.linspace(start, end, steps).astype(_dtype(dtype)), requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """The identity matrix, ``n x m``."""
+    return _new(np.eye(n, m, dtype=_dtype(dtype)), requires_grad)
+
+
+def rand(*size: Any, dtype: Any = None, requires_grad: bool = False, generator: Any = None) -> Tensor:
+    """Uniform samples from [0, 1)."""
+    data = get_rng(generator).random(_shape(size)).astype(_dtype(dtype))
+    return _new(data, requires_grad)
+
+
+def randn(*size: Any, dtype: Any = None, requires_grad: bool = False, generator: Any = None) -> Tensor:
+    """Standard normal samples."""
+    data = get_rng(generator).standard_normal(_shape(size)).astype(_dtype(dtype))
+    return _new(data, requires_grad)
+
+
+def randint(
+    low: int, high: Any = None, size: Any = None, dtype: Any = None, generator: Any = None
+) -> Tensor:
+    """Integers from ``low`` to ``high`` (exclusive); ``randint(high, size)`` also works."""
+    if size is None:
+        low, high, size = 0, low, high
+    data = get_rng(generator).integers(low, high, size=_shape((size,)))
+    return Tensor._make(data.astype(_dtype(dtype, np.int64)), None)
+
+
+def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Zeros with ``t``'s shape and dtype."""
+    return _new(np.zeros(t.shape, dtype=dtype or t.dtype), requires_grad)
+
+
+def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Ones with ``t``'s shape and dtype."""
+    return _new(np.ones(t.shape, dtype=dtype or t.dtype), requires_grad)
+
+
+def full_like(t: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """``fill_value`` with ``t``'s shape and dtype."""
+    return _new(np.full(t.shape, fill_value, dtype=dtype or t.dtype), requires_grad)
+
+
+def empty_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Like :func:`zeros_like`."""
+    return zeros_like(t, dtype, requires_grad)
+
+
+def rand_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Uniform [0, 1) samples with ``t``'s shape (and float dtype)."""
+    return rand(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def randn_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Standard normal samples with ``t``'s shape (and float dtype)."""
+    return randn(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)

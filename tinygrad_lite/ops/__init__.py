@@ -1,0 +1,1 @@
+"""The primitives: one ``Function`` per op, forward and backward side by side."""

@@ -1,0 +1,399 @@
+r"""Elementwise primitives: unary and binary (with unbroadcast), comparisons, where, casts.
+
+Binary ops broadcast like numpy/PyTorch; their backward sums each gradient back to its input's
+shape with ``xp.unbroadcast``.  Subgradients at kinks follow PyTorch (see docs/subgradients.md):
+
+=============  ==========================================================
+op             choice at the kink
+=============  ==========================================================
+relu           $\mathrm{relu}'(0) = 0$
+abs            $|x|'(0) = \mathrm{sign}(0) = 0$
+clamp          gradient passes where $\min \le x \le \max$ (bounds included)
+maximum/min    ties split the gradient $\tfrac12$-$\tfrac12$
+sign           gradient 0 everywhere
+pow            $\partial_x x^0 = 0$ even at $x = 0$; $\partial_p x^p = 0$ at $x = 0, p \ge 0$
+=============  ==========================================================
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import tinygrad_lite.tensor as _tm
+from tinygrad_lite.autograd.function import Function
+
+
+def as_tensor(x: Any, like: Any) -> Any:
+    """Return ``x`` as a Tensor to combine with ``like``: scalars take ``like``'s float dtype.
+
+    Follows PyTorch's promotion for Python scalars: ``float32_tensor * 2.0`` stays float32,
+    ``int_tensor * 2.5`` becomes float32.
+    """
+    T = _tm.Tensor
+    if isinstance(x, T):
+        return x
+    if isinstance(x, np.ndarray):
+        return T._make(x, None)
+    dt = like.data.dtype
+    if isinstance(x, (bool, np.bool_)):
+        dtype = dt
+    elif isinstance(x, (int, np.integer)):
+        dtype = dt if dt.kind in "fciu" else np.int64
+    elif isinstance(x, (float, np.floating)):
+        dtype = dt if dt.kind in "fc" else np.float32
+    else:
+        return T(x)
+    return T._make(np.array(x, dtype=dtype), None)
+
+
+def constant_like(value: Any, like: Any) -> Any:
+    """A constant (no-grad) Tensor filled with ``value``, shaped and typed like ``like``."""
+    return _tm.Tensor._make(np.full(like.data.shape, value, dtype=like.data.dtype), None)
+
+
+def compare(op: Any, a: Any, b: Any) -> Any:
+    """A comparison (``np.less`` etc.): a bool Tensor, never part of the graph."""
+    b = as_tensor(b, a)
+    try:
+        return _tm.Tensor._make(op(a.data, b.data), None)
+    except ValueError as e:
+        raise ValueError(f"{op.__name__}: cannot compare shapes {a.shape} and {b.shape}") from e
+
+
+# ----- binary ---------------------------------------------------------------------------
+
+
+class Add(Function):
+    r"""$z = a + b$. Backward: $\bar a = \bar z$, $\bar b = \bar z$ (unbroadcast)."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.saved = (a.shape, b.shape)
+        return a + b
+
+    def backward(self, grad: Any) -> tuple[Any, Any]:
+        sa, sb = self.saved
+        return self.xp.unbroadcast(grad, sa), self.xp.unbroadcast(grad, sb)
+
+
+class Sub(Function):
+    r"""$z = a - b$. Backward: $\bar a = \bar z$, $\bar b = -\bar z$."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.saved = (a.shape, b.shape)
+        return a - b
+
+    def backward(self, grad: Any) -> tuple[Any, Any]:
+        sa, sb = self.saved
+        return self.xp.unbroadcast(grad, sa), self.xp.unbroadcast(-grad, sb)
+
+
+class Mul(Function):
+    r"""$z = a b$. Backward: $\bar a = \bar z\, b$, $\bar b = \bar z\, a$."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.saved = (a, b)
+        return a * b
+
+    def backward(self, grad: Any) -> tuple[Any, Any]:
+        a, b = self.saved
+        need_a, need_b = self.needs_input_grad
+        ga = self.xp.unbroadcast(grad * b, a.shape) if need_a else None
+        gb = self.xp.unbroadcast(grad * a, b.shape) if need_b else None
+        return ga, gb
+
+
+class Div(Function):
+    r"""$z = a / b$. Backward: $\bar a = \bar z / b$, $\bar b = -\bar z\, a / b^2$."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.saved = (a, b)
+        out = a / b
+        if a.dtype.kind not in "fc" and b.dtype.kind not in "fc":
+            out = out.astype(np.float32)  # PyTorch: int / int -> default float dtype
+        return out
+
+    def backward(self, grad: Any) -> tuple[Any, Any]:
+        a, b = self.saved
+        need_a, need_b = self.needs_input_grad
+        ga = self.xp.unbroadcast(grad / b, a.shape) if need_a else None
+        gb = self.xp.unbroadcast(-grad * (a / b) / b, b.shape) if need_b else None
+        return ga, gb
+
+
+class Pow(Function):
+    r"""$z = a^p$. Backward: $\bar a = \bar z\, p\, a^{p-1}$, $\bar p = \bar z\, z \ln a$.
+
+    Kinks, as PyTorch: $\bar a = 0$ where $p = 0$ (even at $a = 0$); $\bar p = 0$ where
+    $a = 0$ and $p \ge 0$.
+    """
+
+    def forward(self, a: np.ndarray, p: np.ndarray) -> np.ndarray:
+        out = np.power(a, p)
+        self.saved = (a, p, out)
+        return out
+
+    def backward(self, grad: Any) -> tuple[Any, Any]:
+        a, p, out = self.saved
+        xp = self.xp
+        need_a, need_p = self.needs_input_grad
+        ga = gp = None
+        if need_a:
+            pd = getattr(p, "data", p)
+            ga = grad * p * a ** (p - 1)
+            if np.any(pd == 0):
+                ga = xp.where(np.broadcast_to(pd == 0, ga.shape), 0.0, ga)
+            ga = xp.unbroadcast(ga, a.shape)
+        if need_p:
+            ad, pd = getattr(a, "data", a), getattr(p, "data", p)
+            zero = (ad == 0) & (pd >= 0)
+            safe_a = xp.where(zero, 1.0, a)
+            gp = grad * out * xp.log(safe_a)
+            gp = xp.unbroadcast(xp.where(np.broadcast_to(zero, gp.shape), 0.0, gp), p.shape)
+        return ga, gp
+
+
+class Maximum(Function):
+    r"""$z = \max(a, b)$. Backward: $\bar z$ to the larger input; ties split $\tfrac12$-$\tfrac12$."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.saved = (a.shape, b.shape, (a > b) + 0.5 * (a == b))
+        return np.maximum(a, b)
+
+    def backward(self, grad: Any) -> tuple[Any, Any]:
+        sa, sb, wa = self.saved
+        wa = wa.astype(grad.dtype, copy=False) if isinstance(wa, np.ndarray) else wa
+        return self.xp.unbroadcast(grad * wa, sa), self.xp.unbroadcast(grad * (1 - wa), sb)
+
+
+class Minimum(Function):
+    r"""$z = \min(a, b)$. Backward: $\bar z$ to the smaller input; ties split $\tfrac12$-$\tfrac12$."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.saved = (a.shape, b.shape, (a < b) + 0.5 * (a == b))
+        return np.minimum(a, b)
+
+    def backward(self, grad: Any) -> tuple[Any, Any]:
+        sa, sb, wa = self.saved
+        wa = wa.astype(grad.dtype, copy=False) if isinstance(wa, np.ndarray) else wa
+        return self.xp.unbroadcast(grad * wa, sa), self.xp.unbroadcast(grad * (1 - wa), sb)
+
+
+class Where(Function):
+    r"""$z = a$ where ``cond`` else $b$. Backward: $\bar a = \bar z\,[c]$, $\bar b = \bar z\,[\lnot c]$."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray, cond: np.ndarray) -> np.ndarray:
+        self.saved = (a.shape, b.shape, cond)
+        return np.where(cond, a, b)
+
+    def backward(self, grad: Any) -> tuple[Any, Any]:
+        sa, sb, cond = self.saved
+        xp = self.xp
+        zero = xp.zeros_like(grad)
+        cond = np.broadcast_to(getattr(cond, "data", cond), grad.shape)
+        return (
+            xp.unbroadcast(xp.where(cond, grad, zero), sa),
+            xp.unbroadcast(xp.where(cond, zero, grad), sb),
+        )
+
+
+def where(cond: Any, a: Any, b: Any) -> Any:
+    """``a`` where ``cond`` is true, else ``b`` (``torch.where``); broadcasts all three."""
+    T = _tm.Tensor
+    c = cond.data if isinstance(cond, T) else np.asarray(cond)
+    if c.dtype != np.bool_:
+        c = c.astype(bool)
+    if not isinstance(a, T) and not isinstance(b, T):
+        a = T(a)
+    a = as_tensor(a, b) if isinstance(b, T) else a
+    b = as_tensor(b, a)
+    return Where.apply(a, b, cond=c)
+
+
+def pow(x: Any, exponent: Any) -> Any:
+    """``x ** exponent`` for a tensor or scalar exponent."""
+    return Pow.apply(x, as_tensor(exponent, x))
+
+
+# ----- unary ----------------------------------------------------------------------------
+
+
+class Neg(Function):
+    r"""$y = -x$. Backward: $\bar x = -\bar y$."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return -x
+
+    def backward(self, grad: Any) -> Any:
+        return -grad
+
+
+class Exp(Function):
+    r"""$y = e^x$. Backward: $\bar x = \bar y\, y$."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        y = np.exp(x)
+        self.saved = (y,)
+        return y
+
+    def backward(self, grad: Any) -> Any:
+        return grad * self.saved[0]
+
+
+class Log(Function):
+    r"""$y = \ln x$. Backward: $\bar x = \bar y / x$."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.saved = (x,)
+        return np.log(x)
+
+    def backward(self, grad: Any) -> Any:
+        return grad / self.saved[0]
+
+
+class Sqrt(Function):
+    r"""$y = \sqrt x$. Backward: $\bar x = \bar y / (2 y)$ (infinite at $x = 0$, as PyTorch)."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        y = np.sqrt(x)
+        self.saved = (y,)
+        return y
+
+    def backward(self, grad: Any) -> Any:
+        return grad / (2 * self.saved[0])
+
+
+class Abs(Function):
+    r"""$y = |x|$. Backward: $\bar x = \bar y\,\mathrm{sign}(x)$, so $0$ at $x = 0$."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.saved = (np.sign(x),)
+        return np.abs(x)
+
+    def backward(self, grad: Any) -> Any:
+        return grad * self.saved[0]
+
+
+class Sign(Function):
+    r"""$y = \mathrm{sign}(x)$. Backward: $\bar x = 0$."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return np.sign(x)
+
+    def backward(self, grad: Any) -> Any:
+        return grad * 0
+
+
+class Sin(Function):
+    r"""$y = \sin x$. Backward: $\bar x = \bar y \cos x$."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.saved = (x,)
+        return np.sin(x)
+
+    def backward(self, grad: Any) -> Any:
+        return grad * self.xp.cos(self.saved[0])
+
+
+class Cos(Function):
+    r"""$y = \cos x$. Backward: $\bar x = -\bar y \sin x$."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.saved = (x,)
+        return np.cos(x)
+
+    def backward(self, grad: Any) -> Any:
+        return -grad * self.xp.sin(self.saved[0])
+
+
+class Tanh(Function):
+    r"""$y = \tanh x$. Backward: $\bar x = \bar y\,(1 - y^2)$."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        y = np.tanh(x)
+        self.saved = (y,)
+        return y
+
+    def backward(self, grad: Any) -> Any:
+        y = self.saved[0]
+        return grad * (1 - y * y)
+
+
+class Sigmoid(Function):
+    r"""$y = 1 / (1 + e^{-x})$, evaluated as $e^{-|x|}$ ratios (no overflow).
+
+    Backward: $\bar x = \bar y\, y (1 - y)$.
+    """
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        e = np.exp(-np.abs(x))
+        y = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        self.saved = (y,)
+        return y
+
+    def backward(self, grad: Any) -> Any:
+        y = self.saved[0]
+        return grad * y * (1 - y)
+
+
+class Relu(Function):
+    r"""$y = \max(x, 0)$. Backward: $\bar x = \bar y\,[x > 0]$, so $\mathrm{relu}'(0) = 0$."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        mask = x > 0
+        self.saved = (mask,)
+        return x * mask
+
+    def backward(self, grad: Any) -> Any:
+        return grad * self.saved[0]
+
+
+class Clamp(Function):
+    r"""$y = \min(\max(x, lo), hi)$. Backward: $\bar x = \bar y\,[lo \le x \le hi]$.
+
+    The gradient passes *at* the bounds, as in PyTorch.
+    """
+
+    def forward(self, x: np.ndarray, lo: Any = None, hi: Any = None) -> np.ndarray:
+        mask = np.ones(x.shape, dtype=bool)
+        out = x
+        if lo is not None:
+            mask &= x >= lo
+            out = np.maximum(out, np.asarray(lo, dtype=x.dtype))
+        if hi is not None:
+            mask &= x <= hi
+            out = np.minimum(out, np.asarray(hi, dtype=x.dtype))
+        self.saved = (mask,)
+        return out if out is not x else x.copy()
+
+    def backward(self, grad: Any) -> Any:
+        return grad * self.saved[0]
+
+
+def clamp(x: Any, min: Any = None, max: Any = None) -> Any:
+    """Clamp ``x`` into ``[min, max]`` (either may be None)."""
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of 'min' or 'max' must not be None")
+    return Clamp.apply(x, lo=min, hi=max)
+
+
+class Cast(Function):
+    r"""$y = x$ in another dtype. Backward: $\bar x = \bar y$ cast back."""
+
+    def forward(self, x: np.ndarray, dtype: np.dtype) -> np.ndarray:
+        self.saved = (x.dtype,)
+        return x.astype(dtype)
+
+    def backward(self, grad: Any) -> Any:
+        (dtype,) = self.saved
+        return grad.astype(dtype) if isinstance(grad, np.ndarray) else grad.to(dtype)
+
+
+def cast(x: Any, dtype: np.dtype) -> Any:
+    """``x`` converted to ``dtype``; returns ``x`` itself when the dtype already matches."""
+    if x.data.dtype == dtype:
+        return x
+    if dtype.kind not in "fc":
+        return _tm.Tensor._make(x.data.astype(dtype), None)
+    return Cast.apply(x, dtype=dtype)

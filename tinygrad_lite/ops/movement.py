@@ -1,0 +1,1 @@
+"""movement primitives (being written)."""

@@ -1,0 +1,491 @@
+"""Tensor: an n-d array with reverse-mode autodiff, PyTorch's API on numpy.
+
+Every method is a one-line call of a primitive ``Function`` (``tinygrad_lite.ops.*``) or of a
+composite built from primitives, so grep finds each op's forward and backward in one place.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+import numpy as np
+
+from tinygrad_lite.autograd import engine
+from tinygrad_lite.ops import elementwise as ew
+from tinygrad_lite.ops import linalg, movement, reduce
+from tinygrad_lite.ops.namespace import TensorNamespace
+
+_FLOAT_KINDS = "fc"
+
+
+def _to_array(data: Any, dtype: Any) -> np.ndarray:
+    """Convert ``data`` as ``torch.tensor`` does: Python floats -> float32, ints -> int64."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is not None:
+        return np.array(data, dtype=np.dtype(dtype))
+    if isinstance(data, (np.ndarray, np.generic)):
+        return np.array(data)
+    arr = np.array(data)
+    if arr.dtype == np.float64:
+        return arr.astype(np.float32)
+    if arr.dtype.kind == "O":
+        raise TypeError(f"Tensor: cannot convert data of type {type(data).__name__}")
+    return arr
+
+
+class Tensor:
+    """An n-dimensional array that records the operations applied to it for ``backward``.
+
+    ``Tensor(data, dtype=None, requires_grad=False)``: Python numbers and lists become float32
+    (int64 for integers, bool for booleans); numpy arrays keep their dtype.  Only floating
+    point tensors can require gradients.
+    """
+
+    __slots__ = ("data", "requires_grad", "grad", "grad_fn", "_hooks", "__weakref__")
+    __array_ufunc__ = None  # make ``ndarray * Tensor`` defer to Tensor.__rmul__
+    NAMESPACE = TensorNamespace
+
+    def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
+        self.data = _to_array(data, dtype)
+        self.grad: Tensor | None = None
+        self.grad_fn = None
+        self._hooks: list[Any] | None = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @staticmethod
+    def _make(data: np.ndarray, grad_fn: Any) -> Tensor:
+        """Wrap an array without copying (``grad_fn`` set means it requires grad)."""
+        t = object.__new__(Tensor)
+        t.data = data
+        t.grad_fn = grad_fn
+        t.requires_grad = grad_fn is not None
+        t.grad = None
+        t._hooks = None
+        return t
+
+    # ----- attributes -------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The tensor's shape as a tuple (``torch.Size`` is a tuple too)."""
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        """Number of dimensions."""
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The numpy dtype of the data."""
+        return self.data.dtype
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not produced by a recorded op (user-created, or no grad)."""
+        return self.grad_fn is None
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802 (PyTorch's name)
+        """All dimensions reversed (the matrix transpose for 2-D)."""
+        return movement.permute(self, tuple(range(self.ndim - 1, -1, -1)))
+
+    def size(self, dim: int | None = None) -> Any:
+        """The shape, or the size of dimension ``dim``."""
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def dim(self) -> int:
+        """Number of dimensions."""
+        return self.data.ndim
+
+    def numel(self) -> int:
+        """Total number of elements."""
+        return self.data.size
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def numpy(self) -> np.ndarray:
+        """The underlying array (shared, not copied), like ``torch.Tensor.numpy``."""
+        if self.requires_grad:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy()"
+            )
+        return self.data
+
+    def item(self) -> Any:
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(
+                f"item: a Tensor with {self.data.size} elements cannot be converted to Scalar"
+            )
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        """The data as (nested) Python lists."""
+        return self.data.tolist()
+
+    # ----- autograd -------------------------------------------------------------------
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place on a leaf; only floating point tensors may."""
+        if self.grad_fn is not None and not requires_grad:
+            raise RuntimeError("requires_grad_: you can only change requires_grad of leaf variables")
+        if requires_grad and self.data.dtype.kind not in _FLOAT_KINDS:
+            raise RuntimeError(
+                f"requires_grad_: only Tensors of floating point dtype can require gradients, "
+                f"got {self.data.dtype}"
+            )
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def detach(self) -> Tensor:
+        """A new leaf sharing this tensor's data, outside the graph."""
+        return Tensor._make(self.data, None)
+
+    def retain_grad(self) -> None:
+        """Make a non-leaf tensor keep its ``.grad`` after backward."""
+        if self.grad_fn is not None:
+            self.grad_fn.retained = weakref.ref(self)
+        elif not self.requires_grad:
+            raise RuntimeError("retain_grad: can't retain_grad on Tensor that has requires_grad=False")
+
+    def register_hook(self, hook: Any) -> Any:
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a return replaces it."""
+        if not self.requires_grad:
+            raise RuntimeError("register_hook: cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            if self.grad_fn.hooks is None:
+                self.grad_fn.hooks = []
+            hooks = self.grad_fn.hooks
+        else:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        hooks.append(hook)
+        return _RemovableHandle(hooks, hook)
+
+    def backward(
+        self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False
+    ) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see ``autograd.engine``)."""
+        engine.backward(self, gradient, retain_graph, create_graph)
+
+    # ----- dtype ----------------------------------------------------------------------
+    def to(self, dtype: Any) -> Tensor:
+        """Cast to ``dtype`` (differentiable between float types); same tensor if unchanged."""
+        return ew.cast(self, np.dtype(dtype))
+
+    def float(self) -> Tensor:
+        """Cast to float32."""
+        return ew.cast(self, np.dtype(np.float32))
+
+    def double(self) -> Tensor:
+        """Cast to float64."""
+        return ew.cast(self, np.dtype(np.float64))
+
+    def long(self) -> Tensor:
+        """Cast to int64 (no gradient)."""
+        return ew.cast(self, np.dtype(np.int64))
+
+    def bool(self) -> Tensor:
+        """Cast to bool (no gradient)."""
+        return ew.cast(self, np.dtype(np.bool_))
+
+    # ----- arithmetic -----------------------------------------------------------------
+    def __add__(self, other: Any) -> Tensor:
+        return ew.Add.apply(self, ew.as_tensor(other, self))
+
+    def __radd__(self, other: Any) -> Tensor:
+        return ew.Add.apply(ew.as_tensor(other, self), self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return ew.Sub.apply(self, ew.as_tensor(other, self))
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return ew.Sub.apply(ew.as_tensor(other, self), self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return ew.Mul.apply(self, ew.as_tensor(other, self))
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return ew.Mul.apply(ew.as_tensor(other, self), self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return ew.Div.apply(self, ew.as_tensor(other, self))
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return ew.Div.apply(ew.as_tensor(other, self), self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return ew.pow(self, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return ew.Pow.apply(ew.as_tensor(other, self), self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return linalg.matmul(self, ew.as_tensor(other, self))
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return linalg.matmul(ew.as_tensor(other, self), self)
+
+    def __neg__(self) -> Tensor:
+        return ew.Neg.apply(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __abs__(self) -> Tensor:
+        return ew.Abs.apply(self)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return movement.getitem(self, index)
+
+    # comparisons: no gradient, bool result
+    def __lt__(self, other: Any) -> Tensor:
+        return ew.compare(np.less, self, other)
+
+    def __le__(self, other: Any) -> Tensor:
+        return ew.compare(np.less_equal, self, other)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return ew.compare(np.greater, self, other)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return ew.compare(np.greater_equal, self, other)
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return ew.compare(np.equal, self, other)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return ew.compare(np.not_equal, self, other)
+
+    __hash__ = object.__hash__
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with {self.data.size} elements is ambiguous"
+            )
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __repr__(self) -> str:
+        return _format_repr(self)
+
+    # method forms of the elementwise ops live in ops/elementwise.py; the Tensor methods
+    # below are one-liners so that ``grep "def exp"`` finds both places.
+    def add(self, other: Any) -> Tensor:
+        """``self + other``."""
+        return self + other
+
+    def sub(self, other: Any) -> Tensor:
+        """``self - other``."""
+        return self - other
+
+    def mul(self, other: Any) -> Tensor:
+        """``self * other``."""
+        return self * other
+
+    def div(self, other: Any) -> Tensor:
+        """``self / other``."""
+        return self / other
+
+    def pow(self, exponent: Any) -> Tensor:
+        """``self ** exponent`` (tensor or scalar exponent)."""
+        return ew.pow(self, exponent)
+
+    def matmul(self, other: Any) -> Tensor:
+        """Matrix product with PyTorch's 1-D/2-D/batched rules."""
+        return linalg.matmul(self, ew.as_tensor(other, self))
+
+    def neg(self) -> Tensor:
+        """``-self``."""
+        return ew.Neg.apply(self)
+
+    def exp(self) -> Tensor:
+        """Elementwise e**x."""
+        return ew.Exp.apply(self)
+
+    def log(self) -> Tensor:
+        """Elementwise natural logarithm."""
+        return ew.Log.apply(self)
+
+    def sqrt(self) -> Tensor:
+        """Elementwise square root."""
+        return ew.Sqrt.apply(self)
+
+    def abs(self) -> Tensor:
+        """Elementwise |x|; the subgradient at 0 is 0."""
+        return ew.Abs.apply(self)
+
+    def sign(self) -> Tensor:
+        """Elementwise sign (-1, 0, 1); gradient 0."""
+        return ew.Sign.apply(self)
+
+    def sin(self) -> Tensor:
+        """Elementwise sine."""
+        return ew.Sin.apply(self)
+
+    def cos(self) -> Tensor:
+        """Elementwise cosine."""
+        return ew.Cos.apply(self)
+
+    def tanh(self) -> Tensor:
+        """Elementwise hyperbolic tangent."""
+        return ew.Tanh.apply(self)
+
+    def sigmoid(self) -> Tensor:
+        """Elementwise logistic function, computed without overflow."""
+        return ew.Sigmoid.apply(self)
+
+    def relu(self) -> Tensor:
+        """max(x, 0); the subgradient at 0 is 0."""
+        return ew.Relu.apply(self)
+
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:
+        """Clip into [min, max]; the gradient passes where min <= x <= max (bounds included)."""
+        return ew.clamp(self, min, max)
+
+    clip = clamp
+
+    def maximum(self, other: Any) -> Tensor:
+        """Elementwise maximum; ties split the gradient 1/2-1/2."""
+        return ew.Maximum.apply(self, ew.as_tensor(other, self))
+
+    def minimum(self, other: Any) -> Tensor:
+        """Elementwise minimum; ties split the gradient 1/2-1/2."""
+        return ew.Minimum.apply(self, ew.as_tensor(other, self))
+
+    # ----- reductions (ops/reduce.py) ---------------------------------------------------
+    def sum(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """Sum over ``dim`` (int, tuple or None for all)."""
+        return reduce.sum(self, dim, keepdim)
+
+    def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """Mean over ``dim``."""
+        return reduce.mean(self, dim, keepdim)
+
+    def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """Maximum over ``dim``; ties share the gradient evenly."""
+        return reduce.amax(self, dim, keepdim)
+
+    def amin(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """Minimum over ``dim``; ties share the gradient evenly."""
+        return reduce.amin(self, dim, keepdim)
+
+    def max(self, dim: Any = None, keepdim: bool = False) -> Any:
+        """Full maximum (ties evenly), or ``(values, indices)`` along ``dim``."""
+        return reduce.max(self, dim, keepdim)
+
+    def min(self, dim: Any = None, keepdim: bool = False) -> Any:
+        """Full minimum (ties evenly), or ``(values, indices)`` along ``dim``."""
+        return reduce.min(self, dim, keepdim)
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """Index of the first maximum (over the flattened tensor when ``dim`` is None)."""
+        return reduce.argmax(self, dim, keepdim)
+
+    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """Index of the first minimum."""
+        return reduce.argmin(self, dim, keepdim)
+
+    def var(self, dim: Any = None, correction: int = 1, keepdim: bool = False) -> Tensor:
+        """Variance, unbiased by default (``correction=1``)."""
+        return reduce.var(self, dim, correction, keepdim)
+
+    def std(self, dim: Any = None, correction: int = 1, keepdim: bool = False) -> Tensor:
+        """Standard deviation, unbiased by default."""
+        return reduce.std(self, dim, correction, keepdim)
+
+    def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:
+        """log(sum(exp(x))) over ``dim``, computed stably."""
+        return reduce.logsumexp(self, dim, keepdim)
+
+    def prod(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """Product over ``dim``; gradients are exact with zeros present."""
+        return reduce.prod(self, dim, keepdim)
+
+    # ----- movement (ops/movement.py) ---------------------------------------------------
+    def reshape(self, *shape: Any) -> Tensor:
+        """Same data, new shape (one dimension may be -1)."""
+        return movement.reshape(self, shape)
+
+    view = reshape
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Merge dimensions ``start_dim..end_dim`` into one."""
+        return movement.flatten(self, start_dim, end_dim)
+
+    def transpose(self, dim0: int, dim1: int) -> Tensor:
+        """Swap two dimensions."""
+        return movement.transpose(self, dim0, dim1)
+
+    def permute(self, *dims: Any) -> Tensor:
+        """Reorder dimensions."""
+        return movement.permute(self, dims)
+
+    def squeeze(self, dim: Any = None) -> Tensor:
+        """Remove size-1 dimensions (all, or ``dim``)."""
+        return movement.squeeze(self, dim)
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        """Insert a size-1 dimension at ``dim``."""
+        return movement.unsqueeze(self, dim)
+
+    def expand(self, *sizes: Any) -> Tensor:
+        """Broadcast to ``sizes`` (-1 keeps a dimension)."""
+        return movement.expand(self, sizes)
+
+    def repeat(self, *sizes: Any) -> Tensor:
+        """Tile the tensor ``sizes`` times along each dimension."""
+        return movement.repeat(self, sizes)
+
+    def flip(self, dims: Any) -> Tensor:
+        """Reverse the order of elements along ``dims``."""
+        return movement.flip(self, dims)
+
+    def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        """Split into chunks of a size, or of the listed sizes."""
+        return movement.split(self, split_size_or_sections, dim)
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        """Split into ``chunks`` nearly equal pieces."""
+        return movement.chunk(self, chunks, dim)
+
+
+class _RemovableHandle:
+    """Returned by ``register_hook``; ``.remove()`` unregisters the hook."""
+
+    def __init__(self, hooks: list[Any], hook: Any) -> None:
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        """Unregister the hook (no error if already removed)."""
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+def _format_repr(t: Tensor) -> str:
+    """PyTorch-like repr: ``tensor([1., 2.], grad_fn=<MulBackward>)``."""
+    body = np.array2string(
+        t.data, separator=", ", prefix="tensor(", precision=4, suppress_small=False
+    )
+    extras = []
+    if t.data.dtype not in (np.float32, np.int64, np.bool_):
+        extras.append(f"dtype={t.data.dtype}")
+    if t.grad_fn is not None:
+        extras.append(f"grad_fn=<{t.grad_fn.name}>")
+    elif t.requires_grad:
+        extras.append("requires_grad=True")
+    return "tensor(" + ", ".join([body, *extras]) + ")"
+
