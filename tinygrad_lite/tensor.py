@@ -320,6 +320,10 @@ class Tensor:
         """Elementwise natural logarithm."""
         return ew.Log.apply(self)
 
+    def log1p(self) -> Tensor:
+        """Elementwise log(1 + x), accurate for small x."""
+        return ew.Log1p.apply(self)
+
     def sqrt(self) -> Tensor:
         """Elementwise square root."""
         return ew.Sqrt.apply(self)

@@ -54,6 +54,14 @@ def unbroadcast(xp: Any, grad: Any, shape: tuple[int, ...]) -> Any:
     return xp.reshape(grad, shape)
 
 
+def raw(x: Any) -> Any:
+    """The numpy array behind ``x``: ``x`` itself for an array, ``x.data`` for a Tensor.
+
+    (Not ``getattr(x, "data", x)``: numpy arrays have a ``.data`` buffer attribute too.)
+    """
+    return x if isinstance(x, np.ndarray) else getattr(x, "data", x)
+
+
 class NumpyNamespace:
     """The array namespace of ordinary (first-order) backward: thin numpy calls."""
 
@@ -75,6 +83,11 @@ class NumpyNamespace:
     def sum(x: np.ndarray, axes: Any, keepdims: bool = False) -> np.ndarray:
         """Sum over ``axes`` (an int, a tuple or None)."""
         return np.sum(x, axis=axes, keepdims=keepdims)
+
+    @staticmethod
+    def prod(x: np.ndarray, axes: Any) -> np.ndarray:
+        """Product over ``axes``, keeping the reduced axes (size 1)."""
+        return np.prod(x, axis=axes, keepdims=True)
 
     @staticmethod
     def permute(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 import tinygrad_lite.tensor as _tm
-from tinygrad_lite.autograd.function import Function
+from tinygrad_lite.autograd.function import Function, raw
 
 
 def as_tensor(x: Any, like: Any) -> Any:
@@ -140,13 +140,13 @@ class Pow(Function):
         need_a, need_p = self.needs_input_grad
         ga = gp = None
         if need_a:
-            pd = getattr(p, "data", p)
+            pd = raw(p)
             ga = grad * p * a ** (p - 1)
             if np.any(pd == 0):
                 ga = xp.where(np.broadcast_to(pd == 0, ga.shape), 0.0, ga)
             ga = xp.unbroadcast(ga, a.shape)
         if need_p:
-            ad, pd = getattr(a, "data", a), getattr(p, "data", p)
+            ad, pd = raw(a), raw(p)
             zero = (ad == 0) & (pd >= 0)
             safe_a = xp.where(zero, 1.0, a)
             gp = grad * out * xp.log(safe_a)
@@ -191,7 +191,7 @@ class Where(Function):
         sa, sb, cond = self.saved
         xp = self.xp
         zero = xp.zeros_like(grad)
-        cond = np.broadcast_to(getattr(cond, "data", cond), grad.shape)
+        cond = np.broadcast_to(raw(cond), grad.shape)
         return (
             xp.unbroadcast(xp.where(cond, grad, zero), sa),
             xp.unbroadcast(xp.where(cond, zero, grad), sb),
@@ -250,6 +250,17 @@ class Log(Function):
 
     def backward(self, grad: Any) -> Any:
         return grad / self.saved[0]
+
+
+class Log1p(Function):
+    r"""$y = \ln(1 + x)$, accurate for tiny $x$. Backward: $\bar x = \bar y / (1 + x)$."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.saved = (x,)
+        return np.log1p(x)
+
+    def backward(self, grad: Any) -> Any:
+        return grad / (1 + self.saved[0])
 
 
 class Sqrt(Function):

@@ -1,1 +1,63 @@
-"""linalg primitives (being written)."""
+r"""Matrix multiplication: one primitive for 2-D and batched operands, PyTorch's 1-D rules on top.
+
+``matmul(a, b)`` follows ``torch.matmul``: 1-D x 1-D is a dot product; a 1-D first operand is
+treated as a row vector and a 1-D second operand as a column vector (the added dimension is
+removed afterwards); leading (batch) dimensions broadcast.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tinygrad_lite.autograd.function import Function
+
+
+class MatMul(Function):
+    r"""$C = A B$ over the last two axes, batch axes broadcast.
+
+    Backward: $\bar A = \bar C B^\top$, $\bar B = A^\top \bar C$, each summed over the batch
+    axes that broadcasting added (unbroadcast).
+    """
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.saved = (a, b)
+        return np.matmul(a, b)
+
+    def backward(self, grad: Any) -> tuple[Any, Any]:
+        a, b = self.saved
+        xp = self.xp
+        need_a, need_b = self.needs_input_grad
+        ga = xp.unbroadcast(xp.matmul(grad, xp.swap_last(b)), a.shape) if need_a else None
+        gb = xp.unbroadcast(xp.matmul(xp.swap_last(a), grad), b.shape) if need_b else None
+        return ga, gb
+
+
+def _check(a: Any, b: Any) -> None:
+    """Raise a clear error naming both shapes when ``a @ b`` is undefined."""
+    sa, sb = tuple(a.shape), tuple(b.shape)
+    if not sa or not sb:
+        raise ValueError(f"matmul: both arguments need to be at least 1D, got {sa} and {sb}")
+    k_a = sa[-1]
+    k_b = sb[0] if len(sb) == 1 else sb[-2]
+    if k_a != k_b:
+        raise ValueError(f"matmul: cannot multiply {sa} by {sb}")
+    try:
+        np.broadcast_shapes(sa[:-2], sb[:-2])
+    except ValueError:
+        raise ValueError(
+            f"matmul: batch dimensions of {sa} and {sb} cannot be broadcast together"
+        ) from None
+
+
+def matmul(a: Any, b: Any) -> Any:
+    """``a @ b`` with ``torch.matmul``'s rules for 1-D, 2-D and batched (broadcast) operands."""
+    _check(a, b)
+    if a.ndim >= 2 and b.ndim >= 2:
+        return MatMul.apply(a, b)
+    if a.ndim == 1 and b.ndim == 1:
+        return MatMul.apply(a.reshape(1, -1), b.reshape(-1, 1)).reshape(())
+    if a.ndim == 1:
+        return MatMul.apply(a.unsqueeze(0), b).squeeze(-2)
+    return MatMul.apply(a, b.unsqueeze(-1)).squeeze(-1)

@@ -10,7 +10,7 @@ from typing import Any
 
 from tinygrad_lite.autograd.function import unbroadcast
 from tinygrad_lite.ops import elementwise as ew
-from tinygrad_lite.ops import linalg, movement
+from tinygrad_lite.ops import linalg, movement, reduce
 
 
 class TensorNamespace:
@@ -54,6 +54,11 @@ class TensorNamespace:
     def sum(x: Any, axes: Any, keepdims: bool = False) -> Any:
         """Sum a Tensor over ``axes``."""
         return x.sum(axes, keepdims)
+
+    @staticmethod
+    def prod(x: Any, axes: Any) -> Any:
+        """Product of a Tensor over ``axes``, keeping the reduced axes."""
+        return reduce.Prod.apply(x, axes=axes, keepdim=True)
 
     @staticmethod
     def permute(x: Any, axes: tuple[int, ...]) -> Any:

@@ -1,1 +1,268 @@
-"""reduce primitives (being written)."""
+r"""Reductions: sum, mean, amax/amin (and max/min), prod, logsumexp; var/std as composites.
+
+Every reduction takes ``dim`` (an int, a tuple of ints, or None for all dimensions) and
+``keepdim``, as in PyTorch.  Backward re-inserts the reduced axes (``keepdim`` shape) and
+broadcasts the output gradient back over them.
+
+Subgradients at ties (see docs/subgradients.md):
+
+* ``amax``/``amin`` and the full reductions ``max()``/``min()`` split the gradient *evenly*
+  among all elements equal to the extremum;
+* ``max(dim)``/``min(dim)`` return ``(values, indices)`` and route the gradient to the returned
+  index only (the first extremum), as PyTorch does.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from typing import Any
+
+import numpy as np
+
+import tinygrad_lite.tensor as _tm
+from tinygrad_lite.autograd.function import Function, raw
+
+MaxMin = namedtuple("MaxMin", ["values", "indices"])  # torch.return_types.max / min
+
+
+def normalize_dims(op: str, dim: Any, ndim: int) -> tuple[int, ...] | None:
+    """Turn ``dim`` (int, tuple, list or None) into sorted non-negative axes, or None for all."""
+    if dim is None:
+        return None
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    out = []
+    n = ndim if ndim > 0 else 1  # a 0-d tensor accepts dim 0 / -1, as in PyTorch
+    for d in dims:
+        d = int(d)
+        if not -n <= d < n:
+            raise IndexError(
+                f"{op}: dimension out of range (expected to be in range of "
+                f"[{-n}, {n - 1}], but got {d})"
+            )
+        d = d % n
+        if d in out:
+            raise ValueError(f"{op}: dim {d} appears multiple times in the list of dims")
+        out.append(d)
+    if ndim == 0:
+        return None
+    return tuple(sorted(out))
+
+
+def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> tuple[int, ...]:
+    """``shape`` with the reduced axes set to 1 (the ``keepdim=True`` output shape)."""
+    if axes is None:
+        return (1,) * len(shape)
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _count(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> int:
+    """Number of elements reduced into each output element."""
+    if axes is None:
+        return int(np.prod(shape, dtype=np.int64))
+    return int(np.prod([shape[a] for a in axes], dtype=np.int64))
+
+
+class Sum(Function):
+    r"""$y = \sum_{i \in \text{dims}} x_i$. Backward: $\bar x = \mathrm{broadcast}(\bar y)$."""
+
+    def forward(self, x: np.ndarray, axes: Any = None, keepdim: bool = False) -> np.ndarray:
+        self.saved = (x.shape, axes)
+        if x.dtype == np.bool_:
+            x = x.astype(np.int64)
+        return np.sum(x, axis=axes, keepdims=keepdim)
+
+    def backward(self, grad: Any) -> Any:
+        shape, axes = self.saved
+        xp = self.xp
+        return xp.broadcast_to(xp.reshape(grad, _kept_shape(shape, axes)), shape)
+
+
+class Mean(Function):
+    r"""$y = \frac1n \sum_{i \in \text{dims}} x_i$. Backward: $\bar x = \mathrm{broadcast}(\bar y) / n$."""
+
+    def forward(self, x: np.ndarray, axes: Any = None, keepdim: bool = False) -> np.ndarray:
+        self.saved = (x.shape, axes)
+        return np.mean(x, axis=axes, keepdims=keepdim)
+
+    def backward(self, grad: Any) -> Any:
+        shape, axes = self.saved
+        xp = self.xp
+        n = _count(shape, axes)
+        return xp.broadcast_to(xp.reshape(grad, _kept_shape(shape, axes)), shape) / n
+
+
+class Extremum(Function):
+    r"""$y = \max_{i \in \text{dims}} x_i$ (or min).
+
+    Backward: $\bar x_i = \bar y\, w_i$ with weights $w$ saved by forward: ``split='even'``
+    gives $w_i = [x_i = y] / \#\{j : x_j = y\}$ (ties share evenly, ``amax``);
+    ``split='first'`` gives $w_i = 1$ only at the first extremum (``max(dim)``).
+    """
+
+    def forward(
+        self, x: np.ndarray, axes: Any = None, keepdim: bool = False,
+        largest: bool = True, split: str = "even",
+    ) -> np.ndarray:
+        if x.size == 0:
+            raise RuntimeError(
+                f"{'max' if largest else 'min'}: cannot reduce an empty tensor of shape {x.shape}"
+            )
+        y = (np.amax if largest else np.amin)(x, axis=axes, keepdims=True)
+        if split == "even":
+            mask = x == y
+            weights = mask / np.sum(mask, axis=axes, keepdims=True, dtype=x.dtype)
+        else:  # 'first': one-hot at the index argmax/argmin returns (axes is a single dim)
+            (axis,) = axes
+            idx = (np.argmax if largest else np.argmin)(x, axis=axis, keepdims=True)
+            weights = np.zeros(x.shape, dtype=x.dtype)
+            np.put_along_axis(weights, idx, 1, axis=axis)
+        self.saved = (x.shape, axes, weights.astype(x.dtype, copy=False))
+        return y if keepdim else np.squeeze(y, axis=axes)
+
+    def backward(self, grad: Any) -> Any:
+        shape, axes, weights = self.saved
+        xp = self.xp
+        return xp.reshape(grad, _kept_shape(shape, axes)) * weights
+
+
+class Prod(Function):
+    r"""$y = \prod_{i \in \text{dims}} x_i$.
+
+    Backward, exact with zeros present: $\bar x_i = \bar y\, y / x_i$ where $x_i \ne 0$; at a
+    zero, $\bar y \prod_{j \ne i} x_j$ if it is the only zero of its slice, else 0.
+    """
+
+    def forward(self, x: np.ndarray, axes: Any = None, keepdim: bool = False) -> np.ndarray:
+        out = np.prod(x, axis=axes, keepdims=True)
+        self.saved = (x, out, axes)
+        return out if keepdim else np.squeeze(out, axis=axes)
+
+    def backward(self, grad: Any) -> Any:
+        x, out, axes = self.saved
+        xp = self.xp
+        xd = raw(x)
+        g = xp.reshape(grad, _kept_shape(xd.shape, axes))
+        zero = xd == 0
+        if not zero.any():
+            return g * out / x
+        x1 = xp.where(zero, 1.0, x)
+        one_zero = (np.sum(zero, axis=axes, keepdims=True) == 1).astype(xd.dtype)
+        others = xp.prod(x1, axes) * one_zero
+        return xp.where(zero, g * others, g * out / x1)
+
+
+class LogSumExp(Function):
+    r"""$y = \log \sum_i e^{x_i}$, computed as $m + \log \sum_i e^{x_i - m}$ with $m = \max x$.
+
+    Backward: $\bar x_i = \bar y\, e^{x_i - y}$ (the softmax).
+    """
+
+    def forward(self, x: np.ndarray, axes: Any = None, keepdim: bool = False) -> np.ndarray:
+        m = np.amax(x, axis=axes, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)
+        out = np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m
+        self.saved = (x, out, axes)
+        return out if keepdim else np.squeeze(out, axis=axes)
+
+    def backward(self, grad: Any) -> Any:
+        x, out, axes = self.saved
+        xp = self.xp
+        kept = _kept_shape(raw(x).shape, axes)
+        return xp.reshape(grad, kept) * xp.exp(x - out)
+
+
+# ----- the functions Tensor methods call -------------------------------------------------
+
+
+def sum(x: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001 (torch name)
+    """Sum over ``dim``; bool and integer inputs give int64, as in PyTorch."""
+    return Sum.apply(x, axes=normalize_dims("sum", dim, x.ndim), keepdim=keepdim)
+
+
+def mean(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
+    """Arithmetic mean over ``dim`` (floating point inputs only, as in PyTorch)."""
+    if x.dtype.kind not in "fc":
+        raise RuntimeError(
+            f"mean: input dtype must be floating point, got {x.dtype} (use .float() first)"
+        )
+    return Mean.apply(x, axes=normalize_dims("mean", dim, x.ndim), keepdim=keepdim)
+
+
+def amax(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
+    """Maximum over ``dim``; ties share the gradient evenly."""
+    axes = normalize_dims("amax", dim, x.ndim)
+    return Extremum.apply(x, axes=axes, keepdim=keepdim, largest=True, split="even")
+
+
+def amin(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
+    """Minimum over ``dim``; ties share the gradient evenly."""
+    axes = normalize_dims("amin", dim, x.ndim)
+    return Extremum.apply(x, axes=axes, keepdim=keepdim, largest=False, split="even")
+
+
+def _max_min(x: Any, dim: Any, keepdim: bool, largest: bool) -> Any:
+    op = "max" if largest else "min"
+    if dim is None:
+        return Extremum.apply(x, axes=None, keepdim=False, largest=largest, split="even")
+    if not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{op}: dim must be an int, got {dim!r}")
+    axes = normalize_dims(op, dim, x.ndim)
+    values = Extremum.apply(x, axes=axes, keepdim=keepdim, largest=largest, split="first")
+    indices = (argmax if largest else argmin)(x, dim, keepdim)
+    return MaxMin(values, indices)
+
+
+def max(x: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
+    """``max()``: the largest element (ties evenly); ``max(dim)``: ``(values, indices)``."""
+    return _max_min(x, dim, keepdim, True)
+
+
+def min(x: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
+    """``min()``: the smallest element (ties evenly); ``min(dim)``: ``(values, indices)``."""
+    return _max_min(x, dim, keepdim, False)
+
+
+def _arg(x: Any, dim: Any, keepdim: bool, fn: Any, op: str) -> Any:
+    if x.data.size == 0:
+        raise RuntimeError(f"{op}: cannot reduce an empty tensor of shape {x.shape}")
+    if dim is None:
+        idx = np.asarray(fn(x.data))
+        if keepdim:
+            idx = idx.reshape((1,) * x.ndim)
+    else:
+        (axis,) = normalize_dims(op, dim, x.ndim) or (0,)
+        idx = fn(x.data, axis=axis, keepdims=keepdim)
+    return _tm.Tensor._make(np.asarray(idx, dtype=np.int64), None)
+
+
+def argmax(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
+    """Index of the first maximum (of the flattened tensor when ``dim`` is None); no gradient."""
+    return _arg(x, dim, keepdim, np.argmax, "argmax")
+
+
+def argmin(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
+    """Index of the first minimum; no gradient."""
+    return _arg(x, dim, keepdim, np.argmin, "argmin")
+
+
+def var(x: Any, dim: Any = None, correction: int = 1, keepdim: bool = False) -> Any:
+    r"""$\frac{1}{n - c} \sum_i (x_i - \bar x)^2$ over ``dim`` (unbiased: ``correction=1``)."""
+    axes = normalize_dims("var", dim, x.ndim)
+    n = _count(x.shape, axes)
+    centered = x - mean(x, axes, keepdim=True)
+    return sum(centered * centered, axes, keepdim) / np.maximum(n - correction, 0)
+
+
+def std(x: Any, dim: Any = None, correction: int = 1, keepdim: bool = False) -> Any:
+    r"""$\sqrt{\mathrm{var}(x)}$ over ``dim`` (unbiased by default)."""
+    return var(x, dim, correction, keepdim).sqrt()
+
+
+def logsumexp(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
+    r"""$\log \sum \exp(x)$ over ``dim``, stable for large inputs (no overflow at 1e3)."""
+    return LogSumExp.apply(x, axes=normalize_dims("logsumexp", dim, x.ndim), keepdim=keepdim)
+
+
+def prod(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
+    """Product over ``dim`` (an int, or None for all elements)."""
+    return Prod.apply(x, axes=normalize_dims("prod", dim, x.ndim), keepdim=keepdim)

@@ -1,0 +1,217 @@
+"""Containers: ``Sequential``, ``ModuleList`` and ``ModuleDict`` (PyTorch's semantics).
+
+Children are registered under their position (``"0"``, ``"1"``, ...) or given key, so
+``state_dict`` keys read ``layers.0.weight`` exactly as in PyTorch.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from tinygrad_lite.nn.modules.module import Module
+
+
+def _index(idx: Any, n: int, what: str) -> int:
+    """Normalise a (possibly negative) integer index into ``range(n)``."""
+    i = operator.index(idx)
+    if not -n <= i < n:
+        raise IndexError(f"{what}: index {i} is out of range for length {n}")
+    return i + n if i < 0 else i
+
+
+class Sequential(Module):
+    """Run modules one after another: ``Sequential(m1, m2)(x) == m2(m1(x))``.
+
+    Build it from positional modules (named ``"0"``, ``"1"``, ...) or from one
+    ``OrderedDict`` of named modules.  Supports ``len``, iteration, indexing (a slice gives a
+    ``Sequential``), ``append``.
+
+    >>> import tinygrad_lite as tl
+    >>> net = tl.nn.Sequential(tl.nn.Linear(4, 3), tl.nn.ReLU())
+    >>> len(net), list(net.state_dict())
+    (2, ['0.weight', '0.bias'])
+    """
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__()
+        if len(args) == 1 and isinstance(args[0], OrderedDict):
+            for key, module in args[0].items():
+                self.add_module(key, module)
+        else:
+            for i, module in enumerate(args):
+                self.add_module(str(i), module)
+
+    def forward(self, input: Any) -> Any:
+        """Apply each module in order."""
+        for module in self._modules.values():
+            input = module(input)
+        return input
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __getitem__(self, idx: Any) -> Any:
+        if isinstance(idx, slice):
+            return type(self)(OrderedDict(list(self._modules.items())[idx]))
+        return list(self._modules.values())[_index(idx, len(self), "Sequential")]
+
+    def __setitem__(self, idx: int, module: Module) -> None:
+        key = list(self._modules)[_index(idx, len(self), "Sequential")]
+        self.add_module(key, module)
+
+    def __delitem__(self, idx: Any) -> None:
+        keys = list(self._modules)
+        doomed = keys[idx] if isinstance(idx, slice) else [keys[_index(idx, len(self), "Sequential")]]
+        for key in doomed:
+            del self._modules[key]
+        # keep positional names contiguous, as PyTorch does
+        if all(k.isdigit() for k in self._modules):
+            items = list(self._modules.values())
+            self._modules.clear()
+            for i, module in enumerate(items):
+                self._modules[str(i)] = module
+
+    def append(self, module: Module) -> Sequential:
+        """Add ``module`` at the end."""
+        self.add_module(str(len(self)), module)
+        return self
+
+
+class ModuleList(Module):
+    """A list of modules whose parameters the parent module sees (``layers.0.weight``).
+
+    >>> import tinygrad_lite as tl
+    >>> blocks = tl.nn.ModuleList([tl.nn.Linear(2, 2) for _ in range(3)])
+    >>> blocks.append(tl.nn.Tanh())
+    ModuleList(
+      (0): Linear(in_features=2, out_features=2, bias=True)
+      (1): Linear(in_features=2, out_features=2, bias=True)
+      (2): Linear(in_features=2, out_features=2, bias=True)
+      (3): Tanh()
+    )
+    >>> len(blocks)
+    4
+    """
+
+    def __init__(self, modules: Iterable[Module] | None = None) -> None:
+        super().__init__()
+        if modules is not None:
+            self.extend(modules)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __getitem__(self, idx: Any) -> Any:
+        if isinstance(idx, slice):
+            return type(self)(list(self._modules.values())[idx])
+        return self._modules[str(_index(idx, len(self), "ModuleList"))]
+
+    def __setitem__(self, idx: int, module: Module) -> None:
+        self.add_module(str(_index(idx, len(self), "ModuleList")), module)
+
+    def __delitem__(self, idx: Any) -> None:
+        items = list(self._modules.values())
+        if isinstance(idx, slice):
+            del items[idx]
+        else:
+            del items[_index(idx, len(self), "ModuleList")]
+        self._modules.clear()
+        for i, module in enumerate(items):
+            self._modules[str(i)] = module
+
+    def __iadd__(self, modules: Iterable[Module]) -> ModuleList:
+        return self.extend(modules)
+
+    def append(self, module: Module) -> ModuleList:
+        """Add ``module`` at the end."""
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> ModuleList:
+        """Append every module of an iterable."""
+        if isinstance(modules, (str, bytes)) or not isinstance(modules, Iterable):
+            raise TypeError(
+                f"ModuleList.extend should be called with an iterable, but got "
+                f"{type(modules).__name__}"
+            )
+        for module in modules:
+            self.append(module)
+        return self
+
+    def insert(self, index: int, module: Module) -> None:
+        """Insert ``module`` before position ``index``."""
+        items = list(self._modules.values())
+        items.insert(index, module)
+        self._modules.clear()
+        for i, m in enumerate(items):
+            self.add_module(str(i), m)
+
+
+class ModuleDict(Module):
+    """An ordered dict of modules, registered under their keys.
+
+    >>> import tinygrad_lite as tl
+    >>> heads = tl.nn.ModuleDict({"cls": tl.nn.Linear(4, 2), "reg": tl.nn.Linear(4, 1)})
+    >>> list(heads.keys()), list(heads.state_dict())[:2]
+    (['cls', 'reg'], ['cls.weight', 'cls.bias'])
+    """
+
+    def __init__(self, modules: Mapping[str, Module] | Iterable[Any] | None = None) -> None:
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def __getitem__(self, key: str) -> Module:
+        return self._modules[key]
+
+    def __setitem__(self, key: str, module: Module) -> None:
+        self.add_module(key, module)
+
+    def __delitem__(self, key: str) -> None:
+        del self._modules[key]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._modules)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._modules
+
+    def keys(self) -> Iterable[str]:
+        """The keys, in insertion order."""
+        return self._modules.keys()
+
+    def items(self) -> Iterable[tuple[str, Module]]:
+        """``(key, module)`` pairs, in insertion order."""
+        return self._modules.items()
+
+    def values(self) -> Iterable[Module]:
+        """The modules, in insertion order."""
+        return self._modules.values()
+
+    def pop(self, key: str) -> Module:
+        """Remove ``key`` and return its module."""
+        module = self[key]
+        del self[key]
+        return module
+
+    def clear(self) -> None:
+        """Remove every module."""
+        self._modules.clear()
+
+    def update(self, modules: Mapping[str, Module] | Iterable[Any]) -> None:
+        """Add modules from a mapping or from an iterable of ``(key, module)`` pairs."""
+        pairs = modules.items() if isinstance(modules, Mapping) else modules
+        for key, module in pairs:
+            self[key] = module
