@@ -26,7 +26,7 @@ def chain(x: Any, n_ops: int) -> Any:
     The mix keeps values bounded (tanh/sigmoid between the arithmetic), so no overflow.
     """
     y = x
-    for i in range(n_ops // 6):
+    for _ in range(n_ops // 6):
         y = y * 1.01
         y = y + x
         y = y.tanh()
@@ -39,7 +39,7 @@ def chain(x: Any, n_ops: int) -> Any:
 def time_backend(
     make_input: Callable[[], Any], make_grad: Callable[[], Any], n_ops: int, repeats: int
 ) -> float:
-    """Best-of-``repeats`` seconds for one forward + backward (with a ones gradient) of the chain."""
+    """Best-of-``repeats`` seconds for one forward + backward (ones as the gradient)."""
     best = float("inf")
     for _ in range(repeats):
         x, g = make_input(), make_grad()

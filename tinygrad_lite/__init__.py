@@ -38,8 +38,12 @@ from tinygrad_lite.creation import (
     zeros_like,
 )
 from tinygrad_lite.ops.elementwise import where
-# from tinygrad_lite.ops.movement import cat, chunk, split, stack
+from tinygrad_lite.ops.movement import cat, chunk, split, stack
 from tinygrad_lite.random import manual_seed
+from tinygrad_lite import nn  # noqa: E402  (after Tensor and creation: nn builds on them)
+from tinygrad_lite import optim  # noqa: E402  (after nn: optimizers update its parameters)
+from tinygrad_lite.serialization import load, save  # noqa: E402  (checkpoints of nn state)
+from tinygrad_lite import viz  # noqa: E402  (graphviz/matplotlib load lazily, on first use)
 
 float16 = np.float16
 float32 = np.float32
@@ -51,6 +55,8 @@ bool_ = np.bool_
 __all__ = [
     "Tensor",
     "autograd",
+    "optim",
+    "viz",
     "tensor",
     "zeros",
     "ones",
@@ -70,6 +76,9 @@ __all__ = [
     "randn_like",
     "from_numpy",
     "manual_seed",
+    "save",
+    "load",
+    "nn",
     "no_grad",
     "enable_grad",
     "set_grad_enabled",

@@ -13,8 +13,9 @@ import numpy as np
 
 from tinygrad_lite.autograd import engine
 from tinygrad_lite.ops import elementwise as ew
-from tinygrad_lite.ops import linalg, movement, reduce
+from tinygrad_lite.ops import linalg, movement, reduce, special
 from tinygrad_lite.ops.namespace import TensorNamespace
+from tinygrad_lite.tensor_str import format_repr
 
 _FLOAT_KINDS = "fc"
 
@@ -280,7 +281,7 @@ class Tensor:
         return int(self.item())
 
     def __repr__(self) -> str:
-        return _format_repr(self)
+        return format_repr(self)
 
     # method forms of the elementwise ops live in ops/elementwise.py; the Tensor methods
     # below are one-liners so that ``grep "def exp"`` finds both places.
@@ -322,7 +323,7 @@ class Tensor:
 
     def log1p(self) -> Tensor:
         """Elementwise log(1 + x), accurate for small x."""
-        return ew.Log1p.apply(self)
+        return special.log1p(self)
 
     def sqrt(self) -> Tensor:
         """Elementwise square root."""
@@ -466,6 +467,28 @@ class Tensor:
         """Split into ``chunks`` nearly equal pieces."""
         return movement.chunk(self, chunks, dim)
 
+    def gather(self, dim: int, index: Any) -> Tensor:
+        """Entries along ``dim`` at ``index`` (``torch.gather``); repeated indices accumulate."""
+        return movement.gather(self, dim, index)
+
+    def index_select(self, dim: int, index: Any) -> Tensor:
+        """Slices along ``dim`` at the 1-D ``index``."""
+        return movement.index_select(self, dim, index)
+
+    def masked_fill(self, mask: Any, value: Any) -> Tensor:
+        """``value`` where the bool ``mask`` (broadcast to this shape) is true, else self."""
+        return movement.masked_fill(self, mask, value)
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        """Broadcast to ``other``'s shape."""
+        return movement.expand(self, other.shape)
+
+    def reshape_as(self, other: Tensor) -> Tensor:
+        """Reshape to ``other``'s shape."""
+        return movement.reshape(self, other.shape)
+
+    view_as = reshape_as
+
 
 class _RemovableHandle:
     """Returned by ``register_hook``; ``.remove()`` unregisters the hook."""
@@ -477,19 +500,3 @@ class _RemovableHandle:
         """Unregister the hook (no error if already removed)."""
         if self._hook in self._hooks:
             self._hooks.remove(self._hook)
-
-
-def _format_repr(t: Tensor) -> str:
-    """PyTorch-like repr: ``tensor([1., 2.], grad_fn=<MulBackward>)``."""
-    body = np.array2string(
-        t.data, separator=", ", prefix="tensor(", precision=4, suppress_small=False
-    )
-    extras = []
-    if t.data.dtype not in (np.float32, np.int64, np.bool_):
-        extras.append(f"dtype={t.data.dtype}")
-    if t.grad_fn is not None:
-        extras.append(f"grad_fn=<{t.grad_fn.name}>")
-    elif t.requires_grad:
-        extras.append("requires_grad=True")
-    return "tensor(" + ", ".join([body, *extras]) + ")"
-

@@ -3,6 +3,7 @@
 Nothing here knows about layers or losses.
 """
 
+from tinygrad_lite.autograd.anomaly import detect_anomaly, is_anomaly_enabled
 from tinygrad_lite.autograd.engine import backward, grad, topological_order
 from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.autograd.grad_mode import (
@@ -11,6 +12,7 @@ from tinygrad_lite.autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+from tinygrad_lite.autograd.gradcheck import gradcheck, gradgradcheck
 
 __all__ = [
     "Function",
@@ -21,4 +23,8 @@ __all__ = [
     "enable_grad",
     "set_grad_enabled",
     "is_grad_enabled",
+    "gradcheck",
+    "gradgradcheck",
+    "detect_anomaly",
+    "is_anomaly_enabled",
 ]

@@ -12,11 +12,13 @@ The same function, :func:`topological_order`, is what ``viz`` draws from.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
 
-from tinygrad_lite.autograd.function import FREED, NUMPY_NS, Function
+from tinygrad_lite.autograd.anomaly import check_finite
+from tinygrad_lite.autograd.function import FREED, Function
 from tinygrad_lite.autograd.grad_mode import STATE, enable_grad, no_grad, set_grad_enabled
 
 __all__ = [
@@ -39,85 +41,72 @@ _FREED_MESSAGE = (
 def topological_order(roots: Sequence[Function]) -> list[Function]:
     """Return the nodes reachable from ``roots``, every node after all nodes it depends on.
 
-    Iterative depth-first post-order: inputs come first, ``roots`` last.  Backward walks the
-    reversed list.  The order is deterministic (parents are visited in argument order).
+    Inputs come first, ``roots`` last; backward walks the reversed list.  A node is always
+    created after the nodes it consumes, so sorting the reachable nodes by their creation
+    counter ``seq`` is a topological order -- the same order :func:`backward` visits them in
+    (it pops nodes by decreasing ``seq`` from a heap).  Reachability uses an explicit stack,
+    never recursion, and the result is deterministic.
     """
-    order: list[Function] = []
-    visited: set[int] = set()
-    stack: list[tuple[Function, bool]] = [(r, False) for r in reversed(roots)]
+    seen = set(roots)
+    stack = list(seen)
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
-        parents = node.parents
-        for i in range(len(parents) - 1, -1, -1):
-            p = parents[i]
-            if isinstance(p, Function) and id(p) not in visited:
-                stack.append((p, False))
-    return order
+        for p in stack.pop().parents:
+            if p is not None and p not in seen and isinstance(p, Function):
+                seen.add(p)
+                stack.append(p)
+    return sorted(seen, key=_seq)
 
 
-def _check_finite(node: Function, grads: tuple[Any, ...]) -> None:
-    """Anomaly mode: raise if ``node``'s backward produced NaN or Inf."""
-    for i, g in enumerate(grads):
-        if g is None:
-            continue
-        arr = g.data if not isinstance(g, np.ndarray) else g
-        if not np.all(np.isfinite(arr)):
-            where = "".join(node.trace[-4:]) if node.trace else "  (forward ran outside anomaly mode)\n"
-            raise RuntimeError(
-                f"Function '{node.name}' returned nan/inf values in its {i}th output.\n"
-                f"The forward call that created it:\n{where}"
-            )
+def _seq(node: Function) -> int:
+    return node.seq
 
 
 def _accumulate_leaf(tensor_cls: Any, leaf: Any, g: Any, create_graph: bool) -> None:
-    """Add ``g`` into ``leaf.grad`` (after the leaf's hooks), never aliasing ``g``."""
-    if leaf._hooks:
-        gt = g if create_graph else tensor_cls._make(g, None)
-        for hook in leaf._hooks:
-            out = hook(gt)
-            if out is not None:
-                gt = out
-        g = gt if create_graph else gt.data
+    """Add ``g`` (the leaf's total gradient from this backward) into ``leaf.grad``.
+
+    Never aliases ``g``: it may be an array the graph still uses.
+    """
     if create_graph:
         leaf.grad = g if leaf.grad is None else leaf.grad + g
     elif leaf.grad is None:
         leaf.grad = tensor_cls._make(np.array(g, dtype=leaf.data.dtype), None)
     else:
-        leaf.grad.data = leaf.grad.data + g
+        leaf.grad.data = (leaf.grad.data + g).astype(leaf.data.dtype, copy=False)
 
 
 def _saved_as_tensors(tensor_cls: Any, node: Function) -> tuple[Any, ...]:
-    """Under create_graph, turn saved arrays into Tensors connected to the graph."""
-    ids = node._ids
+    """Under create_graph, turn saved arrays into Tensors connected to the graph.
+
+    A saved array that *is* the node's output becomes a Tensor produced by ``node``; one that is
+    an input's array becomes that input (its producing node's output, or the leaf itself);
+    any other array (a mask, an index) becomes a constant Tensor.
+    """
     out = []
+    parents = node.parents
     for s in node.saved:
         if type(s) is not np.ndarray:
             out.append(s)
             continue
-        sid = id(s)
-        if sid == ids[0]:
-            out.append(tensor_cls._make(s, node))
-            continue
-        for i in range(1, len(ids)):
-            if sid == ids[i]:
-                p = node.parents[i - 1]
-                if p is None:
-                    out.append(tensor_cls._make(s, None))
-                elif isinstance(p, Function):
-                    out.append(tensor_cls._make(s, p))
-                else:
-                    out.append(p)
-                break
-        else:
+        src = node.saved_source(s)
+        if src is None:
             out.append(tensor_cls._make(s, None))
+        elif src == -1:
+            out.append(tensor_cls._make(s, node))
+        elif isinstance(parents[src], Function):
+            out.append(tensor_cls._make(s, parents[src]))
+        else:
+            out.append(parents[src])
     return tuple(out)
+
+
+def _call_hooks(hooks: list[Any], g: Any, wrap: Any, create_graph: bool) -> Any:
+    """Run tensor hooks on gradient ``g``; a hook's non-None return replaces the gradient."""
+    gt = g if create_graph else wrap(g, None)
+    for hook in hooks:
+        res = hook(gt)
+        if res is not None:
+            gt = res
+    return gt if create_graph else gt.data
 
 
 def _run(
@@ -128,47 +117,39 @@ def _run(
     create_graph: bool,
     capture: dict[int, int] | None = None,
 ) -> list[Any] | None:
-    """Propagate ``root_grads`` from ``roots`` to leaves (or into ``capture`` slots)."""
+    """Propagate ``root_grads`` from ``roots`` to leaves (or into ``capture`` slots).
+
+    Nodes are processed by decreasing creation counter ``seq`` from a heap, so each node runs
+    once, after every consumer that can reach it has added its contribution to ``grads``.
+    """
     grads: dict[Function, Any] = {}
-    captured: list[Any] | None = [None] * (len(capture) if capture else 0) if capture else None
-    nodes = []
+    leaf_grads: dict[Any, Any] = {}  # leaf Tensor -> its summed gradient; hooks run once at the end
+    heap: list[tuple[int, Function]] = []
     for r, g in zip(roots, root_grads):
         fn = r.grad_fn
         if fn is None:
-            if capture is not None:
-                if id(r) in capture:
-                    slot = capture[id(r)]
-                    captured[slot] = g if captured[slot] is None else captured[slot] + g
-            else:
-                _accumulate_leaf(tensor_cls, r, g, create_graph)
-            continue
-        grads[fn] = grads[fn] + g if fn in grads else g
-        nodes.append(fn)
-    if not nodes:
-        return captured
-    order = topological_order(nodes)
+            leaf_grads[r] = leaf_grads[r] + g if r in leaf_grads else g
+        elif fn in grads:
+            grads[fn] = grads[fn] + g
+        else:
+            grads[fn] = g
+            heappush(heap, (-fn.seq, fn))
+    captured: list[Any] | None = None if capture is None else [None] * len(capture)
     ns = tensor_cls.NAMESPACE if create_graph else None
     anomaly = STATE.anomaly
     wrap = tensor_cls._make
-    for idx in range(len(order) - 1, -1, -1):
-        node = order[idx]
-        g = grads.pop(node, None)
-        if g is None:
-            continue
+    while heap:
+        node = heappop(heap)[1]
+        g = grads.pop(node)
         saved = node.saved
         if saved is FREED:
             raise RuntimeError(_FREED_MESSAGE)
         if node.hooks:
-            gt = g if create_graph else wrap(g, None)
-            for hook in node.hooks:
-                res = hook(gt)
-                if res is not None:
-                    gt = res
-            g = gt if create_graph else gt.data
+            g = _call_hooks(node.hooks, g, wrap, create_graph)
         if capture is not None:
             slot = capture.get(id(node))
             if slot is not None:
-                captured[slot] = g if captured[slot] is None else captured[slot] + g
+                captured[slot] = g
         elif node.retained is not None:
             t = node.retained()
             if t is not None:
@@ -182,30 +163,37 @@ def _run(
             try:
                 in_grads = node.backward(g)
             finally:
-                node.xp = NUMPY_NS
+                del node.xp  # back to the class default, NUMPY_NS
                 node.saved = saved
         else:
             in_grads = node.backward(g)
-        if type(in_grads) is not tuple:
+        if in_grads.__class__ is not tuple:
             in_grads = (in_grads,)
         if anomaly:
-            _check_finite(node, in_grads)
+            check_finite(node, in_grads)
         if not retain_graph:
             node.saved = FREED
         for p, gi in zip(node.parents, in_grads):
             if p is None or gi is None:
                 continue
-            if isinstance(p, Function):
-                if p in grads:
-                    grads[p] = grads[p] + gi
-                else:
-                    grads[p] = gi
-            elif capture is not None:
-                slot = capture.get(id(p))
-                if slot is not None:
-                    captured[slot] = gi if captured[slot] is None else captured[slot] + gi
+            if p in grads:
+                grads[p] = grads[p] + gi
+            elif isinstance(p, Function):
+                grads[p] = gi
+                heappush(heap, (-p.seq, p))
+            elif p in leaf_grads:
+                leaf_grads[p] = leaf_grads[p] + gi
             else:
-                _accumulate_leaf(tensor_cls, p, gi, create_graph)
+                leaf_grads[p] = gi
+    for leaf, g in leaf_grads.items():
+        if leaf._hooks:
+            g = _call_hooks(leaf._hooks, g, wrap, create_graph)
+        if capture is None:
+            _accumulate_leaf(tensor_cls, leaf, g, create_graph)
+        else:
+            slot = capture.get(id(leaf))
+            if slot is not None:
+                captured[slot] = g
     return captured
 
 

@@ -26,6 +26,7 @@ so graphs hold no reference cycles.
 
 from __future__ import annotations
 
+import itertools
 import traceback
 from typing import Any
 
@@ -33,6 +34,8 @@ import numpy as np
 
 from tinygrad_lite.autograd.grad_mode import STATE
 
+_new = object.__new__
+_SEQ = itertools.count()  # creation order of recorded nodes (see Function.seq)
 FREED = ("<freed>",)  # sentinel for ``saved`` after backward without retain_graph
 
 
@@ -102,6 +105,8 @@ class NumpyNamespace:
     @staticmethod
     def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         """Sum ``grad`` down to ``shape`` (see :func:`unbroadcast`)."""
+        if grad.shape == shape:  # the common case, checked before any call
+            return grad
         return unbroadcast(NumpyNamespace, grad, shape)
 
     @staticmethod
@@ -130,10 +135,32 @@ class NumpyNamespace:
 NUMPY_NS = NumpyNamespace
 
 
-class Function:
-    """Base class of every differentiable primitive, and the graph node of its output."""
+def _as_array_output(fn: Function, out: Any) -> np.ndarray:
+    """Wrap a scalar forward result as a 0-d array, and the same object in ``fn.saved`` too,
+    so that ``saved_source`` still recognises the saved output (double backward needs it)."""
+    arr = np.asarray(out)
+    if fn.saved:
+        fn.saved = tuple([arr if s is out else s for s in fn.saved])
+    return arr
 
-    __slots__ = ("parents", "needs_input_grad", "saved", "_ids", "hooks", "retained", "trace", "xp")
+
+class Function:
+    """Base class of every differentiable primitive, and the graph node of its output.
+
+    Recorded nodes carry ``parents`` (see the module docstring), ``needs_input_grad`` (one bool
+    per tensor input) and ``seq``, a creation counter: a node is always created after the nodes
+    it consumes, so decreasing ``seq`` is a valid backward order (PyTorch's ``sequence_nr``).
+    ``hooks``, ``retained`` (a weakref to a tensor that called ``retain_grad``) and ``trace``
+    (the forward stack, in anomaly mode) are class-level ``None`` until set on an instance,
+    which keeps recording an op cheap.  Subclasses must not declare ``__slots__``.
+    """
+
+    __slots__ = ("parents", "needs_input_grad", "seq", "out_id")
+    saved: tuple[Any, ...] = ()
+    xp: Any = NUMPY_NS
+    hooks: list[Any] | None = None
+    retained: Any = None
+    trace: traceback.StackSummary | None = None
 
     def forward(self, *args: Any, **kwargs: Any) -> np.ndarray:
         """Compute the output array from input arrays; save what backward needs."""
@@ -157,28 +184,45 @@ class Function:
         """Run ``forward`` on the tensors' data and, in grad mode, record the node.
 
         Positional arguments are Tensors; keyword arguments are constants passed to forward.
+        This is the hot path of every op: it allocates the node and the output Tensor only.
         """
-        fn = cls.__new__(cls)
-        fn.saved = ()
-        fn.xp = NUMPY_NS
-        datas = [t.data for t in tensors]
-        out = fn.forward(*datas, **constants)
-        if type(out) is not np.ndarray:
-            out = np.asarray(out)
-        make = tensors[0]._make  # Tensor._make, a staticmethod (no import of the Tensor layer)
+        fn = _new(cls)
+        try:
+            out = fn.forward(*[t.data for t in tensors], **constants)
+        except ValueError as e:  # numpy's broadcast error does not say which op or shapes
+            if "broadcast" not in str(e):
+                raise
+            shapes = " and ".join(str(t.data.shape) for t in tensors)
+            raise ValueError(f"{cls.__name__.lower()}: cannot broadcast shapes {shapes}") from e
+        if out.__class__ is not np.ndarray:  # numpy returns scalars from 0-d ops
+            out = _as_array_output(fn, out)
         if STATE.enabled:
-            needs = tuple([t.requires_grad for t in tensors])
-            if True in needs:
-                fn.parents = tuple(
-                    [(t.grad_fn or t) if t.requires_grad else None for t in tensors]
-                )
-                fn.needs_input_grad = needs
-                fn._ids = (id(out), *map(id, datas))
-                fn.hooks = None
-                fn.retained = None
-                fn.trace = traceback.format_stack()[:-2] if STATE.anomaly else None
-                return make(out, fn)
-        return make(out, None)
+            for t in tensors:
+                if t.requires_grad:
+                    fn.parents = tuple(
+                        [(t.grad_fn or t) if t.requires_grad else None for t in tensors]
+                    )
+                    fn.needs_input_grad = tuple([t.requires_grad for t in tensors])
+                    fn.seq = next(_SEQ)
+                    fn.out_id = id(out)  # lets create_graph tell the saved output apart
+                    if STATE.anomaly:
+                        fn.trace = traceback.extract_stack()[:-1]
+                    return t._make(out, fn)
+        return tensors[0]._make(out, None)
+
+    def saved_source(self, value: Any) -> int | None:
+        """Which tensor a saved array is: ``-1`` for this node's output, ``i`` for tensor input
+        ``i`` (one that requires grad), ``None`` for anything else (a mask, an index, a constant).
+
+        Used by ``create_graph`` backward (to reconnect saved values to the graph) and by ``viz``.
+        """
+        vid = id(value)
+        if vid == self.out_id:
+            return -1
+        for i, p in enumerate(self.parents):
+            if p is not None and vid == (p.out_id if isinstance(p, Function) else id(p.data)):
+                return i
+        return None
 
     def __repr__(self) -> str:
         return f"<{self.name} object at {id(self):#x}>"

@@ -80,3 +80,8 @@ class set_grad_enabled(_GradModeContext):  # noqa: N801
         if not hasattr(self, "_prev"):
             self._prev = STATE.enabled
         STATE.enabled = self._mode
+
+    def __call__(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """As a decorator, undo the switch made at construction (as PyTorch does)."""
+        STATE.enabled = self._prev
+        return super().__call__(fn)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_lite.data.dataset import default_collate, fetch_batch
+from tinygrad_lite.data.transforms import Transform
 from tinygrad_lite.random import get_rng
 from tinygrad_lite.tensor import Tensor
 
@@ -120,15 +121,16 @@ class DataLoader:
         augment_rng = np.random.default_rng([self.seed, epoch, 1])
         for start in range(0, min(stop, len(order)), self.batch_size):
             batch = self._fetch(order[start : start + self.batch_size])
-            if not isinstance(batch, tuple):
-                batch = tuple(batch) if isinstance(batch, list) else (batch,)
-                single = len(batch) == 1
-            else:
-                single = False
+            single = not isinstance(batch, (tuple, list))
+            fields = [batch] if single else list(batch)
             if self.transform is not None:
-                batch = (self.transform(batch[0], generator=augment_rng), *batch[1:])
-            tensors = tuple(_to_tensor(b) for b in batch)
+                fields[0] = self._augment(fields[0], augment_rng)
+            tensors = tuple(_to_tensor(f) for f in fields)
             yield tensors[0] if single else tensors
 
+    def _augment(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        if isinstance(self.transform, Transform):
+            return self.transform(x, generator=rng)
+        return self.transform(x)
 
 __all__ = ["DataLoader", "default_collate"]

@@ -24,25 +24,29 @@ import numpy as np
 import tinygrad_lite.tensor as _tm
 from tinygrad_lite.autograd.function import Function, raw
 
+_FLOAT32 = np.dtype(np.float32)
+
 
 def as_tensor(x: Any, like: Any) -> Any:
     """Return ``x`` as a Tensor to combine with ``like``: scalars take ``like``'s float dtype.
 
     Follows PyTorch's promotion for Python scalars: ``float32_tensor * 2.0`` stays float32,
-    ``int_tensor * 2.5`` becomes float32.
+    ``int_tensor * 2.5`` becomes float32.  (On every binary op's path: Tensor and float first.)
     """
     T = _tm.Tensor
     if isinstance(x, T):
         return x
+    dt = like.data.dtype
+    if isinstance(x, float):  # also np.float64, a float subclass
+        return like._make(np.array(x, dt if dt.kind in "fc" else _FLOAT32), None)
     if isinstance(x, np.ndarray):
         return T._make(x, None)
-    dt = like.data.dtype
     if isinstance(x, (bool, np.bool_)):
         dtype = dt
     elif isinstance(x, (int, np.integer)):
         dtype = dt if dt.kind in "fciu" else np.int64
-    elif isinstance(x, (float, np.floating)):
-        dtype = dt if dt.kind in "fc" else np.float32
+    elif isinstance(x, np.floating):
+        dtype = dt if dt.kind in "fc" else _FLOAT32
     else:
         return T(x)
     return T._make(np.array(x, dtype=dtype), None)
@@ -64,17 +68,45 @@ def compare(op: Any, a: Any, b: Any) -> Any:
 
 # ----- binary ---------------------------------------------------------------------------
 
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def result_dtype(a: np.ndarray, b: np.ndarray) -> np.dtype:
+    """PyTorch's result dtype of a binary op on arrays ``a`` and ``b`` (numpy's differs).
+
+    A higher category (bool < int < float < complex) wins outright (``int64 * float32`` is
+    float32, not numpy's float64); within a category a dimensioned operand beats a 0-d one
+    (``float32[n] + float64 0-d`` stays float32); otherwise the wider type wins.
+    """
+    ka, kb = _CATEGORY[a.dtype.kind], _CATEGORY[b.dtype.kind]
+    if ka != kb:
+        return a.dtype if ka > kb else b.dtype
+    if (a.ndim == 0) != (b.ndim == 0):
+        return b.dtype if a.ndim == 0 else a.dtype
+    return np.promote_types(a.dtype, b.dtype)
+
+
+def _promote(out: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Cast numpy's result of a mixed-dtype op to :func:`result_dtype` (called only on mixes)."""
+    dtype = result_dtype(a, b)
+    return out if out.dtype == dtype else out.astype(dtype)
+
 
 class Add(Function):
     r"""$z = a + b$. Backward: $\bar a = \bar z$, $\bar b = \bar z$ (unbroadcast)."""
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         self.saved = (a.shape, b.shape)
-        return a + b
+        out = a + b
+        return out if a.dtype == b.dtype else _promote(out, a, b)
 
     def backward(self, grad: Any) -> tuple[Any, Any]:
         sa, sb = self.saved
-        return self.xp.unbroadcast(grad, sa), self.xp.unbroadcast(grad, sb)
+        need_a, need_b = self.needs_input_grad
+        return (
+            self.xp.unbroadcast(grad, sa) if need_a else None,
+            self.xp.unbroadcast(grad, sb) if need_b else None,
+        )
 
 
 class Sub(Function):
@@ -82,11 +114,16 @@ class Sub(Function):
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         self.saved = (a.shape, b.shape)
-        return a - b
+        out = a - b
+        return out if a.dtype == b.dtype else _promote(out, a, b)
 
     def backward(self, grad: Any) -> tuple[Any, Any]:
         sa, sb = self.saved
-        return self.xp.unbroadcast(grad, sa), self.xp.unbroadcast(-grad, sb)
+        need_a, need_b = self.needs_input_grad
+        return (
+            self.xp.unbroadcast(grad, sa) if need_a else None,
+            self.xp.unbroadcast(-grad, sb) if need_b else None,
+        )
 
 
 class Mul(Function):
@@ -94,7 +131,8 @@ class Mul(Function):
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         self.saved = (a, b)
-        return a * b
+        out = a * b
+        return out if a.dtype == b.dtype else _promote(out, a, b)
 
     def backward(self, grad: Any) -> tuple[Any, Any]:
         a, b = self.saved
@@ -111,8 +149,8 @@ class Div(Function):
         self.saved = (a, b)
         out = a / b
         if a.dtype.kind not in "fc" and b.dtype.kind not in "fc":
-            out = out.astype(np.float32)  # PyTorch: int / int -> default float dtype
-        return out
+            return out.astype(np.float32)  # PyTorch: int / int -> default float dtype
+        return out if a.dtype == b.dtype else _promote(out, a, b)
 
     def backward(self, grad: Any) -> tuple[Any, Any]:
         a, b = self.saved
@@ -131,6 +169,8 @@ class Pow(Function):
 
     def forward(self, a: np.ndarray, p: np.ndarray) -> np.ndarray:
         out = np.power(a, p)
+        if a.dtype != p.dtype:
+            out = _promote(out, a, p)
         self.saved = (a, p, out)
         return out
 
@@ -141,9 +181,10 @@ class Pow(Function):
         ga = gp = None
         if need_a:
             pd = raw(p)
-            ga = grad * p * a ** (p - 1)
-            if np.any(pd == 0):
-                ga = xp.where(np.broadcast_to(pd == 0, ga.shape), 0.0, ga)
+            if np.any(pd == 0):  # p * a^(p-1) is 0 there, even at a = 0: avoid 0 * inf
+                ga = grad * p * a ** xp.where(pd == 0, 1.0, p - 1)
+            else:
+                ga = grad * p * a ** (p - 1)
             ga = xp.unbroadcast(ga, a.shape)
         if need_p:
             ad, pd = raw(a), raw(p)
@@ -155,11 +196,12 @@ class Pow(Function):
 
 
 class Maximum(Function):
-    r"""$z = \max(a, b)$. Backward: $\bar z$ to the larger input; ties split $\tfrac12$-$\tfrac12$."""
+    r"""$z = \max(a, b)$. Backward: $\bar z$ to the larger input; ties split it 1/2-1/2."""
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         self.saved = (a.shape, b.shape, (a > b) + 0.5 * (a == b))
-        return np.maximum(a, b)
+        out = np.maximum(a, b)
+        return out if a.dtype == b.dtype else _promote(out, a, b)
 
     def backward(self, grad: Any) -> tuple[Any, Any]:
         sa, sb, wa = self.saved
@@ -168,11 +210,12 @@ class Maximum(Function):
 
 
 class Minimum(Function):
-    r"""$z = \min(a, b)$. Backward: $\bar z$ to the smaller input; ties split $\tfrac12$-$\tfrac12$."""
+    r"""$z = \min(a, b)$. Backward: $\bar z$ to the smaller input; ties split it 1/2-1/2."""
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         self.saved = (a.shape, b.shape, (a < b) + 0.5 * (a == b))
-        return np.minimum(a, b)
+        out = np.minimum(a, b)
+        return out if a.dtype == b.dtype else _promote(out, a, b)
 
     def backward(self, grad: Any) -> tuple[Any, Any]:
         sa, sb, wa = self.saved
@@ -181,11 +224,15 @@ class Minimum(Function):
 
 
 class Where(Function):
-    r"""$z = a$ where ``cond`` else $b$. Backward: $\bar a = \bar z\,[c]$, $\bar b = \bar z\,[\lnot c]$."""
+    r"""$z = a$ where ``cond`` else $b$.
+
+    Backward: $\bar a = \bar z\,[c]$, $\bar b = \bar z\,[\lnot c]$ (unbroadcast).
+    """
 
     def forward(self, a: np.ndarray, b: np.ndarray, cond: np.ndarray) -> np.ndarray:
         self.saved = (a.shape, b.shape, cond)
-        return np.where(cond, a, b)
+        out = np.where(cond, a, b)
+        return out if a.dtype == b.dtype else _promote(out, a, b)
 
     def backward(self, grad: Any) -> tuple[Any, Any]:
         sa, sb, cond = self.saved
@@ -250,17 +297,6 @@ class Log(Function):
 
     def backward(self, grad: Any) -> Any:
         return grad / self.saved[0]
-
-
-class Log1p(Function):
-    r"""$y = \ln(1 + x)$, accurate for tiny $x$. Backward: $\bar x = \bar y / (1 + x)$."""
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        self.saved = (x,)
-        return np.log1p(x)
-
-    def backward(self, grad: Any) -> Any:
-        return grad / (1 + self.saved[0])
 
 
 class Sqrt(Function):
@@ -332,14 +368,15 @@ class Tanh(Function):
 
 
 class Sigmoid(Function):
-    r"""$y = 1 / (1 + e^{-x})$, evaluated as $e^{-|x|}$ ratios (no overflow).
+    r"""$y = 1 / (1 + e^{-x}) = \exp(-\operatorname{softplus}(-x))$, with
+    $\operatorname{softplus}(-x) = \log(1 + e^{-x})$ from ``np.logaddexp(0, -x)``: no overflow
+    at $x = \pm 1000$ and full relative precision in both tails.
 
     Backward: $\bar x = \bar y\, y (1 - y)$.
     """
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        e = np.exp(-np.abs(x))
-        y = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        y = np.exp(-np.logaddexp(0, -x))
         self.saved = (y,)
         return y
 

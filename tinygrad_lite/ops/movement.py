@@ -1,1 +1,416 @@
-"""movement primitives (being written)."""
+r"""Movement primitives: reshape, permute, expand, flip, pad, cat; and their composites.
+
+Each primitive moves entries without arithmetic, so its backward is the inverse movement:
+
+==========  ===============================  ====================================================
+primitive   forward                          backward
+==========  ===============================  ====================================================
+Reshape     $y = x$ viewed as a new shape    $\bar x = \bar y$ viewed as ``x.shape``
+Permute     $y = x$ with axes reordered      $\bar x = \bar y$ with the inverse order
+Expand      broadcast $x$ to a larger shape  $\bar x = $ ``unbroadcast``$(\bar y)$ (sum)
+Flip        reverse along ``dims``           reverse $\bar y$ along ``dims``
+Pad         $x$ surrounded by a constant     $\bar x = \bar y$ sliced back to the interior
+Cat         $x_1, \dots, x_k$ joined         $\bar x_i = $ the $i$-th slice of $\bar y$
+==========  ===============================  ====================================================
+
+Reshape, Permute and Expand return numpy views and save only shapes: they sit on hot paths.
+Composites need no backward of their own: ``squeeze``/``unsqueeze``/``flatten`` are reshapes,
+``transpose`` is a permute, ``repeat`` is reshape + expand + reshape, ``stack`` is unsqueeze +
+cat, and reflect/replicate/circular ``pad`` are gathers with an index array (so border entries
+used twice get both gradients).  Indexing (``getitem``, ``gather``, ``split``/``chunk`` as
+slices, ...) lives in ``ops/indexing.py`` and is re-exported here.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+import tinygrad_lite.tensor as _tm
+from tinygrad_lite.autograd.function import Function
+from tinygrad_lite.ops.indexing import (
+    GetItem,
+    IndexAdd,
+    chunk,
+    gather,
+    getitem,
+    index_select,
+    masked_fill,
+    normalize_dim,
+    split,
+)
+
+__all__ = [
+    "Reshape", "Permute", "Expand", "Flip", "Pad", "Cat", "GetItem", "IndexAdd",
+    "reshape", "permute", "transpose", "expand", "squeeze", "unsqueeze", "flatten", "repeat",
+    "flip", "pad", "cat", "stack", "split", "chunk", "getitem", "gather", "index_select",
+    "masked_fill",
+]  # fmt: skip
+
+
+def _sizes(args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Sizes given as ``f(2, 3)`` or ``f((2, 3))`` / ``f([2, 3])``, as one tuple."""
+    if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+        return tuple(args[0])
+    return args
+
+
+# ----- primitives -----------------------------------------------------------------------
+
+
+class Reshape(Function):
+    r"""$y = x$ with a new shape (same entries in row-major order).
+
+    Backward: $\bar x = \mathrm{reshape}(\bar y, x.\mathrm{shape})$.
+    """
+
+    def forward(self, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        try:
+            out = x.reshape(shape)
+        except (ValueError, TypeError):
+            raise RuntimeError(
+                f"reshape: shape {shape} is invalid for input of size {x.size}"
+            ) from None
+        self.saved = (x.shape,)
+        return out
+
+    def backward(self, grad: Any) -> Any:
+        return self.xp.reshape(grad, self.saved[0])
+
+
+class Permute(Function):
+    r"""$y = x$ with axes reordered: axis $k$ of $y$ is axis $p_k$ of $x$.
+
+    Backward: $\bar x = \mathrm{permute}(\bar y, p^{-1})$ with $p^{-1}_{p_k} = k$.
+    """
+
+    def forward(self, x: np.ndarray, dims: tuple[int, ...]) -> np.ndarray:
+        self.saved = (dims,)
+        return x.transpose(dims)
+
+    def backward(self, grad: Any) -> Any:
+        dims = self.saved[0]
+        inverse = [0] * len(dims)
+        for k, d in enumerate(dims):
+            inverse[d] = k
+        return self.xp.permute(grad, tuple(inverse))
+
+
+class Expand(Function):
+    r"""$y = \mathrm{broadcast}(x, \text{shape})$ (a read-only view, no copy).
+
+    Backward: $\bar x = \mathrm{unbroadcast}(\bar y, x.\mathrm{shape})$: sum over the new
+    leading axes and over the axes where $x$ had size 1.
+    """
+
+    def forward(self, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        self.saved = (x.shape,)
+        return np.broadcast_to(x, shape)
+
+    def backward(self, grad: Any) -> Any:
+        return self.xp.unbroadcast(grad, self.saved[0])
+
+
+class Flip(Function):
+    r"""$y = x$ reversed along ``dims``: $y_{\dots i \dots} = x_{\dots n-1-i \dots}$.
+
+    Backward: $\bar x = \bar y$ reversed along the same ``dims`` (flip is its own inverse).
+    """
+
+    def forward(self, x: np.ndarray, dims: tuple[int, ...]) -> np.ndarray:
+        self.saved = (dims,)
+        return np.flip(x, dims)
+
+    def backward(self, grad: Any) -> Any:
+        return self.xp.flip(grad, self.saved[0])
+
+
+class Pad(Function):
+    r"""$y = x$ surrounded by ``value``: ``pad_width`` is numpy's ``((before, after), ...)``.
+
+    Backward: $\bar x = \bar y[b_0 : b_0 + n_0, \dots]$, the interior (the constant border
+    does not depend on $x$).
+    """
+
+    def forward(
+        self, x: np.ndarray, pad_width: tuple[tuple[int, int], ...], value: float = 0.0
+    ) -> np.ndarray:
+        if len(pad_width) != x.ndim or any(b < 0 or a < 0 for b, a in pad_width):
+            raise ValueError(
+                f"pad: expected one non-negative (before, after) pair per dimension of "
+                f"{x.shape}, got {pad_width}"
+            )
+        shape = tuple(n + b + a for n, (b, a) in zip(x.shape, pad_width))
+        out = np.zeros(shape, x.dtype) if value == 0 else np.full(shape, value, x.dtype)
+        interior = tuple(slice(b, b + n) for n, (b, _) in zip(x.shape, pad_width))
+        out[interior] = x
+        self.saved = (interior,)
+        return out
+
+    def backward(self, grad: Any) -> Any:
+        return self.xp.getitem(grad, self.saved[0])
+
+
+class Cat(Function):
+    r"""$y = [x_1, \dots, x_k]$ joined along ``dim``.
+
+    Backward: $\bar x_i = \bar y[\dots, o_i : o_i + n_i, \dots]$ with $o_i = \sum_{j<i} n_j$.
+    """
+
+    def forward(self, *arrays: np.ndarray, dim: int) -> np.ndarray:
+        self.saved = (dim, tuple([a.shape[dim] for a in arrays]))
+        dtype = _cat_dtype(arrays)
+        return np.concatenate(arrays, axis=dim, dtype=dtype)
+
+    def backward(self, grad: Any) -> tuple[Any, ...]:
+        dim, sizes = self.saved
+        lead = (slice(None),) * dim
+        grads = []
+        offset = 0
+        for n, need in zip(sizes, self.needs_input_grad):
+            piece = lead + (slice(offset, offset + n),)
+            grads.append(self.xp.getitem(grad, piece) if need else None)
+            offset += n
+        return tuple(grads)
+
+
+def _cat_dtype(arrays: tuple[np.ndarray, ...]) -> Any:
+    """PyTorch's promotion for cat: floats win over ints (int64 + float32 -> float32)."""
+    first = arrays[0].dtype
+    if all(a.dtype == first for a in arrays):
+        return None
+    floats = [a.dtype for a in arrays if a.dtype.kind in "fc"]
+    return np.result_type(*floats) if floats else np.result_type(*arrays)
+
+
+# ----- the public functions -------------------------------------------------------------
+
+
+def reshape(x: Any, shape: tuple[Any, ...]) -> Any:
+    """Same entries, new ``shape`` (``reshape(x, (2, 3))`` or the ``*args`` of the method)."""
+    return Reshape.apply(x, shape=_sizes(shape))
+
+
+def permute(x: Any, dims: tuple[Any, ...]) -> Any:
+    """Reorder dimensions: output axis ``k`` is input axis ``dims[k]`` (negatives allowed)."""
+    dims = _sizes(dims)
+    n = x.data.ndim
+    norm = tuple([d + n if d < 0 else d for d in dims])
+    if len(norm) != n or sorted(norm) != list(range(n)):
+        raise RuntimeError(
+            f"permute: dims {dims} are not a permutation of the dimensions of a tensor of "
+            f"shape {x.shape}"
+        )
+    return Permute.apply(x, dims=norm)
+
+
+def transpose(x: Any, dim0: int, dim1: int) -> Any:
+    """Swap dimensions ``dim0`` and ``dim1``."""
+    n = x.data.ndim
+    if n == 0:
+        normalize_dim("transpose", dim0, 0)
+        normalize_dim("transpose", dim1, 0)
+        return reshape(x, ())
+    dims = list(range(n))
+    a, b = normalize_dim("transpose", dim0, n), normalize_dim("transpose", dim1, n)
+    dims[a], dims[b] = b, a
+    return Permute.apply(x, dims=tuple(dims))
+
+
+def expand(x: Any, sizes: tuple[Any, ...]) -> Any:
+    """Broadcast ``x`` to ``sizes``: -1 keeps a dimension, new leading dimensions allowed."""
+    sizes = _sizes(sizes)
+    shape = x.data.shape
+    lead = len(sizes) - len(shape)
+    if lead < 0:
+        raise RuntimeError(
+            f"expand: the number of sizes {sizes} must be at least the number of dimensions "
+            f"of the tensor {shape}"
+        )
+    target = []
+    for i, s in enumerate(sizes):
+        if i < lead:
+            if s < 0:
+                raise RuntimeError(
+                    f"expand: size {s} is not allowed in the new leading dimension {i} "
+                    f"(expanding {shape} to {sizes})"
+                )
+        else:
+            cur = shape[i - lead]
+            if s == -1:
+                s = cur
+            elif cur != s and cur != 1:
+                raise RuntimeError(
+                    f"expand: cannot expand shape {shape} to {sizes}: dimension {i} has size "
+                    f"{cur}, which is neither 1 nor {s}"
+                )
+        target.append(s)
+    return Expand.apply(x, shape=tuple(target))
+
+
+def squeeze(x: Any, dim: Any = None) -> Any:
+    """Remove size-1 dimensions: all of them, or those in ``dim`` (an int or a tuple)."""
+    shape = x.data.shape
+    if dim is None:
+        return reshape(x, tuple([s for s in shape if s != 1]))
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    axes = {normalize_dim("squeeze", d, len(shape)) for d in dims}
+    return reshape(x, tuple([s for i, s in enumerate(shape) if not (i in axes and s == 1)]))
+
+
+def unsqueeze(x: Any, dim: int) -> Any:
+    """Insert a size-1 dimension at ``dim`` (in ``[-ndim - 1, ndim]``, as PyTorch)."""
+    shape = x.data.shape
+    d = normalize_dim("unsqueeze", dim, len(shape) + 1)
+    return reshape(x, shape[:d] + (1,) + shape[d:])
+
+
+def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Any:
+    """Merge dimensions ``start_dim..end_dim`` (inclusive) into one."""
+    shape = x.data.shape
+    if not shape:
+        return reshape(x, (1,))
+    s = normalize_dim("flatten", start_dim, len(shape))
+    e = normalize_dim("flatten", end_dim, len(shape))
+    if s > e:
+        raise RuntimeError(f"flatten: start_dim {start_dim} cannot come after end_dim {end_dim}")
+    return reshape(x, shape[:s] + (math.prod(shape[s : e + 1]),) + shape[e + 1 :])
+
+
+def repeat(x: Any, sizes: tuple[Any, ...]) -> Any:
+    r"""Tile ``x`` ``sizes[k]`` times along dimension ``k`` (``torch.Tensor.repeat``).
+
+    $y[r\,n + j] = x[j]$ per dimension: reshape to $(1, n)$ pairs, expand to $(r, n)$, merge.
+    """
+    sizes = tuple(int(r) for r in _sizes(sizes))
+    shape = x.data.shape
+    if len(sizes) < len(shape):
+        raise RuntimeError(
+            f"repeat: the number of repeat dims {sizes} cannot be smaller than the number of "
+            f"dimensions of the tensor {shape}"
+        )
+    if any(r < 0 for r in sizes):
+        raise RuntimeError(f"repeat: repeats must be non-negative, got {sizes}")
+    shape = (1,) * (len(sizes) - len(shape)) + shape
+    pairs = reshape(x, tuple(v for n in shape for v in (1, n)))
+    tiled = expand(pairs, tuple(v for r, n in zip(sizes, shape) for v in (r, n)))
+    return reshape(tiled, tuple(r * n for r, n in zip(sizes, shape)))
+
+
+def flip(x: Any, dims: Any) -> Any:
+    """Reverse the order of entries along ``dims`` (an int or a sequence of ints)."""
+    dims = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
+    n = x.data.ndim
+    axes = tuple([normalize_dim("flip", d, n) for d in dims])
+    if len(set(axes)) != len(axes):
+        raise RuntimeError(f"flip: dims {dims} contain a dimension more than once")
+    if n == 0:
+        return reshape(x, ())
+    return Flip.apply(x, dims=axes)
+
+
+def pad(x: Any, pad: Any, mode: str = "constant", value: float = 0.0) -> Any:
+    """``torch.nn.functional.pad``: ``pad`` = (left, right) pairs starting from the LAST dim.
+
+    ``mode="constant"`` fills with ``value`` (negative amounts crop); ``"reflect"`` mirrors
+    without repeating the edge, ``"replicate"`` repeats the edge, ``"circular"`` wraps around.
+    """
+    pad = tuple(int(p) for p in pad)
+    shape = x.data.shape
+    if len(pad) % 2 or len(pad) // 2 > len(shape):
+        raise ValueError(
+            f"pad: padding {pad} must have an even length of at most 2 * {len(shape)} for a "
+            f"tensor of shape {shape}"
+        )
+    widths = [(0, 0)] * len(shape)
+    for i in range(len(pad) // 2):
+        widths[len(shape) - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    if mode == "constant":
+        if any(b < 0 or a < 0 for b, a in widths):
+            crop = []
+            for n, (b, a) in zip(shape, widths):
+                if n + min(b, 0) + min(a, 0) < 0:
+                    raise ValueError(f"pad: padding {pad} crops more than the tensor {shape}")
+                crop.append(slice(-min(b, 0), n + min(a, 0)))
+            x = getitem(x, tuple(crop))
+            widths = [(max(b, 0), max(a, 0)) for b, a in widths]
+        return Pad.apply(x, pad_width=tuple(widths), value=value)
+    if mode not in ("reflect", "replicate", "circular"):
+        raise ValueError(
+            f"pad: unknown mode {mode!r}, expected 'constant', 'reflect', 'replicate' or "
+            "'circular'"
+        )
+    for d, (b, a) in enumerate(widths):
+        if b or a:
+            x = getitem(x, (slice(None),) * d + (_pad_source(mode, shape[d], b, a, d),))
+    return x
+
+
+def _pad_source(mode: str, n: int, before: int, after: int, dim: int) -> np.ndarray:
+    """For each output position along ``dim``, the input position it copies."""
+    if before < 0 or after < 0:
+        raise ValueError(f"pad: negative padding is only supported in constant mode ({mode})")
+    i = np.arange(-before, n + after)
+    if mode == "replicate":
+        if n == 0:
+            raise ValueError(f"pad: cannot replicate-pad the empty dimension {dim}")
+        return np.clip(i, 0, n - 1)
+    if mode == "reflect":
+        if before >= n or after >= n:
+            raise ValueError(
+                f"pad: reflect padding ({before}, {after}) must be less than the size {n} "
+                f"of dimension {dim}"
+            )
+        return (n - 1) - np.abs((n - 1) - np.abs(i))
+    if before > n or after > n:
+        raise ValueError(
+            f"pad: circular padding ({before}, {after}) must be at most the size {n} of "
+            f"dimension {dim}"
+        )
+    return i % n
+
+
+def _as_tensor_list(op: str, tensors: Any) -> list[Any]:
+    """The sequence of Tensors ``cat``/``stack`` take, checked to be non-empty Tensors."""
+    if isinstance(tensors, _tm.Tensor):
+        raise TypeError(f"{op}: expected a sequence of Tensors, got a single Tensor")
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError(f"{op}: expected a non-empty sequence of Tensors")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, _tm.Tensor):
+            raise TypeError(f"{op}: expected Tensors, got {type(t).__name__} at position {i}")
+    return tensors
+
+
+def cat(tensors: Any, dim: int = 0) -> Any:
+    """Join tensors along an existing dimension ``dim`` (other dimensions must match)."""
+    tensors = _as_tensor_list("cat", tensors)
+    first = tensors[0].data.shape
+    if not first:
+        raise RuntimeError("cat: zero-dimensional tensor (at position 0) cannot be concatenated")
+    d = normalize_dim("cat", dim, len(first))
+    for t in tensors[1:]:
+        s = t.data.shape
+        if len(s) != len(first) or s[:d] != first[:d] or s[d + 1 :] != first[d + 1 :]:
+            raise RuntimeError(
+                f"cat: expected tensors with the same shape except in dimension {d}, got "
+                f"{first} and {s}"
+            )
+    return Cat.apply(*tensors, dim=d)
+
+
+def stack(tensors: Any, dim: int = 0) -> Any:
+    """Join equally shaped tensors along a new dimension ``dim``."""
+    tensors = _as_tensor_list("stack", tensors)
+    first = tensors[0].data.shape
+    for i, t in enumerate(tensors):
+        if t.data.shape != first:
+            raise RuntimeError(
+                f"stack: expected all tensors to have the same shape, got {first} at position "
+                f"0 and {t.data.shape} at position {i}"
+            )
+    d = normalize_dim("stack", dim, len(first) + 1)
+    return Cat.apply(*[unsqueeze(t, d) for t in tensors], dim=d)

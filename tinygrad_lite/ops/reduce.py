@@ -133,15 +133,16 @@ class Prod(Function):
     """
 
     def forward(self, x: np.ndarray, axes: Any = None, keepdim: bool = False) -> np.ndarray:
-        out = np.prod(x, axis=axes, keepdims=True)
-        self.saved = (x, out, axes)
-        return out if keepdim else np.squeeze(out, axis=axes)
+        out = np.prod(x, axis=axes, keepdims=keepdim)
+        self.saved = (x, out, axes)  # the output itself: under create_graph it joins the graph
+        return out
 
     def backward(self, grad: Any) -> Any:
         x, out, axes = self.saved
         xp = self.xp
         xd = raw(x)
-        g = xp.reshape(grad, _kept_shape(xd.shape, axes))
+        kept = _kept_shape(xd.shape, axes)
+        g, out = xp.reshape(grad, kept), xp.reshape(out, kept)
         zero = xd == 0
         if not zero.any():
             return g * out / x
@@ -161,14 +162,16 @@ class LogSumExp(Function):
         m = np.amax(x, axis=axes, keepdims=True)
         m = np.where(np.isfinite(m), m, 0)
         out = np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m
-        self.saved = (x, out, axes)
-        return out if keepdim else np.squeeze(out, axis=axes)
+        if not keepdim:
+            out = np.squeeze(out, axis=axes)
+        self.saved = (x, out, axes)  # the output itself: under create_graph it joins the graph
+        return out
 
     def backward(self, grad: Any) -> Any:
         x, out, axes = self.saved
         xp = self.xp
         kept = _kept_shape(raw(x).shape, axes)
-        return xp.reshape(grad, kept) * xp.exp(x - out)
+        return xp.reshape(grad, kept) * xp.exp(x - xp.reshape(out, kept))
 
 
 # ----- the functions Tensor methods call -------------------------------------------------

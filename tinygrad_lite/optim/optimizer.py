@@ -29,6 +29,10 @@ import numpy as np
 from tinygrad_lite.autograd.grad_mode import enable_grad, no_grad
 from tinygrad_lite.tensor import Tensor
 
+_SET_ERROR = (
+    "optimizer parameters need to be organized in ordered collections, but the ordering of "
+    "tensors in sets will change between runs. Please use a list instead."
+)
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]] | Iterable[tuple[str, Tensor]]
 
 
@@ -41,12 +45,12 @@ class Optimizer:
     first step).  ``_update`` must change ``param`` in place and never write into ``grad``.
 
     >>> import tinygrad_lite as tl
-    >>> w = tl.tensor([1.0, -2.0], requires_grad=True)
+    >>> w = tl.tensor([1.0, -2.0], dtype=tl.float64, requires_grad=True)
     >>> opt = tl.optim.SGD([w], lr=0.1)
     >>> (w * w).sum().backward()
-    >>> opt.step()
-    >>> w
-    tensor([ 0.8000, -1.6000], requires_grad=True)
+    >>> opt.step()  # w - 0.1 * 2w
+    >>> w.tolist()
+    [0.8, -1.6]
     """
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
@@ -55,6 +59,8 @@ class Optimizer:
                 "params argument given to the optimizer should be an iterable of Tensors or "
                 f"dicts, but got {type(params).__name__}"
             )
+        if isinstance(params, set):
+            raise TypeError(_SET_ERROR)
         self.defaults = defaults
         self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
@@ -89,10 +95,7 @@ class Optimizer:
         if isinstance(params, Tensor):
             params = [params]
         elif isinstance(params, set):
-            raise TypeError(
-                "optimizer parameters need to be organized in ordered collections, but the "
-                "ordering of tensors in sets will change between runs. Please use a list instead."
-            )
+            raise TypeError(_SET_ERROR)
         tensors, names = [], []
         for item in params:
             if isinstance(item, tuple):
@@ -254,6 +257,16 @@ def check_betas(betas: tuple[float, float]) -> tuple[float, float]:
         if not 0.0 <= beta < 1.0:
             raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
     return (float(betas[0]), float(betas[1]))
+
+
+def state_tensor(array: np.ndarray) -> Tensor:
+    """Wrap a state array (moment buffer) as a Tensor without copying, as PyTorch stores it."""
+    return Tensor._make(array, None)
+
+
+def zeros_state(param: np.ndarray, fill: float = 0.0) -> Tensor:
+    """A new state Tensor shaped and typed like ``param``, filled with ``fill``."""
+    return Tensor._make(np.full_like(param, fill), None)
 
 
 # ----- PyTorch's in-place arithmetic in numpy (each at most one temporary) --------------------

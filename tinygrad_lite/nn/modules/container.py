@@ -11,7 +11,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from tinygrad_lite.nn.modules.module import Module
+from tinygrad_lite.nn.modules.module import Module, _addindent
 
 
 def _index(idx: Any, n: int, what: str) -> int:
@@ -67,7 +67,10 @@ class Sequential(Module):
 
     def __delitem__(self, idx: Any) -> None:
         keys = list(self._modules)
-        doomed = keys[idx] if isinstance(idx, slice) else [keys[_index(idx, len(self), "Sequential")]]
+        if isinstance(idx, slice):
+            doomed = keys[idx]
+        else:
+            doomed = [keys[_index(idx, len(self), "Sequential")]]
         for key in doomed:
             del self._modules[key]
         # keep positional names contiguous, as PyTorch does
@@ -90,9 +93,7 @@ class ModuleList(Module):
     >>> blocks = tl.nn.ModuleList([tl.nn.Linear(2, 2) for _ in range(3)])
     >>> blocks.append(tl.nn.Tanh())
     ModuleList(
-      (0): Linear(in_features=2, out_features=2, bias=True)
-      (1): Linear(in_features=2, out_features=2, bias=True)
-      (2): Linear(in_features=2, out_features=2, bias=True)
+      (0-2): 3 x Linear(in_features=2, out_features=2, bias=True)
       (3): Tanh()
     )
     >>> len(blocks)
@@ -146,6 +147,23 @@ class ModuleList(Module):
         for module in modules:
             self.append(module)
         return self
+
+    def __repr__(self) -> str:
+        # PyTorch's compact form: runs of identical reprs print once as "(i-j): n x ..."
+        reprs = [repr(m) for m in self]
+        if not reprs:
+            return self._get_name() + "()"
+        runs: list[list[Any]] = []
+        for i, text in enumerate(reprs):
+            if runs and runs[-1][2] == text:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, text])
+        lines = []
+        for start, end, text in runs:
+            head = f"({start}): " if start == end else f"({start}-{end}): {end - start + 1} x "
+            lines.append(_addindent(head + text, 2))
+        return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
 
     def insert(self, index: int, module: Module) -> None:
         """Insert ``module`` before position ``index``."""

@@ -1,4 +1,4 @@
-"""``Module`` and ``Parameter``: PyTorch's ``torch.nn.Module`` contract on tinygrad_lite Tensors.
+"""``Module``: PyTorch's ``torch.nn.Module`` contract on tinygrad_lite Tensors.
 
 A ``Module`` registers what is assigned to it as an attribute: a :class:`Parameter` goes to
 ``_parameters``, a ``Module`` to ``_modules``, and tensors passed to :meth:`register_buffer` to
@@ -10,50 +10,17 @@ Reference: ``torch/nn/modules/module.py`` (same method names, orders and error m
 
 from __future__ import annotations
 
-from collections import OrderedDict, namedtuple
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
-from tinygrad_lite.autograd.grad_mode import no_grad
+from tinygrad_lite.nn.modules import state
+from tinygrad_lite.nn.modules.parameter import Parameter
 from tinygrad_lite.tensor import Tensor
 
-
-class Parameter(Tensor):
-    """A Tensor that a :class:`Module` registers as a trainable parameter.
-
-    ``Parameter(data=None, requires_grad=True)``: shares ``data``'s array when ``data`` is a
-    Tensor (as ``torch.nn.Parameter`` shares storage); an array is used as is, other data is
-    converted as by :func:`tinygrad_lite.tensor`.
-
-    >>> import tinygrad_lite as tl
-    >>> tl.nn.Parameter(tl.tensor([1.0, 2.0]))
-    Parameter containing:
-    tensor([1., 2.], requires_grad=True)
-    """
-
-    __slots__ = ()
-
-    def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
-        if data is None:
-            array = np.empty((0,), dtype=np.float32)
-        elif isinstance(data, Tensor):
-            array = data.data
-        elif isinstance(data, np.ndarray):
-            array = data
-        else:
-            array = Tensor(data).data
-        super().__init__(array, requires_grad=False)
-        self.data = array  # share, never copy (Tensor.__init__ copies)
-        if requires_grad:
-            self.requires_grad_(True)
-
-    def __repr__(self) -> str:
-        return "Parameter containing:\n" + super().__repr__()
-
-
-_IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+__all__ = ["Module", "Parameter"]
 
 
 def _addindent(text: str, num_spaces: int) -> str:
@@ -65,17 +32,16 @@ def _addindent(text: str, num_spaces: int) -> str:
     return first + "\n" + "\n".join(" " * num_spaces + line for line in lines)
 
 
-def _as_array(value: Any) -> np.ndarray:
-    """The numpy array behind a Tensor, a numpy array, or (duck-typed) a torch tensor."""
-    if isinstance(value, Tensor):
-        return value.data
-    if isinstance(value, (np.ndarray, np.generic)):
-        return np.asarray(value)
-    if hasattr(value, "detach") and hasattr(value, "numpy"):  # a torch.Tensor, no torch import
-        return value.detach().cpu().numpy()
-    raise TypeError(
-        f"load_state_dict: expected a Tensor or numpy array, got {type(value).__name__}"
-    )
+class RemovableHandle:
+    """Returned by ``register_forward_hook``; ``.remove()`` unregisters the hook."""
+
+    def __init__(self, hooks: list[Any], hook: Any) -> None:
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        """Unregister the hook (no error if already removed)."""
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
 
 
 class Module:
@@ -108,6 +74,8 @@ class Module:
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_non_persistent_buffers_set", set())
         object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_forward_pre_hooks", [])
+        object.__setattr__(self, "_forward_hooks", [])
 
     # ----- registration -----------------------------------------------------------------
     def _check_name(self, kind: str, name: Any) -> None:
@@ -237,7 +205,29 @@ class Module:
         )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        if not (self._forward_pre_hooks or self._forward_hooks):
+            return self.forward(*args, **kwargs)
+        for hook in tuple(self._forward_pre_hooks):
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
+        output = self.forward(*args, **kwargs)
+        for hook in tuple(self._forward_hooks):
+            result = hook(self, args, output)
+            if result is not None:
+                output = result
+        return output
+
+    def register_forward_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Call ``hook(module, args)`` before each forward; a non-None return replaces args."""
+        self._forward_pre_hooks.append(hook)
+        return RemovableHandle(self._forward_pre_hooks, hook)
+
+    def register_forward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Call ``hook(module, args, output)`` after each forward; a non-None return replaces
+        the output (useful for timing or inspecting layers)."""
+        self._forward_hooks.append(hook)
+        return RemovableHandle(self._forward_hooks, hook)
 
     # ----- traversal --------------------------------------------------------------------
     def named_modules(
@@ -354,11 +344,8 @@ class Module:
         for p in self.parameters():
             if p.grad is None:
                 continue
-            if set_to_none:
-                p.grad = None
-            else:
-                p.grad = Tensor._make(p.grad.data, None)
-                p.grad.data[...] = 0
+            # a fresh zero array: the old one may be shared with another gradient or read-only
+            p.grad = None if set_to_none else Tensor._make(np.zeros_like(p.grad.data), None)
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Call ``fn`` on every descendant (children first) and then on ``self``."""
@@ -374,116 +361,38 @@ class Module:
         Parameter objects keep their identity (optimizers holding them stay valid); their
         gradients are cast too.  A device argument (``"cpu"``) is accepted and ignored.
         """
-        dtype = kwargs.pop("dtype", None)
-        kwargs.pop("device", None)
-        if kwargs:
-            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
-        for arg in args:
-            if isinstance(arg, str) and arg.split(":")[0] == "cpu":
-                continue
-            if isinstance(arg, Tensor):
-                dtype = arg.dtype
-                continue
-            dtype = arg
-        if dtype is None:
-            return self
-        dtype = np.dtype(dtype)
-        if dtype.kind not in "fc":
-            raise TypeError(
-                f"nn.Module.to only accepts floating point or complex dtypes, but got "
-                f"desired dtype={dtype}"
-            )
-        return self._cast_floats(dtype)
-
-    def _cast_floats(self, dtype: np.dtype) -> Module:
-        for module in self.modules():
-            for registry in ("_parameters", "_buffers"):
-                for value in module.__dict__[registry].values():
-                    if value is None or value.dtype.kind not in "fc" or value.dtype == dtype:
-                        continue
-                    value.data = value.data.astype(dtype)
-                    if value.grad is not None:
-                        value.grad = Tensor._make(value.grad.data.astype(dtype), None)
-        return self
+        dtype = state.parse_to_args(args, kwargs)
+        return self if dtype is None else state.cast_floats(self, dtype)
 
     def float(self) -> Module:
         """Cast floating point parameters and buffers to float32."""
-        return self._cast_floats(np.dtype(np.float32))
+        return state.cast_floats(self, np.dtype(np.float32))
 
     def double(self) -> Module:
         """Cast floating point parameters and buffers to float64."""
-        return self._cast_floats(np.dtype(np.float64))
+        return state.cast_floats(self, np.dtype(np.float64))
 
-    # ----- state dict -------------------------------------------------------------------
-    def _state_items(self) -> Iterator[tuple[str, Tensor]]:
-        """This module's own (not descendants') state: parameters, then persistent buffers."""
-        for name, param in self._parameters.items():
-            if param is not None:
-                yield name, param
-        for name, buf in self._buffers.items():
-            if buf is not None and name not in self._non_persistent_buffers_set:
-                yield name, buf
-
+    # ----- state dict (implemented in state.py) -------------------------------------------
     def state_dict(
         self, destination: dict[str, Any] | None = None, prefix: str = "", keep_vars: bool = False
     ) -> OrderedDict[str, Tensor]:
         """An ordered dict of every parameter and persistent buffer, keyed like PyTorch.
 
-        Keys are dotted paths (``features.0.weight``, ``bn.num_batches_tracked``); values are
-        detached Tensors sharing memory with the module (``keep_vars=True``: the objects).
+        Keys are dotted paths (``features.0.weight``, ``bn.num_batches_tracked``), each after
+        ``prefix`` (PyTorch's convention: ``prefix="head."``); values are detached Tensors
+        sharing memory with the module (``keep_vars=True``: the objects themselves).
         """
-        if destination is None:
-            destination = OrderedDict()
-        for module_prefix, module in self.named_modules(prefix=prefix, remove_duplicate=False):
-            dotted = module_prefix + ("." if module_prefix else "")
-            for name, value in module._state_items():
-                destination[dotted + name] = value if keep_vars else value.detach()
-        return destination  # type: ignore[return-value]
+        return state.collect(self, destination, prefix, keep_vars)
 
     def load_state_dict(self, state_dict: Any, strict: bool = True) -> Any:
         """Copy parameters and buffers from ``state_dict`` (numpy arrays or Tensors) in place.
 
         Values are cast to each parameter's dtype; parameter objects keep their identity.
         A wrong shape always raises ``RuntimeError``; with ``strict=True`` (default) missing
-        and unexpected keys raise too, all listed in one message.  Returns a named tuple
-        ``(missing_keys, unexpected_keys)``.
+        and unexpected keys raise too, all listed in one message, and nothing is copied.
+        Returns a named tuple ``(missing_keys, unexpected_keys)``.
         """
-        if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
-            raise TypeError(
-                f"Expected state_dict to be dict-like, got {type(state_dict).__name__}."
-            )
-        expected = self.state_dict(keep_vars=True)
-        missing = [k for k in expected if k not in state_dict]
-        unexpected = [k for k in state_dict.keys() if k not in expected]
-        errors = []
-        updates = []
-        for key, target in expected.items():
-            if key not in state_dict:
-                continue
-            array = _as_array(state_dict[key])
-            if array.shape != target.shape:
-                errors.append(
-                    f"size mismatch for {key}: copying a param with shape {array.shape} from "
-                    f"checkpoint, the shape in current model is {target.shape}."
-                )
-                continue
-            updates.append((target, array))
-        if strict:
-            if unexpected:
-                keys = ", ".join(f'"{k}"' for k in unexpected)
-                errors.insert(0, f"Unexpected key(s) in state_dict: {keys}. ")
-            if missing:
-                keys = ", ".join(f'"{k}"' for k in missing)
-                errors.insert(0, f"Missing key(s) in state_dict: {keys}. ")
-        if errors:
-            raise RuntimeError(
-                f"Error(s) in loading state_dict for {self._get_name()}:\n\t"
-                + "\n\t".join(errors)
-            )
-        with no_grad():
-            for target, array in updates:  # copy only after every key checked: all or nothing
-                target.data[...] = array.astype(target.dtype, copy=False)
-        return _IncompatibleKeys(missing, unexpected)
+        return state.load(self, state_dict, strict)
 
     # ----- repr -------------------------------------------------------------------------
     def _get_name(self) -> str:

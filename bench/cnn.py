@@ -1,0 +1,256 @@
+"""One training step of a LeNet-style CNN, tinygrad_lite vs PyTorch in the same run.
+
+Net (MNIST-shaped 1x28x28 input, float32 batch of 64)::
+
+    conv3x3(1->16, pad 1) - ReLU - maxpool2 - conv3x3(16->32, pad 1) - ReLU - maxpool2 -
+    Flatten - Linear(1568->128) - ReLU - Linear(128->10), cross-entropy, Adam
+
+Prints ms/step and images/second for both, the ratio ours/torch (target <= 1.5), a per-layer
+forward/backward breakdown of ours, the conv layers' throughput as a fraction of this machine's
+numpy GEMM GFLOP/s, the fused ``Convolution`` primitive against the Im2Col + matmul composite,
+and the resident memory over 500 training steps (it must not grow).  Both libraries use 2
+threads (``OPENBLAS_NUM_THREADS``/``OMP_NUM_THREADS`` default to 2 here,
+``torch.set_num_threads(2)``).
+
+Run: ``python bench/cnn.py [--steps N] [--memory-steps N] [--threads N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+if __name__ == "__main__":  # thread counts must be set before numpy loads its BLAS
+    _threads = "2"
+    for _i, _a in enumerate(sys.argv):
+        if _a == "--threads" and _i + 1 < len(sys.argv):
+            _threads = sys.argv[_i + 1]
+    for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_var, _threads)
+
+import gc  # noqa: E402
+import platform  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from typing import Any  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+import tinygrad_lite as tl  # noqa: E402
+from tinygrad_lite import nn, optim  # noqa: E402
+from tinygrad_lite.nn import functional as F  # noqa: E402
+from tinygrad_lite.ops.conv import Im2Col  # noqa: E402
+
+BATCH = 64
+
+
+def lenet(lib: Any) -> Any:
+    """The benchmark net, built from ``lib.nn`` (tinygrad_lite or torch: same layer names)."""
+    m = lib.nn
+    return m.Sequential(
+        m.Conv2d(1, 16, 3, padding=1), m.ReLU(), m.MaxPool2d(2),
+        m.Conv2d(16, 32, 3, padding=1), m.ReLU(), m.MaxPool2d(2),
+        m.Flatten(), m.Linear(1568, 128), m.ReLU(), m.Linear(128, 10),
+    )
+
+
+def median_ms(step: Callable[[], Any], steps: int, warmup: int = 5) -> float:
+    """Median wall time of ``step`` in milliseconds, after ``warmup`` calls."""
+    for _ in range(warmup):
+        step()
+    times = []
+    for _ in range(steps):
+        t0 = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times)) * 1e3
+
+
+def make_step(net: Any, opt: Any, x: Any, y: Any, cross_entropy: Any) -> Callable[[], float]:
+    """One training step: zero grads, forward, loss, backward, optimizer step."""
+
+    def step() -> float:
+        opt.zero_grad()
+        loss = cross_entropy(net(x), y)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return step
+
+
+def layer_breakdown(net: Any, x: Any, y: Any, repeats: int) -> list[tuple[str, float, float]]:
+    """Per-layer (name, forward ms, backward ms), each layer run on a detached leaf input."""
+    totals = [[0.0, 0.0] for _ in range(len(net) + 1)]
+    for _ in range(repeats):
+        inputs, outputs = [], []
+        h = x
+        for i, layer in enumerate(net):
+            leaf = h.detach().requires_grad_(i > 0)  # the images need no gradient
+            t0 = time.perf_counter()
+            h = layer(leaf)
+            totals[i][0] += time.perf_counter() - t0
+            inputs.append(leaf)
+            outputs.append(h)
+        logits = h.detach().requires_grad_(True)
+        t0 = time.perf_counter()
+        loss = F.cross_entropy(logits, y)
+        totals[-1][0] += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        loss.backward()
+        totals[-1][1] += time.perf_counter() - t0
+        g = logits.grad
+        for i in range(len(net) - 1, -1, -1):
+            t0 = time.perf_counter()
+            outputs[i].backward(g)
+            totals[i][1] += time.perf_counter() - t0
+            g = inputs[i].grad
+    names = [type(layer).__name__ for layer in net] + ["cross_entropy"]
+    return [(n, f / repeats * 1e3, b / repeats * 1e3) for n, (f, b) in zip(names, totals)]
+
+
+def gemm_gflops(m: int, k: int, n: int, repeats: int = 20) -> float:
+    """numpy float32 GEMM GFLOP/s for an (m, k) @ (k, n) product (best of ``repeats``)."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((m, k)).astype(np.float32)
+    b = rng.standard_normal((k, n)).astype(np.float32)
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - t0)
+    return 2 * m * k * n / best / 1e9
+
+
+def conv_composite(x: Any, w: Any, b: Any) -> Any:
+    """3x3 pad-1 conv built from Im2Col + matmul + reshape + permute + add (the alternative
+    to the fused ``Convolution`` primitive; same numbers, more graph nodes)."""
+    n, _, h, wd = x.shape
+    o = w.shape[0]
+    geom = ((3, 3), (1, 1), (1, 1, 1, 1), (1, 1))
+    cols = Im2Col.apply(x, geom=geom)  # (C*9, N*H*W)
+    out = (w.reshape(o, -1) @ cols).reshape(o, n, h, wd).permute(1, 0, 2, 3)
+    return out + b.reshape(1, o, 1, 1)
+
+
+def conv_layer_timing(c_in: int, c_out: int, size: int, repeats: int) -> dict[str, float]:
+    """Forward+backward ms of one 3x3 pad-1 conv layer (batch 64), fused vs composite, and its
+    GFLOP/s (3 GEMMs of 2*N*H*W*C_in*9*C_out flops each, the input gradient included)."""
+    rng = np.random.default_rng(0)
+    x = tl.tensor(rng.standard_normal((BATCH, c_in, size, size)).astype(np.float32),
+                  requires_grad=True)
+    w = tl.tensor(rng.standard_normal((c_out, c_in, 3, 3)).astype(np.float32) * 0.1,
+                  requires_grad=True)
+    b = tl.tensor(np.zeros(c_out, np.float32), requires_grad=True)
+    g = tl.tensor(rng.standard_normal((BATCH, c_out, size, size)).astype(np.float32))
+    res = {}
+    for name, fn in (("fused", lambda: F.conv2d(x, w, b, padding=1)),
+                     ("composite", lambda: conv_composite(x, w, b))):
+        res[name] = median_ms(lambda fn=fn: fn().backward(g), repeats)
+    flops = 3 * 2 * BATCH * size * size * c_in * 9 * c_out
+    res["gflops"] = flops / (res["fused"] / 1e3) / 1e9
+    return res
+
+
+def rss_mb() -> float:
+    """Resident set size of this process in MiB (Linux /proc, else peak RSS)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def memory_check(step: Callable[[], float], steps: int) -> tuple[float, float, float]:
+    """RSS after 50 steps, after ``steps`` steps, and the growth (MiB)."""
+    for _ in range(50):
+        step()
+    gc.collect()
+    start = rss_mb()
+    for _ in range(steps - 50):
+        step()
+    gc.collect()
+    end = rss_mb()
+    return start, end, end - start
+
+
+def main() -> None:
+    """Run the benchmark and print the report."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=50, help="timed steps per library")
+    parser.add_argument("--memory-steps", type=int, default=500, help="0 skips the memory check")
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+
+    rng = np.random.default_rng(0)
+    x_np = rng.standard_normal((BATCH, 1, 28, 28)).astype(np.float32)
+    y_np = rng.integers(0, 10, BATCH)
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cpus, "
+          f"numpy {np.__version__}, python {platform.python_version()}, "
+          f"BLAS threads {os.environ.get('OPENBLAS_NUM_THREADS')}")
+
+    tl.manual_seed(0)
+    net = lenet(tl)
+    opt = optim.Adam(net.parameters(), lr=1e-3)
+    x, y = tl.tensor(x_np), tl.tensor(y_np)
+    ours_step = make_step(net, opt, x, y, F.cross_entropy)
+
+    torch_ms = None
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    if torch is not None:
+        torch.set_num_threads(args.threads)
+        torch.manual_seed(0)
+        tnet = lenet(torch)
+        net.load_state_dict({k: v.detach().numpy() for k, v in tnet.state_dict().items()})
+        topt = torch.optim.Adam(tnet.parameters(), lr=1e-3)
+        torch_step = make_step(tnet, topt, torch.tensor(x_np), torch.tensor(y_np),
+                               torch.nn.functional.cross_entropy)
+        l_ours, l_torch = ours_step(), torch_step()
+        print(f"first-step loss: ours {l_ours:.6f}, torch {l_torch:.6f}")
+    # interleave the two libraries so that load from other processes hits both alike
+    ours_ms = []
+    torch_list = []
+    for _ in range(3):
+        ours_ms.append(median_ms(ours_step, max(1, args.steps // 3)))
+        if torch is not None:
+            torch_list.append(median_ms(torch_step, max(1, args.steps // 3)))
+    ours = min(ours_ms)
+    print(f"\ntraining step (batch {BATCH}, fwd + bwd + Adam), median of {args.steps} steps:")
+    print(f"  tinygrad_lite: {ours:7.2f} ms/step  {BATCH / ours * 1e3:8.0f} images/s")
+    if torch is not None:
+        torch_ms = min(torch_list)
+        print(f"  torch:         {torch_ms:7.2f} ms/step  {BATCH / torch_ms * 1e3:8.0f} images/s")
+        print(f"  ratio ours/torch: {ours / torch_ms:.2f}  (target <= 1.5)")
+
+    print("\nper-layer breakdown (ours, ms; each layer on a detached input):")
+    rows = layer_breakdown(net, x, y, repeats=20)
+    for name, fwd, bwd in rows:
+        print(f"  {name:24s} fwd {fwd:6.2f}  bwd {bwd:6.2f}")
+    print(f"  {'total':24s} fwd {sum(r[1] for r in rows):6.2f}  bwd {sum(r[2] for r in rows):6.2f}")
+
+    peak = gemm_gflops(1024, 1024, 1024)
+    print(f"\nnumpy float32 GEMM: {peak:.0f} GFLOP/s (1024^3), "
+          f"{gemm_gflops(32, 144, 12544):.0f} GFLOP/s at conv2's shape (32x144 @ 144x12544)")
+    for c_in, c_out, size in ((1, 16, 28), (16, 32, 14)):
+        r = conv_layer_timing(c_in, c_out, size, repeats=20)
+        print(f"  conv3x3 {c_in:2d}->{c_out:2d} at {size}x{size}: fwd+bwd fused {r['fused']:.2f} ms,"
+              f" composite {r['composite']:.2f} ms; {r['gflops']:.0f} GFLOP/s ="
+              f" {r['gflops'] / peak:.0%} of numpy GEMM peak")
+
+    if args.memory_steps > 0:
+        start, end, grown = memory_check(ours_step, args.memory_steps)
+        print(f"\nmemory over {args.memory_steps} steps: RSS {start:.1f} MiB after 50 steps, "
+              f"{end:.1f} MiB after {args.memory_steps} (growth {grown:+.1f} MiB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,148 @@
+"""IDX parsing and checksums on the real MNIST / Fashion-MNIST files, and on broken copies."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tinygrad_lite.data import MNIST, DataLoader, DatasetFileError, FashionMNIST, read_idx
+from tinygrad_lite.data.mnist import MD5, download_file, parse_idx
+
+T10K = ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+
+
+def _copy_test_split(data_dir: Path, folder: str, dest: Path) -> Path:
+    (dest / folder).mkdir(parents=True)
+    for name in T10K:
+        shutil.copy(data_dir / folder / f"{name}.gz", dest / folder / f"{name}.gz")
+        (dest / folder / f"{name}.gz").chmod(0o644)
+    return dest
+
+
+@pytest.mark.parametrize("folder", ["mnist", "fashion-mnist"])
+def test_published_gz_md5_matches_table(data_dir, folder):
+    for name in T10K:
+        raw = (data_dir / folder / f"{name}.gz").read_bytes()
+        gz_md5, data_md5 = MD5[folder][name]
+        assert hashlib.md5(raw).hexdigest() == gz_md5
+        assert hashlib.md5(gzip.decompress(raw)).hexdigest() == data_md5
+
+
+def test_read_idx_header_and_values(data_dir):
+    path = data_dir / "mnist" / "t10k-images-idx3-ubyte.gz"
+    raw = gzip.decompress(path.read_bytes())
+    assert int.from_bytes(raw[:4], "big") == 2051
+    images = read_idx(path, MD5["mnist"]["t10k-images-idx3-ubyte"])
+    assert images.shape == (10000, 28, 28) and images.dtype == np.uint8
+    np.testing.assert_array_equal(images.reshape(-1), np.frombuffer(raw[16:], np.uint8))
+    labels = read_idx(data_dir / "mnist" / "t10k-labels-idx1-ubyte.gz")
+    assert labels.shape == (10000,)
+    assert labels[:10].tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]  # the well-known first digits
+
+
+def test_mnist_test_split(data_dir):
+    ds = MNIST(data_dir, train=False)
+    assert len(ds) == 10000 and ds.data.shape == (10000, 28, 28)
+    assert np.bincount(ds.targets).tolist()[:3] == [980, 1135, 1032]
+    image, label = ds[0]
+    assert image.shape == (1, 28, 28) and image.dtype == np.float32 and label == 7
+    assert 0.0 <= image.min() and image.max() <= 1.0
+    images, labels = next(iter(DataLoader(ds, batch_size=5)))
+    assert images.shape == (5, 1, 28, 28) and labels.dtype == np.int64
+    np.testing.assert_array_equal(images.numpy()[0], image)
+
+
+def test_fashion_mnist_test_split(data_dir):
+    ds = FashionMNIST(data_dir, train=False)
+    assert len(ds) == 10000 and ds.targets[:3].tolist() == [9, 2, 1]
+    assert np.bincount(ds.targets).tolist() == [1000] * 10
+
+
+def test_files_in_root_itself_and_uncompressed(data_dir, tmp_path):
+    for name in T10K:
+        data = gzip.decompress((data_dir / "mnist" / f"{name}.gz").read_bytes())
+        (tmp_path / name).write_bytes(data)  # uncompressed, directly in root
+    ds = MNIST(tmp_path, train=False)
+    assert ds.targets[0] == 7
+
+
+def test_regzipped_file_accepted_by_decompressed_md5(data_dir, tmp_path):
+    """Debian repackages the .gz files (different header bytes, same data): accepted."""
+    (tmp_path / "fashion-mnist").mkdir()
+    for name in T10K:
+        data = gzip.decompress((data_dir / "fashion-mnist" / f"{name}.gz").read_bytes())
+        (tmp_path / "fashion-mnist" / f"{name}.gz").write_bytes(gzip.compress(data, mtime=1))
+    assert FashionMNIST(tmp_path, train=False).targets[0] == 9
+
+
+def test_default_root_from_environment(data_dir, monkeypatch):
+    monkeypatch.setenv("TINYGRAD_LITE_DATA", str(data_dir))
+    assert len(MNIST(train=False)) == 10000
+
+
+def test_corrupted_file_names_the_file(data_dir, tmp_path):
+    root = _copy_test_split(data_dir, "mnist", tmp_path)
+    path = root / "mnist" / "t10k-labels-idx1-ubyte.gz"
+    raw = bytearray(path.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    with pytest.raises(DatasetFileError, match="t10k-labels-idx1-ubyte.gz"):
+        MNIST(root, train=False)
+
+
+def test_truncated_file_names_the_file(data_dir, tmp_path):
+    root = _copy_test_split(data_dir, "mnist", tmp_path)
+    path = root / "mnist" / "t10k-images-idx3-ubyte.gz"
+    path.write_bytes(path.read_bytes()[:1000])
+    with pytest.raises(DatasetFileError, match="t10k-images-idx3-ubyte.gz.*(corrupt|checksum)"):
+        MNIST(root, train=False)
+
+
+def test_wrong_file_names_the_file(data_dir, tmp_path):
+    """Fashion-MNIST files where MNIST's belong: valid IDX, wrong checksum."""
+    root = _copy_test_split(data_dir, "fashion-mnist", tmp_path)
+    (root / "fashion-mnist").rename(root / "mnist")
+    with pytest.raises(DatasetFileError, match="t10k-images-idx3-ubyte.gz: checksum mismatch"):
+        MNIST(root, train=False)
+
+
+def test_missing_files_say_where_to_put_them(tmp_path):
+    with pytest.raises(DatasetFileError, match=r"not found .*mnist.*download=True"):
+        MNIST(tmp_path / "nowhere", train=False)
+
+
+def test_parse_idx_errors():
+    with pytest.raises(DatasetFileError, match="x.idx: not an IDX uint8 file"):
+        parse_idx(b"\x00\x00\x0d\x01" + (3).to_bytes(4, "big") + bytes(12), "x.idx")
+    header = b"\x00\x00\x08\x02" + (2).to_bytes(4, "big") + (3).to_bytes(4, "big")
+    assert parse_idx(header + bytes(range(6))).tolist() == [[0, 1, 2], [3, 4, 5]]
+    with pytest.raises(DatasetFileError, match=r"dims \(2, 3\) need 6 data bytes, file has 5"):
+        parse_idx(header + bytes(5))
+
+
+def test_download_from_mirror_verifies_and_renames(data_dir, tmp_path):
+    """file:// mirrors stand in for the network: a dead mirror, a corrupt one, a good one."""
+    name = "t10k-labels-idx1-ubyte"
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / f"{name}.gz").write_bytes(b"not the file")
+    mirrors = [(tmp_path / "dead").as_uri() + "/", bad.as_uri() + "/",
+               (data_dir / "mnist").as_uri() + "/"]  # fmt: skip
+    dest = tmp_path / "root" / "mnist"
+    path = download_file(name, dest, mirrors, MD5["mnist"][name])
+    assert path == dest / f"{name}.gz"
+    assert sorted(p.name for p in dest.iterdir()) == [f"{name}.gz"]  # no .part left over
+
+
+def test_failed_download_leaves_no_file(tmp_path):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "t10k-images-idx3-ubyte.gz").write_bytes(b"truncated")
+    with pytest.raises(DatasetFileError, match=r"(?s)could not download t10k-images.*MD5.*by hand"):
+        MNIST(tmp_path / "root", train=False, download=True, mirrors=[bad.as_uri() + "/"])
+    assert list((tmp_path / "root" / "mnist").iterdir()) == []

@@ -1,0 +1,217 @@
+"""Conv2d / F.conv2d against PyTorch (float64): values, input/weight/bias gradients, double
+backward, im2col/col2im adjointness, module init/state_dict/repr, and error messages."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_lite as tl
+from tinygrad_lite import nn
+from tinygrad_lite.nn import functional as F
+from tinygrad_lite.ops.conv import Col2Im, Im2Col, col2im_array, im2col_array
+from tests.helpers import assert_close, compare_with_torch, torch_or_skip
+
+RNG = np.random.default_rng(0)
+
+
+def _randn(*shape: int) -> np.ndarray:
+    return RNG.standard_normal(shape)
+
+
+CASES = [
+    # (x shape, weight shape, kwargs)
+    ((2, 3, 7, 6), (4, 3, 3, 3), dict(padding=1)),
+    ((2, 3, 7, 6), (4, 3, 3, 3), dict(stride=2, padding=(1, 2))),
+    ((1, 2, 8, 9), (3, 2, 5, 5), dict(padding=2)),
+    ((2, 4, 5, 6), (6, 4, 1, 1), dict()),
+    ((2, 2, 9, 7), (3, 2, 3, 2), dict(dilation=2, padding=(2, 1))),
+    ((2, 4, 6, 6), (6, 2, 3, 3), dict(groups=2, padding=1)),
+    ((2, 4, 6, 5), (4, 1, 3, 3), dict(groups=4, padding=1)),  # depthwise
+    ((2, 4, 6, 5), (8, 1, 3, 3), dict(groups=4, stride=(2, 1))),  # depthwise multiplier 2
+    ((1, 3, 7, 8), (2, 3, 3, 3), dict(padding="same")),
+    ((1, 3, 7, 8), (2, 3, 4, 2), dict(padding="same", dilation=(1, 2))),  # asymmetric 'same'
+    ((2, 3, 7, 8), (2, 3, 3, 3), dict(padding="valid", stride=(1, 3))),
+    ((1, 1, 5, 5), (1, 1, 5, 5), dict()),  # output 1x1
+    ((2, 3, 7, 8), (4, 3, 1, 1), dict(stride=2)),  # disjoint windows with gaps
+    ((2, 3, 8, 6), (4, 3, 2, 2), dict(stride=2)),  # windows tile the input
+]
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same'")
+@pytest.mark.parametrize("xs, ws, kwargs", CASES)
+def test_conv2d_matches_torch(xs, ws, kwargs):
+    torch = torch_or_skip()
+    args = [_randn(*xs), _randn(*ws), _randn(ws[0])]
+    compare_with_torch(
+        lambda x, w, b: F.conv2d(x, w, b, **kwargs),
+        lambda x, w, b: torch.nn.functional.conv2d(x, w, b, **kwargs),
+        args,
+    )
+
+
+def test_conv2d_no_bias_and_single_grads():
+    torch = torch_or_skip()
+    kwargs = dict(stride=2, padding=1)
+    compare_with_torch(
+        lambda x, w: F.conv2d(x, w, **kwargs),
+        lambda x, w: torch.nn.functional.conv2d(x, w, **kwargs),
+        [_randn(3, 2, 6, 7), _randn(4, 2, 3, 3)],
+    )
+    # only the weight needs a gradient (first layer of a net), then only the input
+    for rg in ([False, True], [True, False]):
+        compare_with_torch(
+            lambda x, w: F.conv2d(x, w, **kwargs),
+            lambda x, w: torch.nn.functional.conv2d(x, w, **kwargs),
+            [_randn(3, 2, 6, 7), _randn(4, 2, 3, 3)],
+            requires_grad=rg,
+        )
+
+
+def test_conv2d_float32_stays_float32():
+    x = tl.randn(2, 3, 5, 5)
+    conv = nn.Conv2d(3, 4, 3, padding=1)
+    y = conv(x)
+    assert y.dtype == np.float32 and y.shape == (2, 4, 5, 5)
+    y.sum().backward()
+    assert conv.weight.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize("groups", [1, 2])
+def test_conv2d_double_backward_matches_torch(groups):
+    torch = torch_or_skip()
+    x0, w0, b0 = _randn(2, 4, 5, 6), _randn(4, 4 // groups, 3, 3), _randn(4)
+    kw = dict(stride=(1, 2), padding=1, groups=groups)
+
+    def second_order(lib, fconv, x, w, b):
+        y = fconv(x, w, b, **kw)
+        loss = (y * y).sum()  # non-linear in y, so second derivatives mix x and w
+        gx, gw = lib.autograd.grad(loss, [x, w], create_graph=True)
+        return ((gx * gx).sum() + (gw * gw * gw).sum(), (gx, gw))
+
+    ours = [tl.tensor(a, requires_grad=True) for a in (x0, w0, b0)]
+    theirs = [torch.tensor(a, requires_grad=True) for a in (x0, w0, b0)]
+    z, (gx, gw) = second_order(tl, F.conv2d, *ours)
+    zt, (gxt, gwt) = second_order(torch, torch.nn.functional.conv2d, *theirs)
+    assert_close(gx, gxt, what="grad x")
+    assert_close(gw, gwt, what="grad w")
+    z.backward()
+    zt.backward()
+    for a, b, name in zip(ours, theirs, "xwb"):
+        assert_close(a.grad, b.grad, rtol=1e-6, what=f"second-order grad {name}")
+
+
+@pytest.mark.parametrize(
+    "geom",
+    [
+        ((3, 3), (1, 1), (1, 1, 1, 1), (1, 1)),
+        ((2, 3), (2, 1), (0, 1, 2, 0), (2, 1)),
+        ((2, 2), (3, 2), (0, 0, 0, 0), (1, 1)),  # disjoint, with gaps
+        ((2, 1), (2, 1), (0, 0, 1, 0), (1, 1)),  # tiles the padded input
+    ],
+)
+def test_im2col_col2im_are_adjoint(geom):
+    """<im2col(x), c> == <x, col2im(c)> for all x, c: the defining property of an adjoint."""
+    x = _randn(2, 3, 6, 7)
+    cols = im2col_array(x, geom)
+    c = _randn(*cols.shape)
+    lhs = float(np.sum(cols * c))
+    rhs = float(np.sum(x * col2im_array(c, x.shape, geom)))
+    assert abs(lhs - rhs) < 1e-9 * max(1.0, abs(lhs))
+    # and the primitives' gradients are each other
+    xt = tl.tensor(x, requires_grad=True)
+    Im2Col.apply(xt, geom=geom).backward(tl.tensor(c))
+    assert_close(xt.grad, col2im_array(c, x.shape, geom))
+    ct = tl.tensor(c, requires_grad=True)
+    Col2Im.apply(ct, x_shape=x.shape, geom=geom).backward(tl.tensor(x))
+    assert_close(ct.grad, cols)
+
+
+def test_im2col_small_example():
+    x = np.arange(9.0).reshape(1, 1, 3, 3)
+    cols = im2col_array(x, ((2, 2), (1, 1), (0, 0, 0, 0), (1, 1)))
+    # rows = kernel offsets (0,0) (0,1) (1,0) (1,1); columns = output pixels
+    assert cols.tolist() == [[0, 1, 3, 4], [1, 2, 4, 5], [3, 4, 6, 7], [4, 5, 7, 8]]
+    counts = col2im_array(np.ones_like(cols), x.shape, ((2, 2), (1, 1), (0, 0, 0, 0), (1, 1)))
+    assert counts[0, 0].tolist() == [[1, 2, 1], [2, 4, 2], [1, 2, 1]]
+
+
+# ----- module ------------------------------------------------------------------------------
+
+
+def test_conv2d_module_state_dict_and_outputs_match_torch():
+    torch = torch_or_skip()
+    specs = [
+        dict(in_channels=3, out_channels=6, kernel_size=3, padding=1),
+        dict(in_channels=4, out_channels=8, kernel_size=(3, 5), stride=2, groups=2, bias=False),
+        dict(in_channels=2, out_channels=2, kernel_size=3, padding="same", dilation=2),
+    ]
+    for spec in specs:
+        ours = nn.Conv2d(**spec).double()
+        theirs = torch.nn.Conv2d(**spec).double()
+        sd_t = {k: v.detach().numpy() for k, v in theirs.state_dict().items()}
+        sd_o = ours.state_dict()
+        assert list(sd_o) == list(sd_t)
+        assert all(tuple(sd_o[k].shape) == sd_t[k].shape for k in sd_t)
+        ours.load_state_dict(sd_t)
+        x = _randn(2, spec["in_channels"], 9, 8)
+        assert_close(ours(tl.tensor(x)), theirs(torch.tensor(x)))
+        assert repr(ours) == repr(theirs)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+def test_conv2d_padding_modes_match_torch(mode):
+    torch = torch_or_skip()
+    ours = nn.Conv2d(2, 3, 3, padding=(1, 2), padding_mode=mode).double()
+    theirs = torch.nn.Conv2d(2, 3, 3, padding=(1, 2), padding_mode=mode).double()
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    x = _randn(2, 2, 5, 6)
+    xo, xt = tl.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    yo, yt = ours(xo), theirs(xt)
+    assert_close(yo, yt)
+    g = _randn(*yt.shape)
+    yo.backward(tl.tensor(g))
+    yt.backward(torch.tensor(g))
+    assert_close(xo.grad, xt.grad)
+    assert_close(ours.weight.grad, theirs.weight.grad)
+    assert repr(ours) == repr(theirs)
+
+
+def test_conv2d_default_init_bounds():
+    conv = nn.Conv2d(4, 8, 3, groups=2)
+    bound = 1 / np.sqrt(2 * 3 * 3)  # fan_in = in/groups * kh * kw
+    assert conv.weight.shape == (8, 2, 3, 3)
+    assert np.abs(conv.weight.data).max() <= bound
+    assert np.abs(conv.bias.data).max() <= bound
+    assert np.abs(conv.weight.data).max() > 0.8 * bound  # really spread over the range
+
+
+# ----- errors ------------------------------------------------------------------------------
+
+
+def test_conv2d_errors():
+    x = tl.randn(8, 1, 28, 28)
+    with pytest.raises(ValueError, match=r"conv2d: expected input \(N, C, H, W\) with C=3, "
+                       r"got \(8, 1, 28, 28\)"):
+        F.conv2d(x, tl.randn(16, 3, 3, 3))
+    with pytest.raises(ValueError, match=r"conv2d: expected a 4-D input \(N, C, H, W\), got "
+                       r"shape \(1, 28, 28\)"):
+        F.conv2d(tl.randn(1, 28, 28), tl.randn(16, 1, 3, 3))
+    with pytest.raises(ValueError, match="conv2d: expected a 4-D weight"):
+        F.conv2d(x, tl.randn(16, 9))
+    with pytest.raises(ValueError, match="conv2d: groups=3 must divide"):
+        F.conv2d(tl.randn(1, 4, 5, 5), tl.randn(6, 2, 3, 3), groups=3)
+    with pytest.raises(ValueError, match=r"conv2d: expected bias of shape \(16,\)"):
+        F.conv2d(x, tl.randn(16, 1, 3, 3), tl.randn(8))
+    with pytest.raises(ValueError, match=r"conv2d: output size \(-1, -1\) is too small"):
+        F.conv2d(tl.randn(1, 1, 3, 3), tl.randn(1, 1, 5, 5))
+    with pytest.raises(ValueError, match="padding='same' is not supported for strided"):
+        F.conv2d(x, tl.randn(2, 1, 3, 3), stride=2, padding="same")
+    with pytest.raises(ValueError, match="conv2d: padding must be 'valid', 'same'"):
+        F.conv2d(x, tl.randn(2, 1, 3, 3), padding="full")
+    with pytest.raises(TypeError, match=r"conv2d: input \(float64\), weight \(float32\)"):
+        F.conv2d(x.double(), tl.randn(2, 1, 3, 3))
+    with pytest.raises(ValueError, match="Conv2d: padding_mode must be"):
+        nn.Conv2d(1, 2, 3, padding_mode="mirror")
+    with pytest.raises(ValueError, match="Conv2d: groups=2 must divide"):
+        nn.Conv2d(3, 4, 3, groups=2)

@@ -1,0 +1,139 @@
+"""Pooling against PyTorch (float64): max-pool ties route to the first maximum, strides that
+differ from the kernel, padding, dilation, indices; avg-pool and adaptive avg-pool; modules."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_lite as tl
+from tinygrad_lite import nn
+from tinygrad_lite.nn import functional as F
+from tests.helpers import assert_close, compare_with_torch, torch_or_skip
+
+RNG = np.random.default_rng(1)
+
+
+def _randn(*shape: int) -> np.ndarray:
+    return RNG.standard_normal(shape)
+
+
+def _ties(*shape: int) -> np.ndarray:
+    """Few distinct values, so most windows hold several equal maxima."""
+    return RNG.integers(0, 3, size=shape).astype(np.float64)
+
+
+MAX_CASES = [
+    ((2, 3, 8, 8), dict(kernel_size=2)),  # tiled fast path
+    ((2, 3, 9, 7), dict(kernel_size=2)),  # tiled, odd sizes crop the last row/column
+    ((2, 2, 7, 8), dict(kernel_size=(2, 3), stride=(2, 3))),
+    ((2, 3, 8, 9), dict(kernel_size=3, stride=2)),  # overlapping windows
+    ((2, 3, 8, 9), dict(kernel_size=3, stride=1, padding=1)),
+    ((1, 2, 9, 9), dict(kernel_size=2, stride=3)),  # stride > kernel: gaps
+    ((2, 2, 9, 10), dict(kernel_size=(3, 2), stride=(1, 2), padding=(1, 1), dilation=(2, 1))),
+]
+
+
+@pytest.mark.parametrize("data", [_randn, _ties])
+@pytest.mark.parametrize("shape, kwargs", MAX_CASES)
+def test_max_pool2d_matches_torch(shape, kwargs, data):
+    torch = torch_or_skip()
+    compare_with_torch(
+        lambda x: F.max_pool2d(x, **kwargs),
+        lambda x: torch.nn.functional.max_pool2d(x, **kwargs),
+        [data(*shape)],
+    )
+
+
+def test_max_pool2d_tie_goes_to_first_maximum():
+    x = tl.tensor([[[[1.0, 1.0], [1.0, 1.0]]]], requires_grad=True)
+    F.max_pool2d(x, 2).sum().backward()
+    assert x.grad.tolist() == [[[[1.0, 0.0], [0.0, 0.0]]]]
+    y = tl.tensor([[[[0.0, 3.0, 3.0], [3.0, 1.0, 3.0]]]], requires_grad=True)
+    F.max_pool2d(y, 2, stride=1).sum().backward()  # windows overlap at the middle column
+    assert y.grad.tolist() == [[[[0.0, 2.0, 0.0], [0.0, 0.0, 0.0]]]]
+
+
+@pytest.mark.parametrize("shape, kwargs", MAX_CASES)
+def test_max_pool2d_indices_match_torch(shape, kwargs):
+    torch = torch_or_skip()
+    x = _ties(*shape)
+    out, idx = F.max_pool2d(tl.tensor(x), return_indices=True, **kwargs)
+    out_t, idx_t = torch.nn.functional.max_pool2d(torch.tensor(x), return_indices=True, **kwargs)
+    assert_close(out, out_t)
+    assert idx.dtype == np.int64
+    np.testing.assert_array_equal(idx.data, idx_t.numpy())
+
+
+AVG_CASES = [
+    ((2, 3, 8, 8), dict(kernel_size=2)),
+    ((2, 3, 9, 7), dict(kernel_size=3, stride=2)),
+    ((2, 2, 7, 8), dict(kernel_size=(3, 2), stride=(1, 2), padding=1)),
+    ((2, 2, 7, 8), dict(kernel_size=3, padding=1, count_include_pad=False)),
+    ((2, 2, 7, 8), dict(kernel_size=3, padding=1, divisor_override=4)),
+]
+
+
+@pytest.mark.parametrize("shape, kwargs", AVG_CASES)
+def test_avg_pool2d_matches_torch(shape, kwargs):
+    torch = torch_or_skip()
+    compare_with_torch(
+        lambda x: F.avg_pool2d(x, **kwargs),
+        lambda x: torch.nn.functional.avg_pool2d(x, **kwargs),
+        [_randn(*shape)],
+    )
+
+
+@pytest.mark.parametrize(
+    "shape, size",
+    [((2, 3, 8, 6), (4, 3)), ((2, 3, 8, 6), 1), ((2, 2, 7, 5), (3, 2)), ((1, 2, 5, 9), (None, 4))],
+)
+def test_adaptive_avg_pool2d_matches_torch(shape, size):
+    torch = torch_or_skip()
+    compare_with_torch(
+        lambda x: F.adaptive_avg_pool2d(x, size),
+        lambda x: torch.nn.functional.adaptive_avg_pool2d(x, size),
+        [_randn(*shape)],
+    )
+
+
+def test_pool_modules_and_reprs_match_torch():
+    torch = torch_or_skip()
+    x = _ties(2, 3, 9, 8)
+    pairs = [
+        (nn.MaxPool2d(2), torch.nn.MaxPool2d(2)),
+        (nn.MaxPool2d(3, stride=2, padding=1), torch.nn.MaxPool2d(3, stride=2, padding=1)),
+        (nn.AvgPool2d((2, 3)), torch.nn.AvgPool2d((2, 3))),
+        (nn.AdaptiveAvgPool2d((2, 3)), torch.nn.AdaptiveAvgPool2d((2, 3))),
+    ]
+    for ours, theirs in pairs:
+        assert repr(ours) == repr(theirs)
+        assert len(ours.state_dict()) == 0
+        assert_close(ours(tl.tensor(x)), theirs(torch.tensor(x)))
+
+
+def test_max_pool_float32_and_layouts():
+    x = tl.randn(2, 3, 8, 8)
+    y = F.max_pool2d(x, 2)
+    assert y.dtype == np.float32 and y.shape == (2, 3, 4, 4)
+    # a CNHW-ordered input (as conv2d produces) gives the same result as a contiguous one
+    conv = nn.Conv2d(3, 4, 3, padding=1)
+    h = conv(x)
+    ref = F.max_pool2d(tl.tensor(np.ascontiguousarray(h.data)), 2)
+    assert_close(F.max_pool2d(h, 2), ref.data)
+
+
+def test_pool_errors():
+    x = tl.randn(1, 1, 4, 4)
+    with pytest.raises(ValueError, match=r"max_pool2d: expected a 4-D input \(N, C, H, W\)"):
+        F.max_pool2d(tl.randn(4, 4), 2)
+    with pytest.raises(ValueError, match="max_pool2d: pad should be at most half"):
+        F.max_pool2d(x, 2, padding=2)
+    with pytest.raises(ValueError, match=r"max_pool2d: output size \(0, 0\) is too small"):
+        F.max_pool2d(x, 5, stride=1, padding=0, dilation=1)
+    with pytest.raises(NotImplementedError, match="max_pool2d: ceil_mode=True is not supported"):
+        F.max_pool2d(x, 2, ceil_mode=True)
+    with pytest.raises(ValueError, match="avg_pool2d: kernel_size must be an int or a pair"):
+        F.avg_pool2d(x, (2, 2, 2))
+    with pytest.raises(ValueError, match="adaptive_avg_pool2d: output_size must be positive"):
+        F.adaptive_avg_pool2d(x, 0)

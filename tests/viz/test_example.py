@@ -1,0 +1,36 @@
+"""examples/draw_graph.py writes its pictures (SVG with dot, DOT text without)."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("graphviz")
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "draw_graph.py"
+NAMES = ["scalar_expression", "cnn_loss", "graph_basic", "graph_saved", "graph_marks"]
+
+
+def test_draw_graph_example_writes_every_picture(tmp_path):
+    out = subprocess.run(
+        [sys.executable, str(EXAMPLE), "--out", str(tmp_path)],
+        capture_output=True, text=True, check=True, timeout=120,
+    )
+    suffix = ".svg" if shutil.which("dot") else ".gv"
+    for name in NAMES:
+        path = tmp_path / (name + suffix)
+        assert f"wrote {path}" in out.stdout
+        text = path.read_text()
+        assert ("<svg" in text) if suffix == ".svg" else text.startswith("digraph {")
+    cnn = (tmp_path / ("cnn_loss" + suffix)).read_text()
+    for expected in ("conv1.weight", "conv2.bias", "fc1.weight", "fc2.bias", "ConvolutionBackward"):
+        assert expected in cnn
+    assert re.search(r"\[1\] \w+Backward", cnn)  # numbered in backward order
+    scalar = html.unescape((tmp_path / ("scalar_expression" + suffix)).read_text())
+    assert "data 0.7071" in scalar and "grad -1.500" in scalar  # micrograd's numbers

@@ -1,0 +1,90 @@
+"""Training pictures: each writes a PNG and returns its path (skipped without matplotlib)."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+import tinygrad_lite as tl
+from tinygrad_lite import viz
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def png_size(path: str) -> tuple[int, int]:
+    """(width, height) from the PNG header."""
+    head = open(path, "rb").read(24)
+    assert head[:8] == PNG
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
+@pytest.fixture
+def mpl():
+    return pytest.importorskip("matplotlib")
+
+
+def test_plot_history_dict_and_records(mpl, tmp_path):
+    history = {
+        "epoch": [1, 2, 3],
+        "train_loss": [1.2, 0.7, 0.5],
+        "test_loss": [1.0, 0.8, 0.6],
+        "train_acc": [0.5, 0.8, 0.9],
+        "lr": [0.1, 0.05, 0.01],
+    }
+    path = viz.plot_history(history, tmp_path / "sub" / "curves.png", title="run")
+    assert path == str(tmp_path / "sub" / "curves.png")
+    w3, _ = png_size(path)
+    records = [{"epoch": 1, "loss": 1.0}, {"epoch": 2, "loss": 0.5}]
+    w1, _ = png_size(viz.plot_history(records, tmp_path / "one.png"))
+    assert w3 == 3 * w1  # three panels (loss, accuracy, learning rate) vs one
+    with pytest.raises(ValueError, match="no numeric series"):
+        viz.plot_history({"epoch": [1, 2]}, tmp_path / "x.png")
+    with pytest.raises(TypeError, match="dict of lists or a list of dicts"):
+        viz.plot_history(3, tmp_path / "x.png")
+
+
+def test_plot_filters_grid(mpl, tmp_path):
+    weight = tl.randn(8, 3, 3, 3)
+    small, _ = png_size(viz.plot_filters(weight, tmp_path / "w.png"))
+
+    class Conv:  # anything with .weight, like nn.Conv2d
+        def __init__(self, w):
+            self.weight = w
+
+    wide, _ = png_size(viz.plot_filters(Conv(tl.randn(4, 16, 3, 3)), tmp_path / "c.png"))
+    assert wide > small  # one column per input channel
+    with pytest.raises(ValueError, match=r"plot_filters: expected a weight .* got \(3, 3\)"):
+        viz.plot_filters(np.ones((3, 3)), tmp_path / "bad.png")
+
+
+def test_plot_activations(mpl, tmp_path):
+    acts = tl.randn(2, 6, 5, 5).relu()
+    png_size(viz.plot_activations(acts, tmp_path / "a.png", index=1))
+    png_size(viz.plot_activations(acts.data[0], tmp_path / "b.png", max_maps=4))
+    with pytest.raises(ValueError, match=r"expected activations \(C, H, W\)"):
+        viz.plot_activations(np.ones((5, 5)), tmp_path / "bad.png")
+    with pytest.raises(IndexError, match="index 2 out of range"):
+        viz.plot_activations(acts, tmp_path / "bad.png", index=2)
+
+
+def test_plot_trajectories(mpl, tmp_path):
+    def rosenbrock(x, y):
+        return (1 - x) ** 2 + 100 * (y - x * x) ** 2
+
+    paths = {
+        "sgd": np.array([[-1.5, 2.0], [-1.0, 1.2], [0.0, 0.3], [0.9, 0.8]]),
+        "adam": [tl.tensor([-1.5, 2.0]), tl.tensor([-0.5, 1.0]), tl.tensor([1.0, 1.0])],
+    }
+    png_size(viz.plot_trajectories(paths, tmp_path / "t.png", f=rosenbrock))
+    png_size(viz.plot_trajectories({"gd": paths["sgd"]}, tmp_path / "u.png", f=lambda x, y: x - y))
+    with pytest.raises(ValueError, match=r"trajectory 'x' must have shape \(T, 2\)"):
+        viz.plot_trajectories({"x": np.ones((3, 3))}, tmp_path / "bad.png")
+
+
+def test_clear_error_without_matplotlib(monkeypatch, tmp_path):
+    for name in ("matplotlib", "matplotlib.figure", "matplotlib.backends.backend_agg"):
+        monkeypatch.setitem(sys.modules, name, None)
+    with pytest.raises(ImportError, match=r"plot_history needs matplotlib: pip install"):
+        viz.plot_history({"loss": [1.0]}, tmp_path / "x.png")

@@ -1,0 +1,82 @@
+"""``tinygrad_lite.nn.functional`` (import as ``F``): stateless layer functions, PyTorch's names.
+
+Each submodule holds one family; this package re-exports them all.
+"""
+
+from tinygrad_lite.nn.functional.activations import (
+    elu,
+    gelu,
+    leaky_relu,
+    log_softmax,
+    relu,
+    sigmoid,
+    silu,
+    softmax,
+    softplus,
+    tanh,
+)
+from tinygrad_lite.nn.functional.classification_losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    kl_div,
+    nll_loss,
+)
+from tinygrad_lite.nn.functional.conv import (
+    adaptive_avg_pool2d,
+    avg_pool2d,
+    conv2d,
+    max_pool2d,
+)
+from tinygrad_lite.nn.functional.layers import (
+    batch_norm,
+    dropout,
+    layer_norm,
+    linear,
+    one_hot,
+)
+from tinygrad_lite.nn.functional.losses import (
+    hinge_embedding_loss,
+    huber_loss,
+    l1_loss,
+    mse_loss,
+    multi_margin_loss,
+    smooth_l1_loss,
+    soft_margin_loss,
+)
+from tinygrad_lite.ops.movement import pad
+
+__all__ = [
+    "conv2d",
+    "max_pool2d",
+    "avg_pool2d",
+    "adaptive_avg_pool2d",
+    "relu",
+    "leaky_relu",
+    "elu",
+    "gelu",
+    "silu",
+    "sigmoid",
+    "tanh",
+    "softplus",
+    "softmax",
+    "log_softmax",
+    "linear",
+    "dropout",
+    "batch_norm",
+    "layer_norm",
+    "one_hot",
+    "pad",
+    "mse_loss",
+    "l1_loss",
+    "smooth_l1_loss",
+    "huber_loss",
+    "cross_entropy",
+    "nll_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "kl_div",
+    "hinge_embedding_loss",
+    "multi_margin_loss",
+    "soft_margin_loss",
+]

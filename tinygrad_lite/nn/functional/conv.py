@@ -1,0 +1,238 @@
+r"""Convolution and pooling functions (``torch.nn.functional`` names, signatures and defaults).
+
+``conv2d`` and ``max_pool2d`` call the primitives in :mod:`tinygrad_lite.ops.conv` and
+:mod:`tinygrad_lite.ops.pool`; ``avg_pool2d`` is :class:`~tinygrad_lite.ops.conv.Im2Col` + a sum,
+and ``adaptive_avg_pool2d`` two averaging-matrix products, so they need no backward of their
+own.  Subgradients: max-pool sends each window's gradient to its FIRST maximum (PyTorch's
+choice); the rest is linear.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tinygrad_lite.autograd.grad_mode import is_grad_enabled
+from tinygrad_lite.ops.conv import Convolution, Geometry, Im2Col, im2col_array, out_size
+from tinygrad_lite.ops.pool import MaxPool, max_pool_indices
+from tinygrad_lite.tensor import Tensor
+
+
+def _pair(value: Any, name: str, op: str) -> tuple[int, int]:
+    """An int or a pair of ints as ``(h, w)``."""
+    if isinstance(value, (int, np.integer)):
+        return int(value), int(value)
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        return int(value[0]), int(value[1])
+    raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+
+
+def _check_input(op: str, x: Tensor) -> None:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}: expected input to be a Tensor, got {type(x).__name__}")
+    if x.ndim != 4:
+        raise ValueError(f"{op}: expected a 4-D input (N, C, H, W), got shape {tuple(x.shape)}")
+
+
+def _check_output(op: str, x_shape: tuple[int, ...], geom: Geometry) -> tuple[int, int]:
+    (kh, kw), (sh, sw), (pt, pb, pl, pr), (dh, dw) = geom
+    oh = out_size(x_shape[2], kh, sh, pt, pb, dh)
+    ow = out_size(x_shape[3], kw, sw, pl, pr, dw)
+    if oh <= 0 or ow <= 0:
+        raise ValueError(
+            f"{op}: output size ({oh}, {ow}) is too small for input {tuple(x_shape)} with "
+            f"kernel {(kh, kw)}, stride {(sh, sw)}, padding {(pt, pb, pl, pr)}, "
+            f"dilation {(dh, dw)}"
+        )
+    return oh, ow
+
+
+def conv_padding(
+    padding: Any, kernel: tuple[int, int], stride: tuple[int, int], dilation: tuple[int, int]
+) -> tuple[int, int, int, int]:
+    """``padding`` (int, pair, ``'same'``, ``'valid'``) as ``(top, bottom, left, right)``.
+
+    ``'same'`` needs stride 1; an odd total goes to the bottom/right, as PyTorch pads.
+    """
+    if isinstance(padding, str):
+        if padding == "valid":
+            return 0, 0, 0, 0
+        if padding != "same":
+            raise ValueError(f"conv2d: padding must be 'valid', 'same' or ints, got {padding!r}")
+        if stride != (1, 1):
+            raise ValueError("conv2d: padding='same' is not supported for strided convolutions")
+        pads = []
+        for k, d in zip(kernel, dilation):
+            total = d * (k - 1)
+            pads += [total // 2, total - total // 2]
+        return pads[0], pads[1], pads[2], pads[3]
+    ph, pw = _pair(padding, "padding", "conv2d")
+    if ph < 0 or pw < 0:
+        raise ValueError(f"conv2d: padding must be non-negative, got {padding!r}")
+    return ph, ph, pw, pw
+
+
+def conv2d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+) -> Tensor:
+    r"""2-D cross-correlation, as ``torch.nn.functional.conv2d``.
+
+    $y_{n,o,i,j} = b_o + \sum_{c,p,q} w_{o,c,p,q}\, x_{n,\,g(o) C_g + c,\, i s_h + p d_h - p_t,\,
+    j s_w + q d_w - p_l}$ with input (N, C, H, W), weight (O, C/groups, kh, kw), bias (O,).
+    ``padding`` is an int, a pair, ``'valid'`` (none) or ``'same'`` (stride 1 only).
+    Computed as im2col + one GEMM (see :mod:`tinygrad_lite.ops.conv`).
+    """
+    _check_input("conv2d", input)
+    if not isinstance(weight, Tensor) or weight.ndim != 4:
+        shape = tuple(weight.shape) if hasattr(weight, "shape") else type(weight).__name__
+        raise ValueError(f"conv2d: expected a 4-D weight (O, C/groups, kh, kw), got {shape}")
+    o, cg, kh, kw = weight.shape
+    n, c, h, w = input.shape
+    if groups < 1 or c % groups or o % groups:
+        raise ValueError(
+            f"conv2d: groups={groups} must divide both in_channels={c} and out_channels={o}"
+        )
+    if c != cg * groups:
+        raise ValueError(
+            f"conv2d: expected input (N, C, H, W) with C={cg * groups}, got {tuple(input.shape)} "
+            f"(weight {tuple(weight.shape)}, groups={groups})"
+        )
+    if bias is not None and tuple(bias.shape) != (o,):
+        raise ValueError(f"conv2d: expected bias of shape ({o},), got {tuple(bias.shape)}")
+    if input.dtype != weight.dtype or (bias is not None and bias.dtype != weight.dtype):
+        raise TypeError(
+            f"conv2d: input ({input.dtype}), weight ({weight.dtype})"
+            + (f" and bias ({bias.dtype})" if bias is not None else "")
+            + " must have the same dtype"
+        )
+    stride_, dilation_ = _pair(stride, "stride", "conv2d"), _pair(dilation, "dilation", "conv2d")
+    if min(stride_) < 1 or min(dilation_) < 1:
+        raise ValueError(f"conv2d: stride and dilation must be >= 1, got {stride!r}, {dilation!r}")
+    geom = ((kh, kw), stride_, conv_padding(padding, (kh, kw), stride_, dilation_), dilation_)
+    _check_output("conv2d", input.shape, geom)
+    if bias is None:
+        return Convolution.apply(input, weight, geom=geom, groups=groups)
+    return Convolution.apply(input, weight, bias, geom=geom, groups=groups)
+
+
+def _pool_geometry(
+    op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
+    ceil_mode: bool,
+) -> Geometry:
+    _check_input(op, x)
+    kernel = _pair(kernel_size, "kernel_size", op)
+    stride_ = kernel if stride is None or stride == [] else _pair(stride, "stride", op)
+    ph, pw = _pair(padding, "padding", op)
+    dilation_ = _pair(dilation, "dilation", op)
+    if min(kernel) < 1 or min(stride_) < 1 or min(dilation_) < 1:
+        raise ValueError(f"{op}: kernel_size, stride and dilation must be >= 1")
+    if ph < 0 or pw < 0 or ph > kernel[0] // 2 or pw > kernel[1] // 2:
+        raise ValueError(
+            f"{op}: pad should be at most half of effective kernel size, but got pad={(ph, pw)} "
+            f"and kernel_size={kernel}"
+        )
+    if ceil_mode:
+        raise NotImplementedError(f"{op}: ceil_mode=True is not supported (use padding)")
+    geom = (kernel, stride_, (ph, ph, pw, pw), dilation_)
+    _check_output(op, x.shape, geom)
+    return geom
+
+
+def max_pool2d(
+    input: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Any:
+    r"""Max over each window (padding counts as $-\infty$), as ``F.max_pool2d``.
+
+    ``stride`` defaults to ``kernel_size``.  Gradient: each window's gradient goes to its FIRST
+    maximum in row-major order (PyTorch's choice; ties are not split).  With
+    ``return_indices=True`` also returns the flat ``h * W + w`` position of that maximum.
+    ``ceil_mode=True`` is not supported.
+    """
+    geom = _pool_geometry("max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode)
+    needs_mask = input.requires_grad and is_grad_enabled()
+    out = MaxPool.apply(input, geom=geom, needs_mask=needs_mask)
+    if return_indices:
+        return out, Tensor._make(max_pool_indices(input.data, geom), None)
+    return out
+
+
+def avg_pool2d(
+    input: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
+    r"""Mean over each window, as ``F.avg_pool2d``: $y = \frac1{D}\sum_{p \in \text{window}} x_p$.
+
+    $D = k_h k_w$ with ``count_include_pad=True`` (zeros of the padding count), else the number
+    of real pixels in the window; ``divisor_override`` replaces $D$.  Linear: the gradient of
+    every pixel of a window is $\bar y / D$.
+    """
+    geom = _pool_geometry("avg_pool2d", input, kernel_size, stride, padding, 1, ceil_mode)
+    n, c, h, w = input.shape
+    oh, ow = _check_output("avg_pool2d", input.shape, geom)
+    cols = Im2Col.apply(input.reshape(n * c, 1, h, w), geom=geom)  # (kh*kw, N*C*oh*ow)
+    total = cols.sum(0).reshape(n, c, oh, ow)
+    if divisor_override is not None:
+        if divisor_override == 0:
+            raise ValueError("avg_pool2d: divisor_override must be non-zero")
+        return total / float(divisor_override)
+    if count_include_pad or not any(geom[2]):
+        return total / float(geom[0][0] * geom[0][1])
+    counts = im2col_array(np.ones((1, 1, h, w), dtype=input.dtype), geom).sum(0)
+    return total / Tensor._make(counts.reshape(oh, ow), None)
+
+
+def _adaptive_matrix(size: int, out: int, dtype: Any) -> np.ndarray:
+    """(out, size) averaging matrix: row i averages [floor(i*size/out), ceil((i+1)*size/out))."""
+    m = np.zeros((out, size), dtype=dtype)
+    for i in range(out):
+        start, end = (i * size) // out, -((-(i + 1) * size) // out)
+        m[i, start:end] = 1.0 / (end - start)
+    return m
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
+    r"""Average over PyTorch's adaptive windows, as ``F.adaptive_avg_pool2d``.
+
+    Output cell $i$ along an axis of length $n$ averages $[\lfloor i n / m \rfloor,
+    \lceil (i+1) n / m \rceil)$.  The windows are separable, so $y = A_h\, x\, A_w^\top$ with
+    two small averaging matrices: linear, gradient $A_h^\top \bar y A_w$.  ``None`` in
+    ``output_size`` keeps that input size.
+    """
+    _check_input("adaptive_avg_pool2d", input)
+    if isinstance(output_size, (int, np.integer)) or output_size is None:
+        output_size = (output_size, output_size)
+    if not isinstance(output_size, (tuple, list)) or len(output_size) != 2:
+        raise ValueError(
+            f"adaptive_avg_pool2d: output_size must be an int or a pair, got {output_size!r}"
+        )
+    h, w = input.shape[2], input.shape[3]
+    oh = h if output_size[0] is None else int(output_size[0])
+    ow = w if output_size[1] is None else int(output_size[1])
+    if oh < 1 or ow < 1:
+        raise ValueError(f"adaptive_avg_pool2d: output_size must be positive, got {output_size!r}")
+    if (oh, ow) == (h, w):
+        return input * 1.0
+    if h % oh == 0 and w % ow == 0:
+        return avg_pool2d(input, (h // oh, w // ow))
+    ah = Tensor._make(_adaptive_matrix(h, oh, input.dtype), None)  # (oh, H)
+    aw = Tensor._make(_adaptive_matrix(w, ow, input.dtype).T.copy(), None)  # (W, ow)
+    return ah @ input @ aw
+

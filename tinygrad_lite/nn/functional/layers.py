@@ -1,0 +1,165 @@
+r"""Functional forms of the core layers: ``linear``, ``dropout``, ``batch_norm``, ``layer_norm``,
+``one_hot``.  Composites of primitives (no backward of their own), PyTorch's signatures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from tinygrad_lite.autograd.grad_mode import no_grad
+from tinygrad_lite.random import get_rng
+from tinygrad_lite.tensor import Tensor
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    r"""$y = x W^\top + b$ with ``weight`` of shape ``(out_features, in_features)``."""
+    if weight.ndim != 2 or input.ndim == 0 or input.shape[-1] != weight.shape[1]:
+        raise ValueError(
+            f"linear: input {input.shape} does not match weight {weight.shape} "
+            f"(expected input (*, {weight.shape[-1]}))"
+        )
+    out = input @ weight.T
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    r"""Inverted dropout: zero each element with probability $p$, scale the rest by $1/(1-p)$.
+
+    The identity when ``training`` is False or $p = 0$; all zeros when $p = 1$.  The mask is
+    drawn from :func:`tinygrad_lite.random.get_rng`, so ``manual_seed`` makes it repeatable.
+    Backward: $\bar x = \bar y \cdot \text{mask} / (1 - p)$.
+    """
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * 0.0
+    keep = get_rng().random(input.shape, dtype=np.float32) >= np.float32(p)
+    scale = np.asarray(1.0 / (1.0 - p), dtype=input.dtype)
+    return input * Tensor._make(keep * scale, None)
+
+
+def _check_bn_input(input: Tensor, num_features: int) -> None:
+    if input.ndim < 2 or input.shape[1] != num_features:
+        raise ValueError(
+            f"batch_norm: expected input (N, C, *) with C={num_features}, got {input.shape}"
+        )
+
+
+def _channel_shape(input: Tensor) -> tuple[int, ...]:
+    """Shape that broadcasts a per-channel vector over ``(N, C, *)``: ``(1, C, 1, ...)``."""
+    return (1, input.shape[1]) + (1,) * (input.ndim - 2)
+
+
+def batch_norm(
+    input: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    r"""Batch normalisation over every dimension but the channel dimension 1.
+
+    Training: $\hat x = (x - \mu_B)/\sqrt{\sigma_B^2 + \epsilon}$ with the batch mean and the
+    *biased* batch variance; the running statistics (if given) are updated in place,
+    $r \leftarrow (1 - m)\,r + m\,s$, using the *unbiased* variance $\sigma_B^2\,n/(n-1)$.
+    Evaluation: the running statistics normalise instead.  Then $y = \gamma \hat x + \beta$.
+    """
+    if running_mean is not None:
+        _check_bn_input(input, running_mean.shape[0])
+    elif input.ndim < 2:
+        raise ValueError(f"batch_norm: expected input (N, C, *), got {input.shape}")
+    shape = _channel_shape(input)
+    axes = (0,) + tuple(range(2, input.ndim))
+    if training:
+        n = input.numel() // input.shape[1]
+        if n <= 1:
+            raise ValueError(
+                f"Expected more than 1 value per channel when training, got input size "
+                f"{input.shape}"
+            )
+        mean = input.mean(axes, keepdim=True)  # (1, C, 1, ...)
+        centered = input - mean
+        var = (centered * centered).mean(axes, keepdim=True)
+        if running_mean is not None and running_var is not None:
+            with no_grad():
+                m = momentum
+                rm, rv = running_mean.data, running_var.data
+                rm[...] = (1 - m) * rm + m * mean.data.reshape(rm.shape)
+                rv[...] = (1 - m) * rv + m * var.data.reshape(rv.shape) * (n / (n - 1))
+        out = centered / (var + eps).sqrt()
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("batch_norm: running_mean and running_var are needed in eval mode")
+        mean = Tensor._make(running_mean.data.reshape(shape), None)
+        inv_std = 1.0 / np.sqrt(running_var.data.reshape(shape) + eps)
+        out = (input - mean) * Tensor._make(inv_std.astype(input.dtype, copy=False), None)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
+
+
+def layer_norm(
+    input: Tensor,
+    normalized_shape: int | Sequence[int],
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    r"""Normalise over the last ``len(normalized_shape)`` dimensions:
+    $y = (x - \mu)/\sqrt{\sigma^2 + \epsilon}\cdot\gamma + \beta$ (biased variance)."""
+    norm_shape = (
+        (int(normalized_shape),)
+        if isinstance(normalized_shape, (int, np.integer))
+        else tuple(int(s) for s in normalized_shape)
+    )
+    k = len(norm_shape)
+    if input.ndim < k or tuple(input.shape[input.ndim - k :]) != norm_shape:
+        raise ValueError(
+            f"layer_norm: given normalized_shape={list(norm_shape)}, expected input with "
+            f"shape [*, {', '.join(map(str, norm_shape))}], but got input of size {input.shape}"
+        )
+    axes = tuple(range(input.ndim - k, input.ndim))
+    mean = input.mean(axes, keepdim=True)
+    centered = input - mean
+    var = (centered * centered).mean(axes, keepdim=True)
+    out = centered / (var + eps).sqrt()
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """``(*,)`` int64 class indices -> ``(*, num_classes)`` int64 one-hot rows.
+
+    ``num_classes=-1`` uses ``max + 1``.  Not differentiable (an integer result).
+    """
+    data = tensor.data
+    if data.dtype != np.int64:
+        raise TypeError(
+            f"one_hot is only applicable to index tensor of type int64, got {data.dtype}"
+        )
+    if data.size and data.min() < 0:
+        raise ValueError("one_hot: class values must be non-negative")
+    if num_classes == -1:
+        num_classes = int(data.max()) + 1 if data.size else 0
+    elif data.size and data.max() >= num_classes:
+        raise ValueError(
+            f"one_hot: class values must be smaller than num_classes={num_classes}, "
+            f"got {int(data.max())}"
+        )
+    out = np.zeros(data.shape + (num_classes,), dtype=np.int64)
+    np.put_along_axis(out, data[..., None], 1, axis=-1)
+    return Tensor._make(out, None)

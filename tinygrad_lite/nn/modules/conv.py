@@ -1,0 +1,129 @@
+"""``Conv2d``: PyTorch's constructor, weight layout ``(out, in/groups, kh, kw)``, init and repr."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from tinygrad_lite.nn import init
+from tinygrad_lite.nn.functional.conv import conv2d, conv_padding
+from tinygrad_lite.nn.modules.module import Module, Parameter
+from tinygrad_lite.tensor import Tensor
+
+_NUMPY_PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def _pair(value: Any) -> tuple[int, int]:
+    return (int(value), int(value)) if isinstance(value, (int, np.integer)) else tuple(value)
+
+
+def pad_by_mode(x: Tensor, pads: tuple[int, int, int, int], mode: str) -> Tensor:
+    """Pad H by ``pads[:2]`` and W by ``pads[2:]`` with ``'reflect'``, ``'replicate'`` or
+    ``'circular'`` values (PyTorch's padding modes), as one gather of source indices.
+
+    The gradient of a padded pixel flows back to the pixel it copies (repeats accumulate).
+    """
+    pt, pb, pl, pr = pads
+    h, w = x.shape[2], x.shape[3]
+    if mode == "reflect" and (max(pt, pb) >= h or max(pl, pr) >= w):
+        raise ValueError(
+            f"Conv2d: padding {pads} must be smaller than the input size {(h, w)} for 'reflect'"
+        )
+    rows = np.pad(np.arange(h), (pt, pb), mode=_NUMPY_PAD_MODES[mode])
+    columns = np.pad(np.arange(w), (pl, pr), mode=_NUMPY_PAD_MODES[mode])
+    return x[:, :, rows[:, None], columns[None, :]]
+
+
+class Conv2d(Module):
+    r"""2-D convolution layer, as ``torch.nn.Conv2d`` (math in ``nn.functional.conv2d``).
+
+    ``weight``: (out_channels, in_channels / groups, kh, kw); ``bias``: (out_channels,).
+    Default init (PyTorch's): ``kaiming_uniform_(weight, a=sqrt(5))``, i.e.
+    $W \sim \mathcal U(-1/\sqrt{f}, 1/\sqrt{f})$ with $f = \frac{C_{in}}{G} k_h k_w$, and
+    $b \sim \mathcal U(-1/\sqrt{f}, 1/\sqrt{f})$.  ``padding_mode`` is ``'zeros'``,
+    ``'reflect'``, ``'replicate'`` or ``'circular'``.
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        if groups < 1 or in_channels % groups or out_channels % groups:
+            raise ValueError(
+                f"Conv2d: groups={groups} must divide in_channels={in_channels} and "
+                f"out_channels={out_channels}"
+            )
+        if padding_mode not in ("zeros", *_NUMPY_PAD_MODES):
+            raise ValueError(
+                "Conv2d: padding_mode must be 'zeros', 'reflect', 'replicate' or 'circular', "
+                f"got {padding_mode!r}"
+            )
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.kernel_size = _pair(kernel_size)
+        self.stride = _pair(stride)
+        self.padding = padding if isinstance(padding, str) else _pair(padding)
+        self.dilation = _pair(dilation)
+        self.groups = groups
+        self.padding_mode = padding_mode
+        # validates 'same' with stride, bad strings, negative padding
+        self._pads = conv_padding(self.padding, self.kernel_size, self.stride, self.dilation)
+        dt = np.dtype(np.float32 if dtype is None else dtype)
+        shape = (out_channels, in_channels // groups, *self.kernel_size)
+        self.weight = Parameter(np.empty(shape, dtype=dt))
+        if bias:
+            self.bias = Parameter(np.empty((out_channels,), dtype=dt))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Re-draw weight and bias with PyTorch's default init."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Convolve ``input`` (N, C_in, H, W) -> (N, C_out, H_out, W_out)."""
+        if self.padding_mode != "zeros":
+            if input.ndim != 4:
+                raise ValueError(f"Conv2d: expected a 4-D input, got {tuple(input.shape)}")
+            padded = pad_by_mode(input, self._pads, self.padding_mode)
+            return conv2d(
+                padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups
+            )
+        return conv2d(
+            input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+        )
+
+    def extra_repr(self) -> str:
+        s = (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}"
+        )
+        if self.padding != (0, 0):
+            s += f", padding={self.padding}"
+        if self.dilation != (1, 1):
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
+        return s

@@ -1,0 +1,260 @@
+r"""Indexing primitives: ``x[index]`` (:class:`GetItem`) and its adjoint, :class:`IndexAdd`.
+
+Indexing is a linear map $y = S x$ that selects entries of $x$; its adjoint scatters them back,
+$\bar x = S^\top \bar y$: start from zeros of $x$'s shape and *add* $\bar y$ at ``index``.
+
+* **Basic** indices (ints, slices with any step, ``None``, ``Ellipsis``) pick every entry of
+  $x$ at most once, so the adjoint is a plain assignment into zeros (fast, a numpy view write).
+* **Advanced** indices (integer arrays, lists, int Tensors, boolean masks, and mixes with basic
+  ones) may pick an entry several times: ``x[[0, 0]]``.  The adjoint must then *accumulate*
+  (``np.add.at``), so that $\partial/\partial x_0 \sum_j y_j = 2$.
+
+The two primitives are each other's adjoint, so double backward needs no extra formula:
+the backward of :class:`GetItem` is :class:`IndexAdd` and the backward of :class:`IndexAdd` is
+:class:`GetItem`.  ``gather``, ``index_select``, ``masked_fill``, ``split`` and ``chunk``
+are composites.
+
+Index semantics are numpy's, which PyTorch follows, with one exception decided for the future:
+a *list* index such as ``x[[[0, 1], [1, 0]]]`` is one integer array (numpy 2; PyTorch 2.13 still
+reads it as a tuple with a deprecation warning announcing the same change).  A list containing
+a slice, ``None`` or ``...`` is read as a tuple, as both libraries do.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import tinygrad_lite.tensor as _tm
+from tinygrad_lite.autograd.function import NUMPY_NS, Function
+from tinygrad_lite.ops import elementwise as ew
+
+_BASIC_TYPES = (int, slice, type(None), type(Ellipsis))
+
+
+def normalize_dim(op: str, dim: Any, ndim: int) -> int:
+    """``dim`` as a non-negative axis of an ``ndim``-dimensional tensor (negative counts back)."""
+    n = max(ndim, 1)  # a 0-d tensor accepts dim 0 and -1, as in PyTorch
+    if not -n <= dim < n:
+        raise IndexError(
+            f"{op}: dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+            f"but got {dim})"
+        )
+    return int(dim) % n
+
+
+def normalize_index(index: Any) -> tuple[tuple[Any, ...], bool]:
+    """Turn a user index into a tuple numpy understands, and say whether it is basic.
+
+    Tensors become their arrays, lists become integer or boolean arrays, 0-d integer arrays
+    become ints.  Returns ``(index_tuple, basic)``; ``basic`` is False as soon as one item is
+    an array (advanced indexing, whose adjoint must accumulate repeated entries).
+    """
+    if type(index) is list and any(isinstance(i, _BASIC_TYPES[1:]) for i in index):
+        index = tuple(index)
+    if type(index) is not tuple:
+        index = (index,)
+    items = []
+    basic = True
+    for item in index:
+        if type(item) in _BASIC_TYPES:
+            items.append(item)
+            continue
+        if isinstance(item, _tm.Tensor):
+            item = item.data
+        elif isinstance(item, (list, tuple)):
+            item = np.asarray(item) if len(item) else np.zeros(0, dtype=np.intp)
+        elif isinstance(item, (bool, np.bool_)):
+            item = np.asarray(item)
+        elif isinstance(item, (int, np.integer)):
+            items.append(int(item))
+            continue
+        if not isinstance(item, np.ndarray):
+            raise TypeError(f"getitem: unsupported index of type {type(item).__name__}")
+        if item.dtype.kind not in "iub":
+            raise IndexError(
+                f"getitem: tensors used as indices must be integer or bool, got {item.dtype}"
+            )
+        if item.ndim == 0 and item.dtype.kind != "b":
+            items.append(int(item))
+            continue
+        basic = False
+        items.append(item)
+    return tuple(items), basic
+
+
+def _index_error(e: IndexError, index: tuple[Any, ...], shape: tuple[int, ...]) -> IndexError:
+    """Rephrase numpy's IndexError with the op, the index and the tensor shape."""
+    msg = str(e).replace("axis", "dimension")
+    return IndexError(f"getitem: {msg} (index {index!r} into a tensor of shape {shape})")
+
+
+def scatter_add(
+    shape: tuple[int, ...], index: tuple[Any, ...], values: np.ndarray, basic: bool
+) -> np.ndarray:
+    """Zeros of ``shape`` with ``values`` added at ``index`` (numpy; repeated entries add up)."""
+    out = np.zeros(shape, dtype=values.dtype)
+    if basic or all(type(i) is not np.ndarray or i.dtype == np.bool_ for i in index):
+        out[index] = values  # each entry is hit at most once: an assignment is the sum
+    else:
+        np.add.at(out, index, values)
+    return out
+
+
+class GetItem(Function):
+    r"""$y = x[\text{index}]$.
+
+    Backward: $\bar x = \mathrm{zeros}(x.\mathrm{shape})$ with $\bar y$ *added* at ``index``
+    (:func:`scatter_add`; under ``create_graph`` the differentiable :class:`IndexAdd`).  Entries
+    selected $k$ times receive the sum of their $k$ gradients; unselected entries get 0.
+    """
+
+    def forward(self, x: np.ndarray, index: tuple[Any, ...], basic: bool) -> np.ndarray:
+        try:
+            out = x[index]
+        except IndexError as e:
+            raise _index_error(e, index, x.shape) from None
+        self.saved = (x.shape, index, basic)
+        return out
+
+    def backward(self, grad: Any) -> Any:
+        shape, index, basic = self.saved
+        if self.xp is NUMPY_NS:  # first order: plain numpy, an assignment for basic indices
+            return scatter_add(shape, index, grad, basic)
+        return self.xp.index_add(shape, index, grad)
+
+
+class IndexAdd(Function):
+    r"""$y = \mathrm{zeros}(\text{shape})$ with $v$ added at ``index`` (repeats accumulate).
+
+    The adjoint of :class:`GetItem`. Backward: $\bar v = \bar y[\text{index}]$.
+    """
+
+    def forward(self, values: np.ndarray, shape: tuple[int, ...], index: Any) -> np.ndarray:
+        index, basic = normalize_index(index)
+        try:
+            out = scatter_add(tuple(shape), index, values, basic)
+        except IndexError as e:
+            raise _index_error(e, index, tuple(shape)) from None
+        self.saved = (index,)
+        return out
+
+    def backward(self, grad: Any) -> Any:
+        return self.xp.getitem(grad, self.saved[0])
+
+
+def getitem(x: Any, index: Any) -> Any:
+    """``x[index]`` with numpy/PyTorch semantics (basic, advanced and boolean indexing)."""
+    index, basic = normalize_index(index)
+    return GetItem.apply(x, index=index, basic=basic)
+
+
+def _int_index(op: str, index: Any) -> np.ndarray:
+    """The integer array behind ``index`` (a Tensor, array or list), or a clear TypeError."""
+    arr = index.data if isinstance(index, _tm.Tensor) else np.asarray(index)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"{op}: expected an integer index tensor, got dtype {arr.dtype}")
+    return arr
+
+
+def _check_bounds(op: str, idx: np.ndarray, dim: int, size: int) -> None:
+    """Raise if some entry of ``idx`` is outside ``[0, size)``, naming it and the dimension."""
+    if idx.size:
+        bad = idx[(idx < 0) | (idx >= size)]
+        if bad.size:
+            raise IndexError(
+                f"{op}: index {int(bad[0])} is out of bounds for dimension {dim} with size {size}"
+            )
+
+
+def gather(x: Any, dim: int, index: Any) -> Any:
+    r"""``torch.gather``: $y[i_0..i_{n-1}] = x[i_0..\text{index}[i_0..i_{n-1}]..i_{n-1}]$.
+
+    ``index`` has as many dimensions as ``x`` and is no larger than ``x`` outside ``dim``; the
+    output has ``index``'s shape.  A composite: an advanced :func:`getitem` with broadcast
+    coordinate grids, so gradients of repeated indices accumulate.
+    """
+    idx = _int_index("gather", index)
+    d = normalize_dim("gather", dim, x.ndim)
+    if idx.ndim != x.ndim:
+        raise RuntimeError(
+            f"gather: index {idx.shape} must have the same number of dimensions as input "
+            f"{x.shape}"
+        )
+    for a in range(x.ndim):
+        if a != d and idx.shape[a] > x.shape[a]:
+            raise RuntimeError(
+                f"gather: index {idx.shape} is larger than input {x.shape} in dimension {a}"
+            )
+    if x.ndim == 0:
+        _check_bounds("gather", idx, 0, 1)
+        return getitem(x, ())
+    _check_bounds("gather", idx, d, x.shape[d])
+    grids = list(np.indices(idx.shape, sparse=True))
+    grids[d] = idx
+    return getitem(x, tuple(grids))
+
+
+def index_select(x: Any, dim: int, index: Any) -> Any:
+    """``torch.index_select``: the entries of ``x`` at ``index`` (1-D) along ``dim``."""
+    idx = _int_index("index_select", index)
+    if idx.ndim > 1:
+        raise IndexError(f"index_select: index must be 0-d or 1-d, got shape {idx.shape}")
+    d = normalize_dim("index_select", dim, x.ndim)
+    _check_bounds("index_select", idx, d, x.shape[d] if x.ndim else 1)
+    if x.ndim == 0:
+        return getitem(x, ())
+    return getitem(x, (slice(None),) * d + (idx.reshape(-1),))
+
+
+def masked_fill(x: Any, mask: Any, value: Any) -> Any:
+    """``x`` with ``value`` where the boolean ``mask`` (broadcast to ``x``) is true."""
+    m = mask.data if isinstance(mask, _tm.Tensor) else np.asarray(mask)
+    if m.dtype != np.bool_:
+        raise TypeError(f"masked_fill: expected a bool mask, got dtype {m.dtype}")
+    try:
+        ok = np.broadcast_shapes(m.shape, x.shape) == x.shape
+    except ValueError:
+        ok = False
+    if not ok:
+        raise RuntimeError(f"masked_fill: mask {m.shape} cannot be broadcast to input {x.shape}")
+    return ew.where(m, ew.as_tensor(value, x), x)
+
+
+def split(x: Any, split_size_or_sections: Any, dim: int = 0) -> tuple[Any, ...]:
+    """Split along ``dim`` into pieces of one size (the last may be smaller) or listed sizes."""
+    shape = x.data.shape
+    d = normalize_dim("split", dim, len(shape))
+    n = shape[d]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        size = int(split_size_or_sections)
+        if size <= 0:
+            raise ValueError(f"split: split_size must be a positive integer, got {size}")
+        sizes = [size] * (n // size) + ([n % size] if n % size else []) or [0]
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if sum(sizes) != n or any(s < 0 for s in sizes):
+            raise RuntimeError(
+                f"split: split sizes {sizes} do not sum to {n}, the size of dimension {d} of "
+                f"a tensor of shape {shape}"
+            )
+    lead = (slice(None),) * d
+    pieces = []
+    offset = 0
+    for s in sizes:
+        pieces.append(getitem(x, lead + (slice(offset, offset + s),)))
+        offset += s
+    return tuple(pieces)
+
+
+def chunk(x: Any, chunks: int, dim: int = 0) -> tuple[Any, ...]:
+    """Split into ``chunks`` pieces of ``ceil(n / chunks)`` along ``dim`` (maybe fewer)."""
+    if chunks <= 0:
+        raise ValueError(f"chunk: chunks must be greater than 0, got {chunks}")
+    shape = x.data.shape
+    d = normalize_dim("chunk", dim, len(shape))
+    n = shape[d]
+    if n == 0:
+        return tuple(getitem(x, (slice(None),) * d + (slice(0, 0),)) for _ in range(chunks))
+    return split(x, -(-n // chunks), d)

@@ -1,0 +1,339 @@
+r"""DOT text of the graph that backward walks (no dependency: plain strings).
+
+The nodes are exactly those of :func:`tinygrad_lite.autograd.engine.topological_order`, the
+order backward itself runs in reverse (see ``../shared/DESIGN.md``, decision 7: one traversal),
+so the picture shows what runs.  There is no second graph walker here.
+
+What is drawn:
+
+* one **op node** per ``Function`` (``MulBackward``, ``TanhBackward``: ``Function.name``);
+* one **tensor node** per leaf tensor that requires grad (a ``Function``'s parent that is a
+  Tensor), per root tensor, and per intermediate tensor that is named in ``params`` or kept with
+  ``retain_grad()`` (the engine's ``Function.retained``); each shows shape and dtype;
+* one **edge** per (parent, op) pair, in the data-flow direction (input -> op -> output).
+  An input used twice (``x * x``) gives two edges: backward adds two contributions.
+
+Node ids (``f0``, ``t0``...) come from positions in the traversal, never from ``id()``, so the
+same graph always gives the same text.  Labels (escaped HTML-like labels) come from
+``labels.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from tinygrad_lite.autograd.engine import topological_order
+from tinygrad_lite.autograd.function import Function
+from tinygrad_lite.tensor import Tensor
+from tinygrad_lite.viz.labels import (
+    FILL,
+    PROBLEMS,
+    describe_array,
+    escape,
+    grad_problem,
+    html,
+    saved_lines,
+    shape_text,
+)
+
+__all__ = ["to_dot", "build_lines", "MAX_NODES"]
+
+MAX_NODES = 2000  # default guard: dot needs minutes for a picture nobody can read anyway
+RANKDIRS = ("TB", "BT", "LR", "RL")
+
+
+def parameter_names(params: Any, op: str = "to_dot") -> dict[int, tuple[str, Tensor]]:
+    """``{id(tensor): (name, tensor)}`` from a dict of tensors, a Module (``named_parameters``),
+    or an iterable of ``(name, tensor)`` pairs (``model.named_parameters()`` itself)."""
+    if params is None:
+        return {}
+    bad = TypeError(
+        f"{op}: params must be a dict of name -> Tensor, a Module, or (name, Tensor) pairs, "
+        f"got {type(params).__name__}"
+    )
+    if hasattr(params, "named_parameters"):
+        items = list(params.named_parameters())
+    elif isinstance(params, Mapping):
+        items = list(params.items())
+    elif isinstance(params, (str, bytes, Tensor)) or not hasattr(params, "__iter__"):
+        raise bad
+    else:
+        items = list(params)
+        if not all(isinstance(it, tuple) and len(it) == 2 for it in items):
+            raise bad
+    names: dict[int, tuple[str, Tensor]] = {}
+    for name, t in items:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{op}: params[{name!r}] is a {type(t).__name__}, not a Tensor")
+        names.setdefault(id(t), (str(name), t))
+    return names
+
+
+def as_roots(root: Any, op: str = "to_dot") -> list[Tensor]:
+    """``root`` as a list of Tensors (a Tensor, or a list/tuple of them)."""
+    roots = list(root) if isinstance(root, (list, tuple)) else [root]
+    if not roots:
+        raise ValueError(f"{op}: root is an empty list; pass a Tensor or a list of Tensors")
+    for i, r in enumerate(roots):
+        if not isinstance(r, Tensor):
+            raise TypeError(f"{op}: root[{i}] is a {type(r).__name__}, not a Tensor")
+    return roots
+
+
+def _module_of(name: str) -> str | None:
+    """The submodule prefix of a parameter name: ``'conv1.weight'`` -> ``'conv1'``."""
+    return name.rsplit(".", 1)[0] if "." in name else None
+
+
+class _Builder:
+    """Collects node and edge statements, then emits DOT lines (clusters grouped)."""
+
+    def __init__(self, max_nodes: int | None, op: str) -> None:
+        self.nodes: list[tuple[str, str, str | None]] = []  # (dot id, statement, cluster)
+        self.edges: list[str] = []
+        self.max_nodes = max_nodes
+        self.op = op
+        self.total = 0
+
+    def count(self, n: int) -> None:
+        """Count ``n`` more nodes; raise once past ``max_nodes``."""
+        self.total += n
+        if self.max_nodes is not None and self.total > self.max_nodes:
+            raise ValueError(
+                f"{self.op}: the graph has at least {self.total} nodes, more than "
+                f"max_nodes={self.max_nodes}; "
+                f"draw a smaller part (e.g. one block's output), or pass a larger max_nodes "
+                f"(or max_nodes=None) if you really want dot to lay it out"
+            )
+
+    def node(self, nid: str, label: str, fill: str, shape: str, cluster: str | None) -> None:
+        style = "rounded,filled" if shape == "box" and nid.startswith("f") else "filled"
+        stmt = f'\t{nid} [label={label} fillcolor="{fill}" shape={shape} style="{style}"]\n'
+        self.nodes.append((nid, stmt, cluster))
+
+    def edge(self, src: str, dst: str) -> None:
+        self.edges.append(f"\t{src} -> {dst}\n")
+
+    def lines(self, rankdir: str, problems: list[str]) -> list[str]:
+        out = [
+            f"\tgraph [rankdir={rankdir} fontname=Helvetica fontsize=11]\n",
+            "\tnode [fontname=Helvetica fontsize=11 height=0.3]\n",
+            "\tedge [arrowsize=0.7]\n",
+        ]
+        clusters: dict[str, list[str]] = {}
+        for _, stmt, cluster in self.nodes:
+            if cluster is None:
+                out.append(stmt)
+            else:
+                clusters.setdefault(cluster, []).append(stmt)
+        for i, (name, stmts) in enumerate(clusters.items()):
+            out.append(f"\tsubgraph cluster_{i} {{\n")
+            out.append(
+                f'\t\tgraph [label=<{escape(name)}> style="rounded,dashed" color="#777777"]\n'
+            )
+            out.extend("\t" + s for s in stmts)
+            out.append("\t}\n")
+        if problems:
+            out.append("\tsubgraph cluster_legend {\n")
+            out.append('\t\tgraph [label=<legend> style=rounded color="#777777"]\n')
+            for key in problems:
+                out.append(
+                    f'\t\tlegend_{key} [label=<{escape(PROBLEMS[key])}> fillcolor="{FILL[key]}" '
+                    f'shape=box style=filled]\n'
+                )
+            out.append("\t}\n")
+        out.extend(self.edges)
+        return out
+
+
+def build_lines(
+    root: Any,
+    params: Any = None,
+    show_values: bool = False,
+    show_grads: bool = False,
+    show_saved: bool = False,
+    backward_order: bool = False,
+    cluster_modules: bool = False,
+    rankdir: str = "TB",
+    max_nodes: int | None = MAX_NODES,
+    op: str = "to_dot",
+) -> list[str]:
+    """The DOT statements (graph body lines) shared by :func:`to_dot` and ``draw_graph``."""
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"{op}: rankdir must be one of {RANKDIRS}, got {rankdir!r}")
+    if max_nodes is not None and max_nodes < 1:
+        raise ValueError(f"{op}: max_nodes must be positive or None, got {max_nodes}")
+    roots = as_roots(root, op)
+    names = parameter_names(params, op)
+    order = topological_order([r.grad_fn for r in roots if r.grad_fn is not None])
+    b = _Builder(max_nodes, op)
+    b.count(len(order))
+
+    # The output tensor of an op is drawn when it is a root, named, or retained.
+    out_tensor: dict[int, Tensor] = {}
+    for _, t in names.values():
+        if t.grad_fn is not None:
+            out_tensor[id(t.grad_fn)] = t
+    for r in roots:
+        if r.grad_fn is not None:
+            out_tensor.setdefault(id(r.grad_fn), r)
+    root_ids = {id(r) for r in roots}
+
+    tensor_node: dict[int, str] = {}  # id(Tensor) -> dot id, numbered in traversal order
+    problems: set[str] = set()
+
+    def add_tensor(t: Tensor, kind: str, cluster: str | None) -> str:
+        nid = tensor_node.get(id(t))
+        if nid is not None:
+            return nid
+        b.count(1)
+        nid = f"t{len(tensor_node)}"
+        tensor_node[id(t)] = nid
+        name = names.get(id(t), (None, None))[0]
+        lines = [name] if name is not None else []
+        lines.append(f"{shape_text(t.shape)} {t.dtype}")
+        if show_values:
+            lines += describe_array("data", t.data)
+        if show_grads:
+            lines += ["grad None"] if t.grad is None else describe_array("grad", t.grad.data)
+        problem = grad_problem(t)
+        if problem is not None:
+            problems.add(problem)
+            lines.append("! " + PROBLEMS[problem])
+        fill = FILL[problem] if problem is not None else FILL[kind]
+        b.node(nid, html(lines, name is not None), fill, "box", cluster)
+        return nid
+
+    module_of: dict[int, str] = {}  # id(Function) -> submodule it belongs to
+    param_only: set[int] = set()  # ops computed from one submodule's parameters alone (w.T)
+    op_node: dict[int, str] = {}  # id(Function) -> the node its consumers' edges start from
+    n = len(order)
+    for k, fn in enumerate(order):
+        fid = f"f{k}"
+        cluster = None
+        if cluster_modules:
+            cluster = _attribute(fn, names, module_of, param_only)
+        label = [f"[{n - k}] {fn.name}" if backward_order else fn.name]
+        if show_saved:
+            label += saved_lines(fn)
+        b.node(fid, html(label, True), FILL["op"], "box", cluster)
+        for p in fn.parents:
+            if p is None:
+                continue
+            if isinstance(p, Function):
+                b.edge(op_node[id(p)], fid)
+            else:
+                pcluster = None
+                if cluster_modules and id(p) in names:
+                    pcluster = _module_of(names[id(p)][0])
+                kind = "output" if id(p) in root_ids else "leaf"
+                b.edge(add_tensor(p, kind, pcluster), fid)
+        op_node[id(fn)] = fid
+        t = out_tensor.get(id(fn))
+        if t is None and fn.retained is not None:
+            t = fn.retained()
+        if t is not None:
+            kind = "output" if id(t) in root_ids else "inner"
+            tid = add_tensor(t, kind, cluster)
+            b.edge(fid, tid)
+            op_node[id(fn)] = tid
+    for r in roots:
+        if id(r) not in tensor_node:
+            add_tensor(r, "output", None)
+    return b.lines(rankdir, [key for key in PROBLEMS if key in problems])
+
+
+def _attribute(
+    fn: Function,
+    names: dict[int, tuple[str, Tensor]],
+    module_of: dict[int, str],
+    param_only: set[int],
+) -> str | None:
+    """The submodule ``fn`` belongs to, judged from its direct inputs; None if unclear.
+
+    An op joins module ``m`` when one of its inputs is a parameter of ``m`` (or is computed from
+    ``m``'s parameters alone, like ``w.T``) and no input comes from another module: the matmul
+    and the bias add of ``fc1`` join ``fc1``, the ReLU after it stays outside.  Parents come
+    before children in the traversal, so one pass suffices.
+    """
+    direct: set[str] = set()
+    inherited: set[str] = set()
+    only_params = True
+    for p in fn.parents:
+        if p is None:  # an input that needs no grad (data, a constant): not from parameters
+            only_params = False
+        elif isinstance(p, Function):
+            m = module_of.get(id(p))
+            if id(p) in param_only:
+                direct.add(m)
+            else:
+                only_params = False
+                if m is not None:
+                    inherited.add(m)
+        else:
+            m = _module_of(names[id(p)][0]) if id(p) in names else None
+            if m is None:
+                only_params = False
+            else:
+                direct.add(m)
+    if len(direct) != 1 or not inherited <= direct:
+        return None
+    (m,) = direct
+    module_of[id(fn)] = m
+    if only_params:
+        param_only.add(id(fn))
+    return m
+
+
+def to_dot(
+    root: Any,
+    params: Any = None,
+    show_values: bool = False,
+    show_grads: bool = False,
+    show_saved: bool = False,
+    backward_order: bool = False,
+    cluster_modules: bool = False,
+    rankdir: str = "TB",
+    max_nodes: int | None = MAX_NODES,
+) -> str:
+    r"""The computation graph behind ``root`` as Graphviz DOT text (no dependency needed).
+
+    Args:
+        root: a Tensor or a list of Tensors (e.g. a loss).
+        params: names for tensors: a dict like ``dict(model.named_parameters())``, a Module,
+            or ``(name, tensor)`` pairs.
+            Named intermediate tensors (``{'loss': loss}``) are drawn as tensor nodes too.
+        show_values: print each drawn tensor's data (numbers when it has at most
+            :data:`~tinygrad_lite.viz.labels.SMALL` elements, else mean/std/min/max).
+        show_grads: print each drawn tensor's ``.grad`` the same way.
+        show_saved: list what each op keeps for backward, or ``(freed)`` after backward.
+        backward_order: prefix each op with ``[k]``: backward runs it k-th.
+        cluster_modules: box the parameters (and the ops that use them) of each submodule,
+            from the names in ``params`` (``conv1.weight`` -> box ``conv1``).
+        rankdir: layout direction, ``'TB'``, ``'BT'``, ``'LR'`` or ``'RL'``.
+        max_nodes: raise ``ValueError`` for graphs with more nodes (None: no limit).
+
+    Tensors whose gradient holds NaN/Inf are filled red, all-zero gradients (a dead ReLU
+    upstream) orange, with a legend.
+
+    >>> import tinygrad_lite as tl
+    >>> x = tl.tensor(2.0, requires_grad=True)
+    >>> print(to_dot(x * x))  # doctest: +NORMALIZE_WHITESPACE
+    digraph {
+        graph [rankdir=TB fontname=Helvetica fontsize=11]
+        node [fontname=Helvetica fontsize=11 height=0.3]
+        edge [arrowsize=0.7]
+        f0 [label=<<B>MulBackward</B>> fillcolor="#e8e8e8" shape=box style="rounded,filled"]
+        t0 [label=<() float32> fillcolor="#cfe2f3" shape=box style="filled"]
+        t1 [label=<() float32> fillcolor="#d9ead3" shape=box style="filled"]
+        t0 -> f0
+        t0 -> f0
+        f0 -> t1
+    }
+    """
+    lines = build_lines(
+        root, params, show_values, show_grads, show_saved, backward_order, cluster_modules,
+        rankdir, max_nodes, "to_dot",
+    )
+    return "digraph {\n" + "".join(lines) + "}\n"

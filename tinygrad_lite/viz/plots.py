@@ -1,0 +1,244 @@
+"""Training pictures with matplotlib (optional extra ``plot``): curves, filters, activations,
+optimizer trajectories.
+
+Each function draws on its own ``matplotlib.figure.Figure`` (the Agg canvas, no ``pyplot``), so
+nothing changes the user's backend or leaks open figures; each saves a PNG and returns its path.
+matplotlib is imported when a function is called: training never needs it.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["plot_history", "plot_filters", "plot_activations", "plot_trajectories"]
+
+
+def _figure(op: str, figsize: tuple[float, float]) -> Any:
+    """A new Agg-backed Figure; a clear ImportError when matplotlib is missing."""
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError as e:
+        raise ImportError(
+            f"{op} needs matplotlib: pip install 'tinygrad_lite[plot]' (or pip install "
+            f"matplotlib). Training and viz.to_dot work without it."
+        ) from e
+    fig = Figure(figsize=figsize, dpi=100)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _save(fig: Any, path: str | os.PathLike) -> str:
+    path = os.fspath(path)
+    folder = os.path.dirname(path)
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+    fig.savefig(path, format="png")
+    return path
+
+
+def _array(x: Any) -> np.ndarray:
+    """Data of a Tensor / array-like as a numpy array (no graph, no copy when possible)."""
+    return np.asarray(x.data if hasattr(x, "data") and hasattr(x, "grad_fn") else x)
+
+
+def _columns(history: Any) -> dict[str, list[float]]:
+    """A dict of lists from a dict of lists or a list of per-epoch dicts."""
+    if isinstance(history, Mapping):
+        return {str(k): list(v) for k, v in history.items()}
+    if isinstance(history, Sequence) and all(isinstance(r, Mapping) for r in history):
+        cols: dict[str, list[float]] = {}
+        for row in history:
+            for k, v in row.items():
+                cols.setdefault(str(k), []).append(v)
+        return cols
+    raise TypeError(
+        f"plot_history: history must be a dict of lists or a list of dicts, "
+        f"got {type(history).__name__}"
+    )
+
+
+def _panel(key: str) -> str:
+    """Which panel a history series belongs to, from its name."""
+    low = key.lower()
+    if "acc" in low:
+        return "accuracy"
+    if low == "lr" or low.startswith("lr_") or low.endswith("_lr") or "learning_rate" in low:
+        return "learning rate"
+    return "loss"
+
+
+def plot_history(history: Any, path: str | os.PathLike, title: str | None = None) -> str:
+    """Loss and accuracy curves: one panel for losses, one for accuracies, one for learning rates.
+
+    ``history`` is a dict of lists (``{'train_loss': [...], 'test_acc': [...]}``) or a list of
+    per-epoch dicts.  Keys containing ``acc`` go to the accuracy panel, ``lr`` to a log-scale
+    learning-rate panel, all other numeric series to the loss panel; an ``epoch`` (or ``step``)
+    series, when present, is the x axis.
+    """
+    cols = _columns(history)
+    x_key = next((k for k in ("epoch", "step") if k in cols), None)
+    panels: dict[str, list[str]] = {"loss": [], "accuracy": [], "learning rate": []}
+    for k, v in cols.items():
+        if k == x_key or not v or not all(isinstance(e, (int, float, np.number)) for e in v):
+            continue
+        panels[_panel(k)].append(k)
+    panels = {p: ks for p, ks in panels.items() if ks}
+    if not panels:
+        raise ValueError(f"plot_history: no numeric series in history (keys: {sorted(cols)})")
+    fig = _figure("plot_history", (5.0 * len(panels), 3.8))
+    for i, (panel, keys) in enumerate(panels.items()):
+        ax = fig.add_subplot(1, len(panels), i + 1)
+        for k in keys:
+            y = np.asarray(cols[k], dtype=np.float64)
+            xs = cols[x_key] if x_key and len(cols[x_key]) == len(y) else np.arange(1, len(y) + 1)
+            ax.plot(xs, y, marker="o" if len(y) <= 30 else None, markersize=3, label=k)
+        ax.set_xlabel(x_key or "epoch")
+        ax.set_ylabel(panel)
+        if panel == "learning rate":
+            ax.set_yscale("log")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def plot_filters(
+    conv: Any,
+    path: str | os.PathLike,
+    max_out: int = 32,
+    max_in: int = 16,
+    title: str | None = None,
+) -> str:
+    """A grid of convolution kernels: row = output channel, column = input channel.
+
+    ``conv`` is a conv layer (anything with ``.weight``), a Tensor or an array of shape
+    ``(out, in, kh, kw)``.  All kernels share one colour scale, symmetric about zero (blue
+    negative, red positive), so kernels can be compared; the first ``max_out`` x ``max_in``
+    pairs are shown.
+    """
+    w = _array(conv.weight if hasattr(conv, "weight") else conv)
+    if w.ndim != 4:
+        raise ValueError(
+            f"plot_filters: expected a weight of shape (out, in, kh, kw), got {tuple(w.shape)}"
+        )
+    n_out, n_in, kh, kw = w.shape
+    shown = w[:max_out, :max_in].astype(np.float64)
+    so, si = shown.shape[:2]
+    # One mosaic image with a one-pixel NaN gap between kernels: fast for 64 x 64 channels.
+    mosaic = np.full((so * (kh + 1) - 1, si * (kw + 1) - 1), np.nan)
+    for o in range(so):
+        for i in range(si):
+            mosaic[o * (kh + 1) : o * (kh + 1) + kh, i * (kw + 1) : i * (kw + 1) + kw] = shown[o, i]
+    vmax = float(np.nanmax(np.abs(shown))) or 1.0
+    fig = _figure("plot_filters", (min(2.0 + 0.45 * si, 16.0), min(1.5 + 0.45 * so, 16.0)))
+    ax = fig.add_subplot(1, 1, 1)
+    import matplotlib
+
+    cmap = matplotlib.colormaps["RdBu_r"].with_extremes(bad="white")  # the NaN gaps
+    im = ax.imshow(mosaic, cmap=cmap, vmin=-vmax, vmax=vmax, interpolation="nearest")
+    ax.set_xticks([i * (kw + 1) + (kw - 1) / 2 for i in range(si)], [str(i) for i in range(si)])
+    ax.set_yticks([o * (kh + 1) + (kh - 1) / 2 for o in range(so)], [str(o) for o in range(so)])
+    ax.tick_params(labelsize=7, length=0)
+    ax.set_xlabel("input channel")
+    ax.set_ylabel("output channel")
+    fig.colorbar(im, ax=ax, shrink=0.8)
+    more = f" (first {so} of {n_out} out, {si} of {n_in} in)" if (so, si) != (n_out, n_in) else ""
+    ax.set_title((title or f"{kh}x{kw} kernels") + more, fontsize=9)
+    return _save(fig, path)
+
+
+def plot_activations(
+    activations: Any,
+    path: str | os.PathLike,
+    index: int = 0,
+    max_maps: int = 32,
+    title: str | None = None,
+) -> str:
+    """Feature maps of one sample: a grid of ``C`` images, each with its own colour scale.
+
+    ``activations`` is a Tensor or array of shape ``(C, H, W)`` or ``(N, C, H, W)`` (sample
+    ``index`` is drawn); at most ``max_maps`` channels are shown.
+    """
+    a = _array(activations)
+    if a.ndim == 4:
+        if not -a.shape[0] <= index < a.shape[0]:
+            raise IndexError(f"plot_activations: index {index} out of range for batch {a.shape[0]}")
+        a = a[index]
+    if a.ndim != 3:
+        raise ValueError(
+            f"plot_activations: expected activations (C, H, W) or (N, C, H, W), "
+            f"got {tuple(_array(activations).shape)}"
+        )
+    c = min(a.shape[0], max_maps)
+    cols = math.ceil(math.sqrt(c))
+    rows = math.ceil(c / cols)
+    fig = _figure("plot_activations", (1.6 * cols + 0.5, 1.6 * rows + 0.6))
+    for k in range(c):
+        ax = fig.add_subplot(rows, cols, k + 1)
+        ax.imshow(a[k].astype(np.float64), cmap="viridis", interpolation="nearest")
+        ax.set_title(f"ch {k}", fontsize=7)
+        ax.set_axis_off()
+    more = f" (first {c} of {a.shape[0]} channels)" if c < a.shape[0] else ""
+    fig.suptitle((title or "activations") + more, fontsize=9)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def plot_trajectories(
+    trajectories: Mapping[str, Any],
+    path: str | os.PathLike,
+    f: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+    levels: int = 30,
+    title: str | None = None,
+) -> str:
+    """Optimizer paths on a 2-D function: ``{name: points of shape (T, 2)}`` over contours of ``f``.
+
+    ``f(X, Y)`` must accept numpy grids (vectorised).  Positive functions get log-spaced contour
+    levels (Rosenbrock's valley stays visible).  The range covers every path with a margin;
+    circles mark starts and crosses ends.
+    """
+    if not trajectories:
+        raise ValueError("plot_trajectories: no trajectories given")
+    paths = {}
+    for name, pts in trajectories.items():
+        p = np.asarray([_array(q) for q in pts] if isinstance(pts, list) else _array(pts), float)
+        if p.ndim != 2 or p.shape[1] != 2:
+            raise ValueError(
+                f"plot_trajectories: trajectory {name!r} must have shape (T, 2), got {p.shape}"
+            )
+        paths[str(name)] = p
+    allp = np.concatenate([p[np.isfinite(p).all(axis=1)] for p in paths.values()])
+    lo, hi = allp.min(axis=0), allp.max(axis=0)
+    pad = np.maximum((hi - lo) * 0.1, 0.5)
+    lo, hi = lo - pad, hi + pad
+    fig = _figure("plot_trajectories", (6.0, 5.0))
+    ax = fig.add_subplot(1, 1, 1)
+    if f is not None:
+        X, Y = np.meshgrid(np.linspace(lo[0], hi[0], 200), np.linspace(lo[1], hi[1], 200))
+        Z = np.asarray(f(X, Y), dtype=np.float64)
+        if np.all(Z > 0):
+            lv = np.geomspace(Z.min(), Z.max(), levels)
+        else:
+            lv = np.linspace(Z.min(), Z.max(), levels)
+        ax.contour(X, Y, Z, levels=lv, cmap="Greys", linewidths=0.6)
+    for name, p in paths.items():
+        line = ax.plot(p[:, 0], p[:, 1], linewidth=1.2, label=name)[0]
+        ax.plot(p[0, 0], p[0, 1], "o", color=line.get_color(), markersize=4)
+        ax.plot(p[-1, 0], p[-1, 1], "x", color=line.get_color(), markersize=6)
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.legend(fontsize=8, loc="best")
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return _save(fig, path)
