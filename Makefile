@@ -11,7 +11,7 @@ venv: $(STAMP)
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test,viz,lint]'
+	$(BIN)/python -m pip install -q -e '.[test,viz,plot,lint]'
 	touch $(STAMP)
 
 demo: $(STAMP)

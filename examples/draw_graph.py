@@ -115,7 +115,8 @@ def main() -> None:
     jobs.append(("scalar_expression", o, names,
                  dict(show_values=True, show_grads=True, rankdir="LR")))
     loss, model = cnn_loss()
-    jobs.append(("cnn_loss", loss, model, dict(cluster_modules=True, backward_order=True)))
+    names = {**dict(model.named_parameters()), "loss": loss}
+    jobs.append(("cnn_loss", loss, names, dict(cluster_modules=True, backward_order=True)))
 
     a = tl.tensor([1.0, -2.0], requires_grad=True)
     b = tl.tensor([3.0, 0.5], requires_grad=True)

@@ -9,14 +9,13 @@ tensor([2., 4., 6.])
 
 import numpy as np
 
+from tinygrad_lite import autograd, nn, optim, viz
 from tinygrad_lite.autograd.grad_mode import (
     enable_grad,
     is_grad_enabled,
     no_grad,
     set_grad_enabled,
 )
-from tinygrad_lite.tensor import Tensor
-from tinygrad_lite import autograd  # noqa: E402  (after Tensor: the engine needs it at call time)
 from tinygrad_lite.creation import (
     arange,
     empty,
@@ -40,10 +39,8 @@ from tinygrad_lite.creation import (
 from tinygrad_lite.ops.elementwise import where
 from tinygrad_lite.ops.movement import cat, chunk, split, stack
 from tinygrad_lite.random import manual_seed
-from tinygrad_lite import nn  # noqa: E402  (after Tensor and creation: nn builds on them)
-from tinygrad_lite import optim  # noqa: E402  (after nn: optimizers update its parameters)
-from tinygrad_lite.serialization import load, save  # noqa: E402  (checkpoints of nn state)
-from tinygrad_lite import viz  # noqa: E402  (graphviz/matplotlib load lazily, on first use)
+from tinygrad_lite.serialization import load, save
+from tinygrad_lite.tensor import Tensor
 
 float16 = np.float16
 float32 = np.float32

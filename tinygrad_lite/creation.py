@@ -90,13 +90,17 @@ def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = F
     return _new(np.eye(n, m, dtype=_dtype(dtype)), requires_grad)
 
 
-def rand(*size: Any, dtype: Any = None, requires_grad: bool = False, generator: Any = None) -> Tensor:
+def rand(
+    *size: Any, dtype: Any = None, requires_grad: bool = False, generator: Any = None
+) -> Tensor:
     """Uniform samples from [0, 1)."""
     data = get_rng(generator).random(_shape(size)).astype(_dtype(dtype))
     return _new(data, requires_grad)
 
 
-def randn(*size: Any, dtype: Any = None, requires_grad: bool = False, generator: Any = None) -> Tensor:
+def randn(
+    *size: Any, dtype: Any = None, requires_grad: bool = False, generator: Any = None
+) -> Tensor:
     """Standard normal samples."""
     data = get_rng(generator).standard_normal(_shape(size)).astype(_dtype(dtype))
     return _new(data, requires_grad)

@@ -58,6 +58,7 @@ class _Encoder:
         return key
 
     def encode(self, obj: Any, where: str) -> Any:
+        """The JSON record of ``obj`` (its arrays collected); ``where`` names it in errors."""
         if obj is None or isinstance(obj, (bool, int, float, str)):
             return obj
         if isinstance(obj, Module):  # a model inside a checkpoint: keep its state_dict

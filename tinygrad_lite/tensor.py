@@ -135,7 +135,9 @@ class Tensor:
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` in place on a leaf; only floating point tensors may."""
         if self.grad_fn is not None and not requires_grad:
-            raise RuntimeError("requires_grad_: you can only change requires_grad of leaf variables")
+            raise RuntimeError(
+                "requires_grad_: you can only change requires_grad of leaf variables"
+            )
         if requires_grad and self.data.dtype.kind not in _FLOAT_KINDS:
             raise RuntimeError(
                 f"requires_grad_: only Tensors of floating point dtype can require gradients, "
@@ -153,12 +155,16 @@ class Tensor:
         if self.grad_fn is not None:
             self.grad_fn.retained = weakref.ref(self)
         elif not self.requires_grad:
-            raise RuntimeError("retain_grad: can't retain_grad on Tensor that has requires_grad=False")
+            raise RuntimeError(
+                "retain_grad: can't retain_grad on Tensor that has requires_grad=False"
+            )
 
     def register_hook(self, hook: Any) -> Any:
         """Call ``hook(grad)`` when this tensor's gradient is computed; a return replaces it."""
         if not self.requires_grad:
-            raise RuntimeError("register_hook: cannot register a hook on a tensor that doesn't require gradient")
+            raise RuntimeError(
+                "register_hook: cannot register a hook on a tensor that doesn't require gradient"
+            )
         if self.grad_fn is not None:
             if self.grad_fn.hooks is None:
                 self.grad_fn.hooks = []

@@ -7,10 +7,17 @@ import numpy as np
 import pytest
 
 import tinygrad_lite as tl
+from tests.helpers import assert_close, compare_with_torch, torch_or_skip
 from tinygrad_lite import nn
 from tinygrad_lite.nn import functional as F
-from tinygrad_lite.ops.conv import Col2Im, Im2Col, col2im_array, im2col_array
-from tests.helpers import assert_close, compare_with_torch, torch_or_skip
+from tinygrad_lite.ops.conv import (
+    Col2Im,
+    Im2Col,
+    _flat_input_grad_pays,
+    col2im_array,
+    im2col_array,
+    input_grad_flat,
+)
 
 RNG = np.random.default_rng(0)
 
@@ -35,6 +42,10 @@ CASES = [
     ((1, 1, 5, 5), (1, 1, 5, 5), dict()),  # output 1x1
     ((2, 3, 7, 8), (4, 3, 1, 1), dict(stride=2)),  # disjoint windows with gaps
     ((2, 3, 8, 6), (4, 3, 2, 2), dict(stride=2)),  # windows tile the input
+    # large enough for the flat-shift input gradient (stride 1, padded grid <= 1.5x output)
+    ((2, 3, 12, 11), (4, 3, 3, 3), dict(padding=1)),
+    ((2, 4, 13, 12), (6, 2, 3, 3), dict(padding=(1, 2), groups=2)),
+    ((1, 2, 16, 15), (3, 2, 3, 2), dict(padding="same", dilation=(2, 1))),
 ]
 
 
@@ -125,6 +136,27 @@ def test_im2col_col2im_are_adjoint(geom):
     ct = tl.tensor(c, requires_grad=True)
     Col2Im.apply(ct, x_shape=x.shape, geom=geom).backward(tl.tensor(x))
     assert_close(ct.grad, cols)
+
+
+@pytest.mark.parametrize(
+    "geom, groups",
+    [
+        (((3, 3), (1, 1), (1, 1, 1, 1), (1, 1)), 1),
+        (((3, 2), (1, 1), (0, 2, 1, 0), (2, 1)), 2),
+        (((5, 5), (1, 1), (0, 0, 0, 0), (1, 1)), 1),  # no padding: many unused grid columns
+    ],
+)
+def test_flat_input_gradient_equals_col2im(geom, groups):
+    """The stride-1 fast path of the input gradient agrees with col2im(W^T G) exactly."""
+    x_shape, o = (2, 4, 9, 8), 6
+    w3 = _randn(groups, o // groups, 4 // groups * geom[0][0] * geom[0][1])
+    cols = im2col_array(np.zeros(x_shape), geom)
+    oh = (9 + geom[2][0] + geom[2][1] - geom[3][0] * (geom[0][0] - 1) - 1) + 1
+    grad = _randn(2, o, oh, cols.shape[1] // (2 * oh))
+    g3 = grad.transpose(1, 0, 2, 3).reshape(groups, o // groups, -1)
+    gcols = np.matmul(w3.transpose(0, 2, 1), g3).reshape(-1, g3.shape[2])
+    assert_close(input_grad_flat(w3, grad, x_shape, geom), col2im_array(gcols, x_shape, geom))
+    assert _flat_input_grad_pays((64, 16, 14, 14), ((3, 3), (1, 1), (1, 1, 1, 1), (1, 1)))
 
 
 def test_im2col_small_example():

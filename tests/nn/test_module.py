@@ -126,6 +126,19 @@ def test_attribute_registration_rules() -> None:
         Early()
 
 
+def test_reassignment_keeps_definition_order() -> None:
+    torch = torch_or_skip()
+    ours, theirs = nn.Linear(2, 3), torch.nn.Linear(2, 3)
+    ours.weight = nn.Parameter(tl.zeros(3, 2))
+    theirs.weight = torch.nn.Parameter(torch.zeros(3, 2))
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == ["weight", "bias"]
+    seq = nn.Sequential(nn.ReLU(), nn.Tanh())
+    tseq = torch.nn.Sequential(torch.nn.ReLU(), torch.nn.Tanh())
+    setattr(seq, "0", nn.Sigmoid())
+    setattr(tseq, "0", torch.nn.Sigmoid())
+    assert repr(seq) == repr(tseq)
+
+
 def test_shared_parameters_are_listed_once() -> None:
     lin = nn.Linear(3, 3)
     net = nn.Sequential(lin, nn.ReLU(), lin)
@@ -339,11 +352,17 @@ def test_sequential_container() -> None:
     assert isinstance(seq[2], nn.Tanh)
     with pytest.raises(IndexError, match="Sequential: index 3 is out of range"):
         seq[3]
+    seq.insert(0, nn.ReLU()).extend([nn.Identity()])
+    assert [type(m).__name__ for m in seq] == ["ReLU", "Linear", "Linear", "Tanh", "Identity"]
+    assert isinstance(seq.pop(), nn.Identity) and isinstance(seq.pop(0), nn.ReLU) and len(seq) == 3
     named = nn.Sequential(OrderedDict([("a", nn.Linear(1, 1)), ("b", nn.Tanh())]))
     tnn = torch.nn
     t_named = tnn.Sequential(OrderedDict([("a", tnn.Linear(1, 1)), ("b", tnn.Tanh())]))
     assert list(named.state_dict()) == list(t_named.state_dict()) == ["a.weight", "a.bias"]
     assert repr(named) == repr(t_named)
+    del named[1]
+    del t_named[1]
+    assert list(named.state_dict()) == list(t_named.state_dict()) == ["0.weight", "0.bias"]
 
 
 def test_module_list_container() -> None:
@@ -415,3 +434,34 @@ def test_forward_hooks() -> None:
 
 def _linear_ref(x: Any, lin: Any) -> Any:
     return nn.functional.linear(x, lin.weight, lin.bias)
+
+
+def test_cnn_weights_move_between_torch_and_ours() -> None:
+    torch = torch_or_skip()
+
+    def make(nnlib: Any) -> Any:
+        class LeNet(nnlib.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                self.conv1 = nnlib.Conv2d(1, 4, 3, padding=1)
+                self.bn = nnlib.BatchNorm2d(4)
+                self.pool = nnlib.MaxPool2d(2)
+                self.head = nnlib.Sequential(nnlib.Flatten(), nnlib.Linear(4 * 4 * 4, 3))
+
+            def forward(self, x: Any) -> Any:
+                return self.head(self.pool(self.bn(self.conv1(x)).relu()))
+
+        return LeNet().double()
+
+    ours, theirs = make(nn), make(torch.nn)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    x = np.random.default_rng(4).standard_normal((2, 1, 8, 8))
+    theirs(torch.tensor(x))  # train-mode step: running stats move
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    _run_both(ours, theirs, x, torch)  # train mode: batch statistics
+    ours.eval()
+    theirs.eval()
+    ours.zero_grad()
+    theirs.zero_grad()
+    _run_both(ours, theirs, x, torch)  # eval mode: the loaded running statistics
+    assert repr(ours) == repr(theirs)

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 import tinygrad_lite as tl
+from tests.helpers import assert_close, compare_with_torch, torch_or_skip
 from tinygrad_lite import nn
 from tinygrad_lite.nn import functional as F
-from tests.helpers import assert_close, compare_with_torch, torch_or_skip
 
 RNG = np.random.default_rng(1)
 

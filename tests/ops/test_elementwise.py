@@ -302,7 +302,7 @@ def test_binary_shape_error_names_op_and_shapes(name):
 
 def test_comparison_shape_error():
     with pytest.raises(ValueError, match=r"less: cannot compare shapes \(2, 3\) and \(4,\)"):
-        tl.ones(2, 3) < tl.ones(4)
+        _ = tl.ones(2, 3) < tl.ones(4)
 
 
 def test_clamp_needs_a_bound():

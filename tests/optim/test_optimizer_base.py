@@ -164,7 +164,8 @@ def test_torch_state_dict_loads_and_ours_loads_into_torch() -> None:
     t_sd = t_opt.state_dict()
     as_numpy = {
         "state": {
-            i: {k: v.detach().numpy().copy() for k, v in s.items()} for i, s in t_sd["state"].items()
+            i: {k: v.detach().numpy().copy() for k, v in s.items()}
+            for i, s in t_sd["state"].items()
         },
         "param_groups": t_sd["param_groups"],
     }

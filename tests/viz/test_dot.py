@@ -286,3 +286,16 @@ def test_docstring_examples_run():
     for module in (dot, labels):
         result = doctest.testmod(module)
         assert result.attempted >= 2 and result.failed == 0
+
+
+def test_graph_of_a_gradient_create_graph():
+    x = tl.tensor([1.0, 2.0], requires_grad=True)
+    y = (x.tanh() * x).sum()
+    (g,) = tl.autograd.grad(y, x, create_graph=True)
+    dot = viz.to_dot(g.sum(), dict(x=x), backward_order=True)
+    ns = nodes(dot)
+    ops = [fn.name for fn in tl.autograd.topological_order([g.sum().grad_fn])]
+    assert sorted(label for k, (label, _) in ns.items() if k.startswith("f")) == sorted(
+        f"<B>[{len(ops) - i}] {name}</B>" for i, name in enumerate(ops)
+    )
+    assert sum("<B>x</B>" in label for label, _ in ns.values()) == 1  # x drawn once

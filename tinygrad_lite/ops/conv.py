@@ -192,14 +192,56 @@ class Convolution(Function):
             if xp is not NUMPY_NS:
                 cols = im2col(xp, x, geom)  # graph-connected to x under create_graph
             cols3 = xp.reshape(cols, (groups, -1, cols.shape[1]))
-            gw = xp.reshape(xp.matmul(g2, xp.swap_last(cols3)), w.shape)
+            # (X Y^T)^T, not Y X^T: BLAS runs this long-K product ~1.4x faster in this order
+            gw = xp.reshape(xp.swap_last(xp.matmul(cols3, xp.swap_last(g2))), w.shape)
         if need_x:
             w3 = xp.reshape(w, (groups, o // groups, -1))
-            gcols = xp.reshape(xp.matmul(xp.swap_last(w3), g2), (-1, g2.shape[2]))
-            gx = col2im(xp, gcols, x.shape, geom)
+            if xp is NUMPY_NS and _flat_input_grad_pays(x.shape, geom):
+                gx = input_grad_flat(w3, grad, x.shape, geom)
+            else:
+                gcols = xp.reshape(xp.matmul(xp.swap_last(w3), g2), (-1, g2.shape[2]))
+                gx = col2im(xp, gcols, x.shape, geom)
         if has_bias:
             if self.needs_input_grad[2]:
                 gb = xp.reshape(xp.sum(g2, 2), (o,))
             return gx, gw, gb
         return gx, gw
 
+
+
+def _flat_input_grad_pays(x_shape: tuple[int, ...], geom: Geometry) -> bool:
+    """Stride 1, and the padded grid is at most 1.5x the output grid (3x3 pad 1: 1.15-1.3x)."""
+    (kh, kw), stride, (pt, pb, pl, pr), (dh, dw) = geom
+    hp, wp = x_shape[2] + pt + pb, x_shape[3] + pl + pr
+    oh, ow = hp - dh * (kh - 1), wp - dw * (kw - 1)
+    return stride == (1, 1) and hp * wp <= 1.5 * oh * ow
+
+
+def input_grad_flat(
+    w3: np.ndarray, grad: np.ndarray, x_shape: tuple[int, ...], geom: Geometry
+) -> np.ndarray:
+    r"""$\bar x = \mathrm{col2im}(W^\top \bar Y)$ for stride 1, with contiguous slice-adds.
+
+    The output gradient is embedded in the padded grid $(O, N, H_p, W_p)$ (zeros where no
+    output pixel sits), so kernel offset $(i, j)$ becomes a *flat* shift by $i d_h W_p + j d_w$
+    of the whole $(N H_p W_p)$-long row of every channel: $k_h k_w$ contiguous adds instead of
+    strided ones with rows of length $W$.  Costs ~30% more GEMM columns for 3x3 padding 1,
+    saves ~2/3 of col2im; the zeros make the extra columns contribute nothing.
+    """
+    (kh, kw), _, (pt, pb, pl, pr), (dh, dw) = geom
+    n, c, h, w = x_shape
+    groups, og, _ = w3.shape
+    hp, wp = h + pt + pb, w + pl + pr
+    oh, ow = hp - dh * (kh - 1), wp - dw * (kw - 1)
+    length = n * hp * wp
+    gpad = np.zeros((groups * og, n, hp, wp), dtype=grad.dtype)
+    gpad[:, :, :oh, :ow] = grad.transpose(1, 0, 2, 3)
+    gcols = np.matmul(w3.transpose(0, 2, 1), gpad.reshape(groups, og, length))
+    gcols = gcols.reshape(c, kh, kw, length)
+    buf = np.zeros((c, length + dh * (kh - 1) * wp + dw * (kw - 1)), dtype=grad.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            off = i * dh * wp + j * dw
+            buf[:, off : off + length] += gcols[:, i, j]
+    padded = buf[:, :length].reshape(c, n, hp, wp)
+    return padded[:, :, pt : pt + h, pl : pl + w].transpose(1, 0, 2, 3)

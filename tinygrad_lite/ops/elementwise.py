@@ -181,8 +181,9 @@ class Pow(Function):
         ga = gp = None
         if need_a:
             pd = raw(p)
-            if np.any(pd == 0):  # p * a^(p-1) is 0 there, even at a = 0: avoid 0 * inf
-                ga = grad * p * a ** xp.where(pd == 0, 1.0, p - 1)
+            if np.any(pd == 0):  # the gradient is +0 there, even at a = 0: avoid 0 * inf
+                zero = pd == 0
+                ga = xp.where(zero, 0.0, grad * p * a ** xp.where(zero, 1.0, p - 1))
             else:
                 ga = grad * p * a ** (p - 1)
             ga = xp.unbroadcast(ga, a.shape)

@@ -224,11 +224,15 @@ def plot_trajectories(
     if f is not None:
         X, Y = np.meshgrid(np.linspace(lo[0], hi[0], 200), np.linspace(lo[1], hi[1], 200))
         Z = np.asarray(f(X, Y), dtype=np.float64)
-        if np.all(Z > 0):
-            lv = np.geomspace(Z.min(), Z.max(), levels)
+        from matplotlib.colors import LogNorm, Normalize
+
+        if np.all(Z > 0) and Z.max() > 10 * Z.min():
+            lv = np.geomspace(max(Z.min(), Z.max() * 1e-5), Z.max(), levels)
+            norm = LogNorm(lv[0], lv[-1])
         else:
             lv = np.linspace(Z.min(), Z.max(), levels)
-        ax.contour(X, Y, Z, levels=lv, cmap="Greys", linewidths=0.6)
+            norm = Normalize(lv[0], lv[-1])
+        ax.contour(X, Y, Z, levels=lv, cmap="viridis", norm=norm, linewidths=0.6, alpha=0.7)
     for name, p in paths.items():
         line = ax.plot(p[:, 0], p[:, 1], linewidth=1.2, label=name)[0]
         ax.plot(p[0, 0], p[0, 1], "o", color=line.get_color(), markersize=4)

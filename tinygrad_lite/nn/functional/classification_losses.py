@@ -9,15 +9,15 @@ Stability: :func:`cross_entropy` uses the max-shifted ``log_softmax`` and
 :func:`binary_cross_entropy_with_logits` uses $\log\sigma(x) = \min(x, 0) - \log(1 + e^{-|x|})$,
 so logits of $\pm 1000$ give finite values and gradients equal to PyTorch's.
 
-==============================  =====================================================
-loss                            gradient with respect to ``input`` at the edge
-==============================  =====================================================
-binary_cross_entropy            $(x - y) / \max(x(1-x), 10^{-12})$: finite at $x \in \{0, 1\}$
-                                ($0$ where $x = y$), as PyTorch
+================================  ===================================================
+loss                              gradient with respect to ``input`` at the edge
+================================  ===================================================
+binary_cross_entropy              $(x - y) / \max(x(1-x), 10^{-12})$: finite at
+                                  $x \in \{0, 1\}$ ($0$ where $x = y$), as PyTorch
 binary_cross_entropy_with_logits  $\sigma(x) - y$ (smooth); $\tfrac12 - y$ at $x = 0$
-cross_entropy, nll_loss         smooth in the logits; ignored targets get $0$
-kl_div                          $-y$ (smooth in ``input``); $0$ contribution where $y = 0$
-==============================  =====================================================
+cross_entropy, nll_loss           smooth in the logits; ignored targets get $0$
+kl_div                            $-y$ (smooth in ``input``); $0$ contribution at $y = 0$
+================================  ===================================================
 """
 
 from __future__ import annotations

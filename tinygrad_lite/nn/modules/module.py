@@ -133,7 +133,7 @@ class Module:
         if isinstance(value, Parameter):
             if params is None:
                 raise AttributeError("cannot assign parameters before Module.__init__() call")
-            self._forget(name)
+            self._forget(name, keep="_parameters")
             self.register_parameter(name, value)
             return
         if params is not None and name in params:
@@ -148,7 +148,7 @@ class Module:
         if isinstance(value, Module):
             if modules is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")
-            self._forget(name)
+            self._forget(name, keep="_modules")
             modules[name] = value
             return
         if modules is not None and name in modules:
@@ -170,11 +170,13 @@ class Module:
             return
         object.__setattr__(self, name, value)
 
-    def _forget(self, name: str) -> None:
-        """Remove ``name`` from every registry and the instance dict (before re-registering)."""
+    def _forget(self, name: str, keep: str) -> None:
+        """Remove ``name`` from the instance dict and every registry but ``keep`` (so that
+        re-assigning a parameter or child keeps its place in the order, as in PyTorch)."""
         self.__dict__.pop(name, None)
         for registry in ("_parameters", "_buffers", "_modules"):
-            self.__dict__[registry].pop(name, None)
+            if registry != keep:
+                self.__dict__[registry].pop(name, None)
         self._non_persistent_buffers_set.discard(name)
 
     def __getattr__(self, name: str) -> Any:
@@ -367,6 +369,10 @@ class Module:
     def float(self) -> Module:
         """Cast floating point parameters and buffers to float32."""
         return state.cast_floats(self, np.dtype(np.float32))
+
+    def half(self) -> Module:
+        """Cast floating point parameters and buffers to float16."""
+        return state.cast_floats(self, np.dtype(np.float16))
 
     def double(self) -> Module:
         """Cast floating point parameters and buffers to float64."""
