@@ -16,6 +16,8 @@ import types
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
+
 # The modules documented, in reading order (a package's submodules come after it).
 MODULES = [
     "tinygrad_lite",
@@ -45,6 +47,7 @@ Names, signatures and defaults follow PyTorch 2.13 (`torch` -> `tinygrad_lite`,
 """
 
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+_ROLE = re.compile(r":(?:func|class|meth|mod|attr|data):`~?([^`]+)`")
 
 
 def public_names(module: types.ModuleType) -> list[str]:
@@ -65,7 +68,8 @@ def summary(obj: Any) -> str:
     """The first paragraph of ``obj``'s docstring on one line ('' when there is none)."""
     doc = inspect.getdoc(obj) or ""
     paragraph = doc.strip().split("\n\n")[0]
-    return " ".join(line.strip() for line in paragraph.splitlines())
+    text = " ".join(line.strip() for line in paragraph.splitlines())
+    return _ROLE.sub(r"`\1`", text).replace("``", "`")  # reST markup -> Markdown
 
 
 def signature(obj: Any) -> str:
@@ -83,12 +87,31 @@ def _anchor(module_name: str) -> str:
     return module_name.replace(".", "")
 
 
+def own_namespace(cls: type) -> dict[str, Any]:
+    """``cls``'s attributes, merged with those of its private bases (``_BatchNorm``)."""
+    merged: dict[str, Any] = {}
+    for klass in reversed(cls.__mro__):
+        if klass is cls or (klass.__name__.startswith("_") and issubclass(cls, klass)):
+            merged.update(vars(klass))
+    return merged
+
+
+def public_bases(cls: type) -> list[str]:
+    """The nearest public base classes (a private base is looked through)."""
+    names = []
+    for base in cls.__bases__:
+        while base.__name__.startswith("_") and base.__bases__:
+            base = base.__bases__[0]
+        if base is not object:
+            names.append(base.__name__)
+    return names
+
+
 def class_members(cls: type) -> Iterator[tuple[str, str, str]]:
     """(name, signature-or-kind, summary) for the public methods/properties ``cls`` defines."""
-    for name, attr in vars(cls).items():
-        if name.startswith("_") and not (cls.__name__ == "Tensor" and name == "__init__"):
-            continue
-        if name == "__init__":
+    namespace = own_namespace(cls)
+    for name, attr in namespace.items():
+        if name.startswith("_"):
             continue
         if isinstance(attr, property):
             yield name, " (property)", summary(attr)
@@ -104,12 +127,12 @@ def class_members(cls: type) -> Iterator[tuple[str, str, str]]:
                 yield name, sig, summary(getattr(cls, name))
 
 
-def operators(cls: type) -> list[str]:
-    """The operator dunders ``cls`` defines (``__add__``, ``__getitem__``, ...)."""
-    skip = {"__init__", "__repr__", "__len__", "__slots__", "__module__", "__doc__"}
+def special_methods(cls: type) -> list[str]:
+    """The special methods ``cls`` defines (``__add__``, ``__getitem__``, ...)."""
+    skip = {"__init__", "__repr__", "__init_subclass__"}
     return [
         name
-        for name, attr in vars(cls).items()
+        for name, attr in own_namespace(cls).items()
         if name.startswith("__") and name.endswith("__") and name not in skip
         and inspect.isfunction(attr)
     ]
@@ -133,7 +156,7 @@ def document_module(module_name: str, documented: set[str]) -> Iterator[str]:
             link = f"[`{target}`](#{_anchor(target)})" if target in documented else f"`{target}`"
             others.append(f"- `{name}`: module {link}. {summary(obj)}".rstrip())
         elif inspect.isclass(obj) and obj.__module__.startswith("numpy"):
-            others.append(f"- `{name}`: the dtype `numpy.{obj.__name__}`.")
+            others.append(f"- `{name}`: the dtype `numpy.{np.dtype(obj).name}`.")
         elif inspect.isclass(obj):
             classes.append((name, obj))
         elif callable(obj):
@@ -152,17 +175,20 @@ def document_module(module_name: str, documented: set[str]) -> Iterator[str]:
         if summary(cls):
             yield summary(cls)
             yield ""
-        bases = [b.__name__ for b in cls.__bases__ if b is not object]
+        bases = public_bases(cls)
         if bases:
             yield "Bases: " + ", ".join(f"`{b}`" for b in bases) + "."
             yield ""
         members = list(class_members(cls))
+        slots = [s for s in own_namespace(cls).get("__slots__", ()) if not s.startswith("_")]
+        if slots:
+            yield "- Attributes: " + ", ".join(f"`{s}`" for s in slots) + "."
         for member, sig, text in members:
             yield f"- `{member}{sig}`: {text}".rstrip()
-        ops = operators(cls)
+        ops = special_methods(cls)
         if ops:
-            yield "- Operators: " + ", ".join(f"`{o}`" for o in ops) + "."
-        if members or ops:
+            yield "- Special methods: " + ", ".join(f"`{o}`" for o in ops) + "."
+        if members or ops or slots:
             yield ""
 
 
@@ -191,7 +217,9 @@ def undocumented() -> list[str]:
                 if not obj.__dict__.get("__doc__"):
                     missing.append(qual)
                 missing.extend(
-                    f"{qual}.{member}" for member, _, text in class_members(obj) if not text
+                    f"{qual}.{member}"
+                    for member, _, text in class_members(obj)
+                    if not text
                 )
             elif callable(obj) and not inspect.isclass(obj) and not inspect.getdoc(obj):
                 missing.append(qual)

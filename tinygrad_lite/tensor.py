@@ -13,7 +13,7 @@ import numpy as np
 
 from tinygrad_lite.autograd import engine
 from tinygrad_lite.ops import elementwise as ew
-from tinygrad_lite.ops import linalg, movement, reduce, special
+from tinygrad_lite.ops import linalg, movement, reduce, special, unary
 from tinygrad_lite.ops.namespace import TensorNamespace
 from tinygrad_lite.tensor_str import format_repr
 
@@ -241,13 +241,13 @@ class Tensor:
         return linalg.matmul(ew.as_tensor(other, self), self)
 
     def __neg__(self) -> Tensor:
-        return ew.Neg.apply(self)
+        return unary.Neg.apply(self)
 
     def __pos__(self) -> Tensor:
         return self
 
     def __abs__(self) -> Tensor:
-        return ew.Abs.apply(self)
+        return unary.Abs.apply(self)
 
     def __getitem__(self, index: Any) -> Tensor:
         return movement.getitem(self, index)
@@ -317,15 +317,15 @@ class Tensor:
 
     def neg(self) -> Tensor:
         """``-self``."""
-        return ew.Neg.apply(self)
+        return unary.Neg.apply(self)
 
     def exp(self) -> Tensor:
         """Elementwise e**x."""
-        return ew.Exp.apply(self)
+        return unary.Exp.apply(self)
 
     def log(self) -> Tensor:
         """Elementwise natural logarithm."""
-        return ew.Log.apply(self)
+        return unary.Log.apply(self)
 
     def log1p(self) -> Tensor:
         """Elementwise log(1 + x), accurate for small x."""
@@ -333,39 +333,39 @@ class Tensor:
 
     def sqrt(self) -> Tensor:
         """Elementwise square root."""
-        return ew.Sqrt.apply(self)
+        return unary.Sqrt.apply(self)
 
     def abs(self) -> Tensor:
         """Elementwise |x|; the subgradient at 0 is 0."""
-        return ew.Abs.apply(self)
+        return unary.Abs.apply(self)
 
     def sign(self) -> Tensor:
         """Elementwise sign (-1, 0, 1); gradient 0."""
-        return ew.Sign.apply(self)
+        return unary.Sign.apply(self)
 
     def sin(self) -> Tensor:
         """Elementwise sine."""
-        return ew.Sin.apply(self)
+        return unary.Sin.apply(self)
 
     def cos(self) -> Tensor:
         """Elementwise cosine."""
-        return ew.Cos.apply(self)
+        return unary.Cos.apply(self)
 
     def tanh(self) -> Tensor:
         """Elementwise hyperbolic tangent."""
-        return ew.Tanh.apply(self)
+        return unary.Tanh.apply(self)
 
     def sigmoid(self) -> Tensor:
         """Elementwise logistic function, computed without overflow."""
-        return ew.Sigmoid.apply(self)
+        return unary.Sigmoid.apply(self)
 
     def relu(self) -> Tensor:
         """max(x, 0); the subgradient at 0 is 0."""
-        return ew.Relu.apply(self)
+        return unary.Relu.apply(self)
 
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:
         """Clip into [min, max]; the gradient passes where min <= x <= max (bounds included)."""
-        return ew.clamp(self, min, max)
+        return unary.clamp(self, min, max)
 
     clip = clamp
 

@@ -378,3 +378,34 @@ def test_backward_memory_is_released_tracemalloc():
     # 20 saved float32 arrays of 400 kB each were held before backward; after it, about x.grad
     assert before > 8_000_000
     assert after < before - 6_000_000
+
+
+def test_hooks_run_in_autograd_grad_only_for_its_inputs():
+    x = tl.tensor([1.0, 2.0], requires_grad=True)
+    other = tl.tensor([3.0, 4.0], requires_grad=True)
+    calls = []
+    x.register_hook(lambda g: calls.append("x") or g * 2)
+    other.register_hook(lambda g: calls.append("other"))
+    (gx,) = tl.autograd.grad((x * other).sum(), x)
+    assert calls == ["x"]
+    assert_close(gx, [6.0, 8.0])
+    assert x.grad is None and other.grad is None
+
+
+def test_hooks_under_create_graph_receive_differentiable_tensors():
+    x = tl.tensor([1.5], dtype=np.float64, requires_grad=True)
+    seen = []
+    x.register_hook(lambda g: seen.append(g.requires_grad))
+    (x**3).backward(create_graph=True)
+    assert seen == [True] and x.grad.requires_grad
+    (g2,) = tl.autograd.grad(x.grad, x)
+    assert_close(g2, [9.0])
+
+
+def test_double_backward_through_a_full_reduction():
+    # numpy returns scalars from 0-d ops; the saved output must still be recognised
+    x = tl.tensor([0.5, 1.0], dtype=np.float64, requires_grad=True)
+    y = x.sum().exp()
+    (g,) = tl.autograd.grad(y, x, create_graph=True)
+    (h,) = tl.autograd.grad(g.sum(), x)
+    assert_close(h, np.full(2, 2 * np.exp(1.5)))

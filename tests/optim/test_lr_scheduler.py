@@ -152,6 +152,31 @@ def test_reduce_lr_on_plateau_matches_torch(kwargs: dict[str, Any]) -> None:
     assert len({tuple(lrs) for lrs in results[0][0]}) > 1
 
 
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda m, o: m.StepLR(o, step_size=3, gamma=0.5, last_epoch=4),
+        lambda m, o: m.ExponentialLR(o, gamma=0.9, last_epoch=4),
+        lambda m, o: m.CosineAnnealingLR(o, T_max=6, last_epoch=4),
+        lambda m, o: m.LinearLR(o, start_factor=0.5, total_iters=8, last_epoch=4),
+    ],
+)
+def test_resuming_with_last_epoch_matches_torch(make: Any) -> None:
+    sequences = []
+    for lib in (tl, torch):
+        opt = _two_groups(lib, "SGD", lr=0.1)
+        for group in opt.param_groups:
+            group["initial_lr"] = 0.2
+        s = make(lib.optim.lr_scheduler, opt)
+        lrs = []
+        for _ in range(12):
+            lrs.append(list(s.get_last_lr()))
+            opt.step()
+            s.step()
+        sequences.append((lrs, s.last_epoch, s.base_lrs))
+    assert sequences[0] == sequences[1]
+
+
 def test_scheduler_state_dict_round_trip_through_a_file(tmp_path) -> None:
     def build():
         opt = _two_groups(tl, "SGD", lr=0.1, momentum=0.9)

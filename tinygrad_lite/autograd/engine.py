@@ -186,14 +186,15 @@ def _run(
             else:
                 leaf_grads[p] = gi
     for leaf, g in leaf_grads.items():
+        slot = None if capture is None else capture.get(id(leaf))
+        if capture is not None and slot is None:
+            continue  # autograd.grad: leaves that are not inputs get nothing, run no hooks
         if leaf._hooks:
             g = _call_hooks(leaf._hooks, g, wrap, create_graph)
-        if capture is None:
+        if slot is None:
             _accumulate_leaf(tensor_cls, leaf, g, create_graph)
         else:
-            slot = capture.get(id(leaf))
-            if slot is not None:
-                captured[slot] = g
+            captured[slot] = g
     return captured
 
 

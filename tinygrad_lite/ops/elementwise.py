@@ -1,17 +1,16 @@
-r"""Elementwise primitives: unary and binary (with unbroadcast), comparisons, where, casts.
+r"""Elementwise binary primitives (with unbroadcast), where, comparisons and casts.
 
 Binary ops broadcast like numpy/PyTorch; their backward sums each gradient back to its input's
-shape with ``xp.unbroadcast``.  Subgradients at kinks follow PyTorch (see docs/subgradients.md):
+shape with ``xp.unbroadcast``.  Result dtypes follow PyTorch, not numpy (:func:`result_dtype`).
+The unary ops (exp, tanh, relu, clamp, ...) live in ``ops/unary.py``.  Subgradients at kinks
+follow PyTorch (see docs/subgradients.md):
 
 =============  ==========================================================
 op             choice at the kink
 =============  ==========================================================
-relu           $\mathrm{relu}'(0) = 0$
-abs            $|x|'(0) = \mathrm{sign}(0) = 0$
-clamp          gradient passes where $\min \le x \le \max$ (bounds included)
 maximum/min    ties split the gradient $\tfrac12$-$\tfrac12$
-sign           gradient 0 everywhere
 pow            $\partial_x x^0 = 0$ even at $x = 0$; $\partial_p x^p = 0$ at $x = 0, p \ge 0$
+where          the selected input gets the gradient, the other 0
 =============  ==========================================================
 """
 
@@ -264,167 +263,7 @@ def pow(x: Any, exponent: Any) -> Any:
     return Pow.apply(x, as_tensor(exponent, x))
 
 
-# ----- unary ----------------------------------------------------------------------------
-
-
-class Neg(Function):
-    r"""$y = -x$. Backward: $\bar x = -\bar y$."""
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        return -x
-
-    def backward(self, grad: Any) -> Any:
-        return -grad
-
-
-class Exp(Function):
-    r"""$y = e^x$. Backward: $\bar x = \bar y\, y$."""
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        y = np.exp(x)
-        self.saved = (y,)
-        return y
-
-    def backward(self, grad: Any) -> Any:
-        return grad * self.saved[0]
-
-
-class Log(Function):
-    r"""$y = \ln x$. Backward: $\bar x = \bar y / x$."""
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        self.saved = (x,)
-        return np.log(x)
-
-    def backward(self, grad: Any) -> Any:
-        return grad / self.saved[0]
-
-
-class Sqrt(Function):
-    r"""$y = \sqrt x$. Backward: $\bar x = \bar y / (2 y)$ (infinite at $x = 0$, as PyTorch)."""
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        y = np.sqrt(x)
-        self.saved = (y,)
-        return y
-
-    def backward(self, grad: Any) -> Any:
-        return grad / (2 * self.saved[0])
-
-
-class Abs(Function):
-    r"""$y = |x|$. Backward: $\bar x = \bar y\,\mathrm{sign}(x)$, so $0$ at $x = 0$."""
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        self.saved = (np.sign(x),)
-        return np.abs(x)
-
-    def backward(self, grad: Any) -> Any:
-        return grad * self.saved[0]
-
-
-class Sign(Function):
-    r"""$y = \mathrm{sign}(x)$. Backward: $\bar x = 0$."""
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        return np.sign(x)
-
-    def backward(self, grad: Any) -> Any:
-        return grad * 0
-
-
-class Sin(Function):
-    r"""$y = \sin x$. Backward: $\bar x = \bar y \cos x$."""
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        self.saved = (x,)
-        return np.sin(x)
-
-    def backward(self, grad: Any) -> Any:
-        return grad * self.xp.cos(self.saved[0])
-
-
-class Cos(Function):
-    r"""$y = \cos x$. Backward: $\bar x = -\bar y \sin x$."""
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        self.saved = (x,)
-        return np.cos(x)
-
-    def backward(self, grad: Any) -> Any:
-        return -grad * self.xp.sin(self.saved[0])
-
-
-class Tanh(Function):
-    r"""$y = \tanh x$. Backward: $\bar x = \bar y\,(1 - y^2)$."""
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        y = np.tanh(x)
-        self.saved = (y,)
-        return y
-
-    def backward(self, grad: Any) -> Any:
-        y = self.saved[0]
-        return grad * (1 - y * y)
-
-
-class Sigmoid(Function):
-    r"""$y = 1 / (1 + e^{-x}) = \exp(-\operatorname{softplus}(-x))$, with
-    $\operatorname{softplus}(-x) = \log(1 + e^{-x})$ from ``np.logaddexp(0, -x)``: no overflow
-    at $x = \pm 1000$ and full relative precision in both tails.
-
-    Backward: $\bar x = \bar y\, y (1 - y)$.
-    """
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        y = np.exp(-np.logaddexp(0, -x))
-        self.saved = (y,)
-        return y
-
-    def backward(self, grad: Any) -> Any:
-        y = self.saved[0]
-        return grad * y * (1 - y)
-
-
-class Relu(Function):
-    r"""$y = \max(x, 0)$. Backward: $\bar x = \bar y\,[x > 0]$, so $\mathrm{relu}'(0) = 0$."""
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        mask = x > 0
-        self.saved = (mask,)
-        return x * mask
-
-    def backward(self, grad: Any) -> Any:
-        return grad * self.saved[0]
-
-
-class Clamp(Function):
-    r"""$y = \min(\max(x, lo), hi)$. Backward: $\bar x = \bar y\,[lo \le x \le hi]$.
-
-    The gradient passes *at* the bounds, as in PyTorch.
-    """
-
-    def forward(self, x: np.ndarray, lo: Any = None, hi: Any = None) -> np.ndarray:
-        mask = np.ones(x.shape, dtype=bool)
-        out = x
-        if lo is not None:
-            mask &= x >= lo
-            out = np.maximum(out, np.asarray(lo, dtype=x.dtype))
-        if hi is not None:
-            mask &= x <= hi
-            out = np.minimum(out, np.asarray(hi, dtype=x.dtype))
-        self.saved = (mask,)
-        return out if out is not x else x.copy()
-
-    def backward(self, grad: Any) -> Any:
-        return grad * self.saved[0]
-
-
-def clamp(x: Any, min: Any = None, max: Any = None) -> Any:
-    """Clamp ``x`` into ``[min, max]`` (either may be None)."""
-    if min is None and max is None:
-        raise ValueError("clamp: at least one of 'min' or 'max' must not be None")
-    return Clamp.apply(x, lo=min, hi=max)
+# ----- casts ----------------------------------------------------------------------------
 
 
 class Cast(Function):

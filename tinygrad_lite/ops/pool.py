@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_lite.autograd.function import Function
+from tinygrad_lite.autograd.function import NUMPY_NS, Function
 from tinygrad_lite.ops.conv import Geometry, col2im, im2col_array, out_size
 
 
@@ -34,19 +34,44 @@ def _planes(x: np.ndarray) -> tuple[np.ndarray, bool]:
     return x.reshape(n * c, 1, h, w), False
 
 
-def first_max_onehot(cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Max over the rows of ``cols`` (K, M) and the bool one-hot (K, M) of the FIRST maximum.
+def _padded_planes(planes: np.ndarray, geom: Geometry, value: float) -> np.ndarray:
+    """(B, H, W) planes padded by ``geom``'s padding with ``value`` (no copy without padding)."""
+    pt, pb, pl, pr = geom[2]
+    if not (pt or pb or pl or pr):
+        return planes
+    b, h, w = planes.shape
+    out = np.full((b, h + pt + pb, w + pl + pr), value, dtype=planes.dtype)
+    out[:, pt : pt + h, pl : pl + w] = planes
+    return out
 
-    NaN propagates like PyTorch (a window holding NaN has max NaN, routed to its first NaN).
-    """
-    out = np.max(cols, axis=0)
+
+def _window_slices(geom: Geometry, oh: int, ow: int) -> list[tuple[slice, slice, slice]]:
+    """For each kernel offset (row-major), the strided slices of the padded planes it reads."""
+    (kh, kw), (sh, sw), _, (dh, dw) = geom
+    return [
+        (
+            slice(None),
+            slice(i * dh, i * dh + sh * (oh - 1) + 1, sh),
+            slice(j * dw, j * dw + sw * (ow - 1) + 1, sw),
+        )
+        for i in range(kh)
+        for j in range(kw)
+    ]
+
+
+def first_max_onehot(views: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Elementwise max over ``views`` (K arrays of one shape) and the bool one-hot (K, ...)
+    of the FIRST maximum.  NaN propagates like PyTorch (routed to the window's first NaN)."""
+    out = views[0].copy()
+    for v in views[1:]:
+        np.maximum(out, v, out=out)
     if np.isnan(out).any():
-        idx = np.argmax(cols, axis=0)  # argmax stops at the first NaN
-        return out, np.arange(cols.shape[0])[:, None] == idx
-    onehot = np.empty(cols.shape, dtype=bool)
+        idx = np.argmax(np.stack(views), axis=0)  # argmax stops at the first NaN
+        return out, np.arange(len(views)).reshape(-1, *[1] * out.ndim) == idx
+    onehot = np.empty((len(views), *out.shape), dtype=bool)
     seen = np.zeros(out.shape, dtype=bool)
-    for k in range(cols.shape[0]):
-        hit = cols[k] == out
+    for k, v in enumerate(views):
+        hit = v == out
         np.greater(hit, seen, out=onehot[k])  # hit and not seen before: the first maximum
         seen |= hit
     return out, onehot
@@ -66,12 +91,20 @@ class MaxPool(Function):
         (kh, kw), (sh, sw), (pt, pb, pl, pr), (dh, dw) = geom
         oh, ow = out_size(h, kh, sh, pt, pb, dh), out_size(w, kw, sw, pl, pr, dw)
         planes, channel_major = _planes(x)
-        cols = im2col_array(planes, geom, pad_value=-np.inf)  # (kh*kw, B*oh*ow)
+        padded = _padded_planes(planes[:, 0], geom, -np.inf)
+        # one contiguous copy per kernel offset: the 3*K comparisons below then run on
+        # contiguous rows, measured faster than running them on the strided views
+        cols = np.empty((kh * kw, padded.shape[0], oh, ow), dtype=x.dtype)
+        for k, s in enumerate(_window_slices(geom, oh, ow)):
+            cols[k] = padded[s]
+        views = list(cols)
         if needs_mask:
-            out, onehot = first_max_onehot(cols)
+            out, onehot = first_max_onehot(views)  # out (B, oh, ow), onehot (K, B, oh, ow)
             self.saved = (onehot, x.shape, geom, channel_major)
         else:
-            out = np.max(cols, axis=0)
+            out = views[0].copy()
+            for v in views[1:]:
+                np.maximum(out, v, out=out)
         if channel_major:
             return out.reshape(c, n, oh, ow).transpose(1, 0, 2, 3)
         return out.reshape(n, c, oh, ow)
@@ -80,12 +113,35 @@ class MaxPool(Function):
         onehot, shape, geom, channel_major = self.saved
         xp = self.xp
         n, c, h, w = shape
+        b = n * c
+        g = xp.permute(grad, (1, 0, 2, 3)) if channel_major else grad
+        g = xp.reshape(g, onehot.shape[1:])  # (B, oh, ow)
+        if xp is NUMPY_NS:
+            gx = _scatter_first_max(onehot, g, (b, h, w), geom)
+        else:
+            cols = onehot.reshape((onehot.shape[0], -1)) * xp.reshape(g, (1, -1))
+            gx = col2im(xp, cols, (b, 1, h, w), geom)
         if channel_major:
-            g = xp.reshape(xp.permute(grad, (1, 0, 2, 3)), (1, -1))
-            gx = col2im(xp, onehot * g, (c * n, 1, h, w), geom)
             return xp.permute(xp.reshape(gx, (c, n, h, w)), (1, 0, 2, 3))
-        g = xp.reshape(grad, (1, -1))
-        return xp.reshape(col2im(xp, onehot * g, (n * c, 1, h, w), geom), shape)
+        return xp.reshape(gx, shape)
+
+
+def _scatter_first_max(
+    onehot: np.ndarray, g: np.ndarray, planes_shape: tuple[int, int, int], geom: Geometry
+) -> np.ndarray:
+    """``col2im(onehot * g)`` in one pass per kernel offset (numpy only): disjoint windows are
+    written with ``multiply(..., out=)``, overlapping ones accumulated."""
+    (kh, kw), (sh, sw), (pt, pb, pl, pr), (dh, dw) = geom
+    b, h, w = planes_shape
+    hp, wp = h + pt + pb, w + pl + pr
+    disjoint = sh >= dh * (kh - 1) + 1 and sw >= dw * (kw - 1) + 1
+    out = np.zeros((b, hp, wp), dtype=g.dtype)
+    for k, s in enumerate(_window_slices(geom, g.shape[1], g.shape[2])):
+        if disjoint:
+            np.multiply(onehot[k], g, out=out[s])
+        else:
+            out[s] += onehot[k] * g
+    return out[:, pt : pt + h, pl : pl + w]
 
 
 def max_pool_indices(x: np.ndarray, geom: Geometry) -> np.ndarray:

@@ -60,12 +60,12 @@ class OneCycleLR(LRScheduler):
             )
         self.anneal_strategy = anneal_strategy
         up_end = float(pct_start * self.total_steps) - 1
+        down_end = float(2 * pct_start * self.total_steps) - 2
         last = self.total_steps - 1
         if three_phase:
             phases = [
                 (up_end, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
-                (float(2 * pct_start * self.total_steps) - 2, "max_lr", "initial_lr",
-                 "base_momentum", "max_momentum"),
+                (down_end, "max_lr", "initial_lr", "base_momentum", "max_momentum"),
                 (last, "initial_lr", "min_lr", "max_momentum", "max_momentum"),
             ]
         else:
