@@ -27,6 +27,8 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/ops.py
 	$(BIN)/python bench/cnn.py
+	$(BIN)/python bench/conv_gflops.py
+	$(BIN)/python bench/memory.py
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info .pytest_cache

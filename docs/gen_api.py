@@ -133,7 +133,9 @@ def special_methods(cls: type) -> list[str]:
     return [
         name
         for name, attr in own_namespace(cls).items()
-        if name.startswith("__") and name.endswith("__") and name not in skip
+        if name.startswith("__")
+        and name.endswith("__")
+        and name not in skip
         and inspect.isfunction(attr)
     ]
 
@@ -195,8 +197,7 @@ def document_module(module_name: str, documented: set[str]) -> Iterator[str]:
 def render() -> str:
     """The whole page as one string."""
     documented = set(MODULES)
-    lines = [HEADER, "Modules: " + ", ".join(
-        f"[`{m}`](#{_anchor(m)})" for m in MODULES) + ".", ""]
+    lines = [HEADER, "Modules: " + ", ".join(f"[`{m}`](#{_anchor(m)})" for m in MODULES) + ".", ""]
     for module_name in MODULES:
         lines.extend(document_module(module_name, documented))
     return "\n".join(lines).rstrip() + "\n"
@@ -217,9 +218,7 @@ def undocumented() -> list[str]:
                 if not obj.__dict__.get("__doc__"):
                     missing.append(qual)
                 missing.extend(
-                    f"{qual}.{member}"
-                    for member, _, text in class_members(obj)
-                    if not text
+                    f"{qual}.{member}" for member, _, text in class_members(obj) if not text
                 )
             elif callable(obj) and not inspect.isclass(obj) and not inspect.getdoc(obj):
                 missing.append(qual)

@@ -32,9 +32,7 @@ def test_api_page_is_current(gen_api):
     actual = (DOCS / "api.md").read_text()
     if actual != expected:
         stale = [
-            line
-            for line in expected.splitlines()
-            if line and line not in set(actual.splitlines())
+            line for line in expected.splitlines() if line and line not in set(actual.splitlines())
         ]
         pytest.fail(
             "docs/api.md is stale: run `python docs/gen_api.py > docs/api.md`.\n"
@@ -51,8 +49,18 @@ def test_api_page_lists_every_public_name(gen_api):
     import tinygrad_lite as tl
 
     page = gen_api.render()
-    for name in ("Tensor", "backward", "Conv2d", "cross_entropy", "kaiming_uniform_",
-                 "clip_grad_norm_", "Adam", "OneCycleLR", "DataLoader", "to_dot"):
+    for name in (
+        "Tensor",
+        "backward",
+        "Conv2d",
+        "cross_entropy",
+        "kaiming_uniform_",
+        "clip_grad_norm_",
+        "Adam",
+        "OneCycleLR",
+        "DataLoader",
+        "to_dot",
+    ):
         assert f"{name}" in page
     for module_name in gen_api.MODULES:
         module = importlib.import_module(module_name)

@@ -137,3 +137,41 @@ def test_pool_errors():
         F.avg_pool2d(x, (2, 2, 2))
     with pytest.raises(ValueError, match="adaptive_avg_pool2d: output_size must be positive"):
         F.adaptive_avg_pool2d(x, 0)
+
+
+@pytest.mark.parametrize(
+    "pool",
+    [
+        lambda F_, x: F_.max_pool2d(x, 2),
+        lambda F_, x: F_.max_pool2d(x, 3, stride=2, padding=1),
+        lambda F_, x: F_.avg_pool2d(x, 3, stride=2, padding=1, count_include_pad=False),
+    ],
+)
+def test_pool_double_backward_matches_torch(pool):
+    """Gradients of a gradient through pooling (create_graph=True), with ties in the input."""
+    torch = torch_or_skip()
+    x0 = np.round(_randn(2, 3, 7, 8), 1)
+    x0[0, 0, :2, :2] = 0.5  # a tied window
+
+    def second_order(lib, F_, x):
+        y = pool(F_, x * x)  # x*x makes the gradient depend on x
+        (gx,) = lib.autograd.grad((y * y).sum(), [x], create_graph=True)
+        return (gx * gx).sum(), gx
+
+    ours = tl.tensor(x0, requires_grad=True)
+    theirs = torch.tensor(x0, requires_grad=True)
+    z, gx = second_order(tl, F, ours)
+    zt, gxt = second_order(torch, torch.nn.functional, theirs)
+    assert_close(gx, gxt, what="first-order")
+    z.backward()
+    zt.backward()
+    assert_close(ours.grad, theirs.grad, rtol=1e-6, what="second-order")
+
+
+def test_max_pool_nan_propagates_like_torch():
+    torch = torch_or_skip()
+    x = _randn(1, 2, 4, 4)
+    x[0, 0, 1, 0] = np.nan
+    compare_with_torch(
+        lambda t: F.max_pool2d(t, 2), lambda t: torch.nn.functional.max_pool2d(t, 2), [x]
+    )

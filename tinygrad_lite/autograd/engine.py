@@ -5,8 +5,11 @@ node receives the sum of all gradient contributions $\bar y = \partial L / \part
 runs its own backward.  Gradients *accumulate*: a tensor used twice receives the sum of both
 contributions, and leaf ``.grad`` adds up across ``backward`` calls until zeroed.
 
-The order is computed with an explicit stack, never recursion, so a 20,000-op chain works.
-The same function, :func:`topological_order`, is what ``viz`` draws from.
+Every node carries a creation counter ``seq``, and a node is always created after the nodes
+it consumes, so decreasing ``seq`` is a valid order: backward keeps the nodes that have
+received a gradient in a heap keyed by ``-seq`` -- no recursion (a 20,000-op chain works) and
+no separate sorting pass.  :func:`topological_order`, which ``viz`` draws from, returns the
+same order (reversed).  ``autograd.grad`` runs only the nodes that lead to its inputs.
 """
 
 from __future__ import annotations
@@ -99,6 +102,22 @@ def _saved_as_tensors(tensor_cls: Any, node: Function) -> tuple[Any, ...]:
     return tuple(out)
 
 
+def _leading_to(capture: dict[int, int], roots: list[Function]) -> set[Function]:
+    """For ``autograd.grad``: the nodes whose backward leads to a requested input.
+
+    Only these run (as in PyTorch), so the rest of the graph is neither computed nor freed.
+    """
+    runs: set[Function] = set()
+    for node in topological_order(roots):  # inputs first: parents are decided before node
+        for p in node.parents:
+            if p is None:
+                continue
+            if id(p) in capture or p in runs:
+                runs.add(node)
+                break
+    return runs
+
+
 def _call_hooks(hooks: list[Any], g: Any, wrap: Any, create_graph: bool) -> Any:
     """Run tensor hooks on gradient ``g``; a hook's non-None return replaces the gradient."""
     gt = g if create_graph else wrap(g, None)
@@ -135,6 +154,7 @@ def _run(
             grads[fn] = g
             heappush(heap, (-fn.seq, fn))
     captured: list[Any] | None = None if capture is None else [None] * len(capture)
+    runs = None if capture is None else _leading_to(capture, [n for _, n in heap])
     ns = tensor_cls.NAMESPACE if create_graph else None
     anomaly = STATE.anomaly
     wrap = tensor_cls._make
@@ -150,6 +170,8 @@ def _run(
             slot = capture.get(id(node))
             if slot is not None:
                 captured[slot] = g
+            if node not in runs:
+                continue
         elif node.retained is not None:
             t = node.retained()
             if t is not None:

@@ -1,11 +1,13 @@
 r"""Max-pooling: its own primitive, the gradient routed to the FIRST maximum of each window.
 
-The windows are unfolded with :func:`~tinygrad_lite.ops.conv.im2col_array` (one strided copy per
-kernel offset; padding reads $-\infty$) treating every (image, channel) plane as a one-channel
-image, so the columns are a $(k_h k_w, M)$ array with one contiguous row per kernel offset.
-The max is then $k_h k_w - 1$ elementwise ``maximum`` calls over contiguous rows, the one-hot
-of the first maximum a left-to-right scan over the same rows, and backward is ``col2im`` of the
-one-hot times the output gradient.  No Python loop runs over pixels or images.
+Every (image, channel) plane is treated as a one-channel image (in channel-major order when the
+input has the CNHW memory order that ``conv2d`` outputs, so no copy is needed).  For each of the
+$k_h k_w$ kernel offsets one strided slice of the (``-inf``-padded) planes is copied into a
+contiguous block, giving an im2col-like array $(k_h k_w, B, H_o, W_o)$; the max is a reduction
+over its first axis and the one-hot of the first maximum a left-to-right scan over the same
+rows.  Backward multiplies the one-hot by the output gradient and writes it back through the
+same strided slices (``col2im``; ``multiply(out=...)`` when windows are disjoint).  No Python
+loop runs over pixels or images.
 
 Average pooling needs no primitive of its own (``nn.functional.avg_pool2d`` is ``Im2Col`` +
 ``sum``), nor does adaptive average pooling (two matrix products).
@@ -59,19 +61,19 @@ def _window_slices(geom: Geometry, oh: int, ow: int) -> list[tuple[slice, slice,
     ]
 
 
-def first_max_onehot(views: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Elementwise max over ``views`` (K arrays of one shape) and the bool one-hot (K, ...)
-    of the FIRST maximum.  NaN propagates like PyTorch (routed to the window's first NaN)."""
-    out = views[0].copy()
-    for v in views[1:]:
-        np.maximum(out, v, out=out)
+def first_max_onehot(cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Max over axis 0 of ``cols`` (K, ...) and the bool one-hot (K, ...) of the FIRST maximum.
+
+    NaN propagates like PyTorch (a window holding NaN is routed to its first NaN).
+    """
+    out = np.max(cols, axis=0)
     if np.isnan(out).any():
-        idx = np.argmax(np.stack(views), axis=0)  # argmax stops at the first NaN
-        return out, np.arange(len(views)).reshape(-1, *[1] * out.ndim) == idx
-    onehot = np.empty((len(views), *out.shape), dtype=bool)
+        idx = np.argmax(cols, axis=0)  # argmax stops at the first NaN
+        return out, np.arange(cols.shape[0]).reshape(-1, *[1] * out.ndim) == idx
+    onehot = np.empty(cols.shape, dtype=bool)
     seen = np.zeros(out.shape, dtype=bool)
-    for k, v in enumerate(views):
-        hit = v == out
+    for k in range(cols.shape[0]):
+        hit = cols[k] == out
         np.greater(hit, seen, out=onehot[k])  # hit and not seen before: the first maximum
         seen |= hit
     return out, onehot
@@ -92,19 +94,15 @@ class MaxPool(Function):
         oh, ow = out_size(h, kh, sh, pt, pb, dh), out_size(w, kw, sw, pl, pr, dw)
         planes, channel_major = _planes(x)
         padded = _padded_planes(planes[:, 0], geom, -np.inf)
-        # one contiguous copy per kernel offset: the 3*K comparisons below then run on
-        # contiguous rows, measured faster than running them on the strided views
+        # one contiguous copy per kernel offset, so the comparisons run on contiguous rows
         cols = np.empty((kh * kw, padded.shape[0], oh, ow), dtype=x.dtype)
         for k, s in enumerate(_window_slices(geom, oh, ow)):
             cols[k] = padded[s]
-        views = list(cols)
         if needs_mask:
-            out, onehot = first_max_onehot(views)  # out (B, oh, ow), onehot (K, B, oh, ow)
+            out, onehot = first_max_onehot(cols)  # out (B, oh, ow), onehot (K, B, oh, ow)
             self.saved = (onehot, x.shape, geom, channel_major)
         else:
-            out = views[0].copy()
-            for v in views[1:]:
-                np.maximum(out, v, out=out)
+            out = np.max(cols, axis=0)
         if channel_major:
             return out.reshape(c, n, oh, ow).transpose(1, 0, 2, 3)
         return out.reshape(n, c, oh, ow)
