@@ -12,6 +12,13 @@ and the resident memory over 500 training steps (it must not grow).  Both librar
 threads (``OPENBLAS_NUM_THREADS``/``OMP_NUM_THREADS`` default to 2 here,
 ``torch.set_num_threads(2)``).
 
+The step is timed twice: with glibc's malloc defaults, then (unless ``--malloc-default``) after
+``mallopt`` tells glibc to keep freed memory.  numpy allocates every activation afresh, and with
+the defaults glibc returns the heap top to the OS after each backward, so the next forward
+page-faults ~2-3k pages back in (~1-2 us each in a VM); PyTorch's allocator does not pay this.
+The library itself never changes allocator settings.  Timings are wall-clock medians: on a
+machine shared with other jobs they are noisy, which is why the libraries run interleaved.
+
 Run: ``python bench/cnn.py [--steps N] [--memory-steps N] [--threads N]``.
 """
 
@@ -43,6 +50,7 @@ from tinygrad_lite.nn import functional as F  # noqa: E402
 from tinygrad_lite.ops.conv import Im2Col  # noqa: E402
 
 BATCH = 64
+CLOCK = [time.perf_counter]  # --cpu-time swaps in time.process_time
 
 
 def lenet(lib: Any) -> Any:
@@ -61,9 +69,9 @@ def median_ms(step: Callable[[], Any], steps: int, warmup: int = 5) -> float:
         step()
     times = []
     for _ in range(steps):
-        t0 = time.perf_counter()
+        t0 = CLOCK[0]()
         step()
-        times.append(time.perf_counter() - t0)
+        times.append(CLOCK[0]() - t0)
     return float(np.median(times)) * 1e3
 
 
@@ -88,23 +96,23 @@ def layer_breakdown(net: Any, x: Any, y: Any, repeats: int) -> list[tuple[str, f
         h = x
         for i, layer in enumerate(net):
             leaf = h.detach().requires_grad_(i > 0)  # the images need no gradient
-            t0 = time.perf_counter()
+            t0 = CLOCK[0]()
             h = layer(leaf)
-            totals[i][0] += time.perf_counter() - t0
+            totals[i][0] += CLOCK[0]() - t0
             inputs.append(leaf)
             outputs.append(h)
         logits = h.detach().requires_grad_(True)
-        t0 = time.perf_counter()
+        t0 = CLOCK[0]()
         loss = F.cross_entropy(logits, y)
-        totals[-1][0] += time.perf_counter() - t0
-        t0 = time.perf_counter()
+        totals[-1][0] += CLOCK[0]() - t0
+        t0 = CLOCK[0]()
         loss.backward()
-        totals[-1][1] += time.perf_counter() - t0
+        totals[-1][1] += CLOCK[0]() - t0
         g = logits.grad
         for i in range(len(net) - 1, -1, -1):
-            t0 = time.perf_counter()
+            t0 = CLOCK[0]()
             outputs[i].backward(g)
-            totals[i][1] += time.perf_counter() - t0
+            totals[i][1] += CLOCK[0]() - t0
             g = inputs[i].grad
     names = [type(layer).__name__ for layer in net] + ["cross_entropy"]
     return [(n, f / repeats * 1e3, b / repeats * 1e3) for n, (f, b) in zip(names, totals)]
@@ -117,9 +125,9 @@ def gemm_gflops(m: int, k: int, n: int, repeats: int = 20) -> float:
     b = rng.standard_normal((k, n)).astype(np.float32)
     best = float("inf")
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0 = CLOCK[0]()
         a @ b
-        best = min(best, time.perf_counter() - t0)
+        best = min(best, CLOCK[0]() - t0)
     return 2 * m * k * n / best / 1e9
 
 
@@ -136,19 +144,25 @@ def conv_composite(x: Any, w: Any, b: Any) -> Any:
 
 def conv_layer_timing(c_in: int, c_out: int, size: int, repeats: int) -> dict[str, float]:
     """Forward+backward ms of one 3x3 pad-1 conv layer (batch 64), fused vs composite, and its
-    GFLOP/s (3 GEMMs of 2*N*H*W*C_in*9*C_out flops each, the input gradient included)."""
+    GFLOP/s.  As in the net, the first layer (``c_in == 1``) needs no input gradient: 2 GEMMs
+    of 2*N*H*W*C_in*9*C_out flops each, otherwise 3."""
     rng = np.random.default_rng(0)
+    needs_x = c_in > 1
     x = tl.tensor(rng.standard_normal((BATCH, c_in, size, size)).astype(np.float32),
-                  requires_grad=True)
+                  requires_grad=needs_x)
     w = tl.tensor(rng.standard_normal((c_out, c_in, 3, 3)).astype(np.float32) * 0.1,
                   requires_grad=True)
     b = tl.tensor(np.zeros(c_out, np.float32), requires_grad=True)
     g = tl.tensor(rng.standard_normal((BATCH, c_out, size, size)).astype(np.float32))
     res = {}
-    for name, fn in (("fused", lambda: F.conv2d(x, w, b, padding=1)),
-                     ("composite", lambda: conv_composite(x, w, b))):
-        res[name] = median_ms(lambda fn=fn: fn().backward(g), repeats)
-    flops = 3 * 2 * BATCH * size * size * c_in * 9 * c_out
+    for name, conv in (("fused", lambda: F.conv2d(x, w, b, padding=1)),
+                       ("composite", lambda: conv_composite(x, w, b))):
+        def run(conv: Callable[[], Any] = conv) -> None:
+            x.grad = w.grad = b.grad = None
+            conv().backward(g)
+
+        res[name] = median_ms(run, repeats)
+    flops = (3 if needs_x else 2) * 2 * BATCH * size * size * c_in * 9 * c_out
     res["gflops"] = flops / (res["fused"] / 1e3) / 1e9
     return res
 
@@ -235,16 +249,22 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=50, help="timed steps per library")
     parser.add_argument("--memory-steps", type=int, default=500, help="0 skips the memory check")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--cpu-time", action="store_true",
+                        help="time with process CPU time (robust on a busy machine; use with "
+                             "--threads 1, as idle BLAS threads spin and count as CPU time)")
     parser.add_argument("--malloc-default", action="store_true",
                         help="skip the second measurement with malloc tuned to keep freed memory")
     args = parser.parse_args()
+    if args.cpu_time:
+        CLOCK[0] = time.process_time
 
     rng = np.random.default_rng(0)
     x_np = rng.standard_normal((BATCH, 1, 28, 28)).astype(np.float32)
     y_np = rng.integers(0, 10, BATCH)
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cpus, "
           f"numpy {np.__version__}, python {platform.python_version()}, "
-          f"BLAS threads {os.environ.get('OPENBLAS_NUM_THREADS')}")
+          f"BLAS threads {os.environ.get('OPENBLAS_NUM_THREADS')}, "
+          f"clock: {'process CPU time' if args.cpu_time else 'wall time'}")
 
     tl.manual_seed(0)
     net = lenet(tl)

@@ -50,9 +50,9 @@ from tinygrad_lite.random import default_generator
 PRESETS: dict[str, dict[str, Any]] = {
     "shapes": {"width": 8, "hidden": 0, "optimizer": "adam", "lr": 3e-3, "batch_size": 32,
                "schedule": "constant"},
-    "mnist": {"width": 32, "hidden": 128, "optimizer": "adam", "lr": 1e-3, "batch_size": 64,
+    "mnist": {"width": 16, "hidden": 128, "optimizer": "adam", "lr": 2e-3, "batch_size": 64,
               "schedule": "cosine"},
-    "fashion-mnist": {"width": 32, "hidden": 128, "optimizer": "adam", "lr": 1e-3,
+    "fashion-mnist": {"width": 16, "hidden": 128, "optimizer": "adam", "lr": 2e-3,
                       "batch_size": 64, "schedule": "cosine"},
 }  # fmt: skip
 MEAN_STD = {"mnist": (0.1307, 0.3081), "fashion-mnist": (0.2860, 0.3530), "shapes": (0.1, 0.2)}

@@ -31,9 +31,8 @@ def test_api_page_is_current(gen_api):
     expected = gen_api.render()
     actual = (DOCS / "api.md").read_text()
     if actual != expected:
-        stale = [
-            line for line in expected.splitlines() if line and line not in set(actual.splitlines())
-        ]
+        present = set(actual.splitlines())
+        stale = [line for line in expected.splitlines() if line and line not in present]
         pytest.fail(
             "docs/api.md is stale: run `python docs/gen_api.py > docs/api.md`.\n"
             "First lines that differ:\n" + "\n".join(stale[:5])

@@ -95,6 +95,7 @@ def test_batch_transform_is_seeded_per_epoch():
 
     (a0, a1), (b0, b1) = images(1), images(1)
     np.testing.assert_array_equal(a0[0], b0[0])
+    np.testing.assert_array_equal(a1[0], b1[0])
     assert not np.array_equal(a0[0], a1[0])  # a different flip pattern in epoch 1
     flipped = (a0[0] != data.arrays[0]).any(axis=(1, 2, 3))
     assert 10 < flipped.sum() < 54
@@ -146,3 +147,11 @@ def test_default_collate_dtypes():
 def test_bad_batch_size():
     with pytest.raises(ValueError, match="batch_size must be a positive integer, got 0"):
         DataLoader(_dataset(), batch_size=0)
+
+
+def test_plain_loader_leaves_the_random_stream_alone():
+    tl.manual_seed(2)
+    expected = tl.rand(3).numpy()
+    tl.manual_seed(2)
+    DataLoader(_dataset(), batch_size=2)
+    np.testing.assert_array_equal(tl.rand(3).numpy(), expected)

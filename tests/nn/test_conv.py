@@ -247,3 +247,37 @@ def test_conv2d_errors():
         nn.Conv2d(1, 2, 3, padding_mode="mirror")
     with pytest.raises(ValueError, match="Conv2d: groups=2 must divide"):
         nn.Conv2d(3, 4, 3, groups=2)
+
+
+def test_training_a_small_cnn_does_not_grow_memory():
+    """Traced numpy + Python memory after 10 and after 40 Adam steps is the same (no leak:
+    graphs, saved columns and one-hot masks are freed every step)."""
+    import tracemalloc
+
+    from tinygrad_lite import optim
+
+    net = nn.Sequential(
+        nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(4, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(8 * 4 * 4, 10),
+    )
+    opt = optim.Adam(net.parameters(), lr=1e-3)
+    x, y = tl.randn(8, 1, 16, 16), tl.tensor(RNG.integers(0, 10, 8))
+
+    def step() -> None:
+        opt.zero_grad()
+        F.cross_entropy(net(x), y).backward()
+        opt.step()
+
+    tracemalloc.start()
+    try:
+        for _ in range(10):
+            step()
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(30):
+            step()
+        after = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert after - before < 64 * 1024, f"memory grew by {after - before} bytes over 30 steps"
+

@@ -143,3 +143,14 @@ def test_errors_name_the_op_and_dims():
         tl.tensor([1, 2]).mean()
     with pytest.raises(RuntimeError, match=r"max: cannot reduce an empty tensor of shape \(0,\)"):
         tl.zeros(0).max()
+
+
+def test_std_at_zero_variance_has_zero_gradient_like_torch():
+    x = np.array([[1.0, 1.0, 1.0], [1.0, 2.0, 4.0]])
+    compare_with_torch(lambda t: t.std(1), None, [x])
+    compare_with_torch(lambda t: t.std(1, correction=0, keepdim=True), None, [x])
+
+
+def test_std_gradgradcheck():
+    x = tl.tensor(X, requires_grad=True)
+    assert gradgradcheck(lambda t: t.std(1), [x])

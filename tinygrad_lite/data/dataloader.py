@@ -38,10 +38,12 @@ class DataLoader:
         shuffle: visit the examples in a new random order each epoch.
         drop_last: skip the final incomplete batch.
         seed: fixes the order of every epoch (``default_rng([seed, epoch])``); ``None`` draws a
-            seed from ``generator`` or the default generator.
+            seed from ``generator`` or the default generator (only when shuffling or
+            transforming: a plain loader leaves the random stream alone).
         transform: a batch transform (see :mod:`tinygrad_lite.data.transforms`) applied to the
-            first field (the inputs) of each batch, with a generator derived from the seed and
-            epoch, so augmentation is reproducible as well.
+            first field (the inputs) of each batch.  ``Transform`` objects get a generator
+            derived from the seed and epoch, so augmentation is reproducible as well; plain
+            callables are called with the array only.
         collate_fn: turns a list of examples into arrays; only used for datasets without
             ``get_batch`` (default: :func:`~tinygrad_lite.data.dataset.default_collate`).
         generator: a ``numpy.random.Generator`` to draw the seed from when ``seed`` is None.
@@ -76,8 +78,9 @@ class DataLoader:
         self.drop_last = bool(drop_last)
         self.transform = transform
         self.collate_fn = collate_fn
-        if seed is None:
-            seed = int(get_rng(generator).integers(0, 2**63 - 1))
+        if seed is None:  # draw only when something is random, so plain loaders use no RNG
+            random = self.shuffle or transform is not None
+            seed = int(get_rng(generator).integers(0, 2**63 - 1)) if random else 0
         self.seed = int(seed)
         self.epoch = 0
 

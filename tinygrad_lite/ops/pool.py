@@ -61,12 +61,15 @@ def _window_slices(geom: Geometry, oh: int, ow: int) -> list[tuple[slice, slice,
     ]
 
 
-def first_max_onehot(cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Max over axis 0 of ``cols`` (K, ...) and the bool one-hot (K, ...) of the FIRST maximum.
+def first_max_onehot(cols: np.ndarray, needs_mask: bool = True) -> tuple[np.ndarray, Any]:
+    """Max over axis 0 of ``cols`` (K, ...) and the bool one-hot (K, ...) of the FIRST maximum
+    (None without ``needs_mask``).
 
     NaN propagates like PyTorch (a window holding NaN is routed to its first NaN).
     """
     out = np.max(cols, axis=0)
+    if not needs_mask:
+        return out, None
     if np.isnan(out).any():
         idx = np.argmax(cols, axis=0)  # argmax stops at the first NaN
         return out, np.arange(cols.shape[0]).reshape(-1, *[1] * out.ndim) == idx
@@ -93,16 +96,16 @@ class MaxPool(Function):
         (kh, kw), (sh, sw), (pt, pb, pl, pr), (dh, dw) = geom
         oh, ow = out_size(h, kh, sh, pt, pb, dh), out_size(w, kw, sw, pl, pr, dw)
         planes, channel_major = _planes(x)
-        padded = _padded_planes(planes[:, 0], geom, -np.inf)
+        planes = planes[:, 0]  # (B, H, W)
+        slices = _window_slices(geom, oh, ow)
         # one contiguous copy per kernel offset, so the comparisons run on contiguous rows
-        cols = np.empty((kh * kw, padded.shape[0], oh, ow), dtype=x.dtype)
-        for k, s in enumerate(_window_slices(geom, oh, ow)):
-            cols[k] = padded[s]
+        cols = np.empty((kh * kw, planes.shape[0], oh, ow), dtype=x.dtype)
+        padded = _padded_planes(planes, geom, -np.inf)
+        for k, sl in enumerate(slices):
+            cols[k] = padded[sl]
+        out, onehot = first_max_onehot(cols, needs_mask)  # (B, oh, ow), (K, B, oh, ow)
         if needs_mask:
-            out, onehot = first_max_onehot(cols)  # out (B, oh, ow), onehot (K, B, oh, ow)
             self.saved = (onehot, x.shape, geom, channel_major)
-        else:
-            out = np.max(cols, axis=0)
         if channel_major:
             return out.reshape(c, n, oh, ow).transpose(1, 0, 2, 3)
         return out.reshape(n, c, oh, ow)
@@ -134,11 +137,11 @@ def _scatter_first_max(
     hp, wp = h + pt + pb, w + pl + pr
     disjoint = sh >= dh * (kh - 1) + 1 and sw >= dw * (kw - 1) + 1
     out = np.zeros((b, hp, wp), dtype=g.dtype)
-    for k, s in enumerate(_window_slices(geom, g.shape[1], g.shape[2])):
+    for k, sl in enumerate(_window_slices(geom, g.shape[1], g.shape[2])):
         if disjoint:
-            np.multiply(onehot[k], g, out=out[s])
+            np.multiply(onehot[k], g, out=out[sl])
         else:
-            out[s] += onehot[k] * g
+            out[sl] += onehot[k] * g
     return out[:, pt : pt + h, pl : pl + w]
 
 

@@ -174,6 +174,37 @@ class LogSumExp(Function):
         return xp.reshape(grad, kept) * xp.exp(x - xp.reshape(out, kept))
 
 
+class Std(Function):
+    r"""$s = \sqrt{\tfrac{1}{n - c} \sum_i (x_i - \bar x)^2}$ over the reduced dims.
+
+    Backward: $\bar x_i = \bar s\,(x_i - \bar x) / (s\,(n - c))$, and $0$ where $s = 0$
+    (all elements equal): PyTorch's choice at this kink of $\sqrt{\cdot}$, where the composite
+    ``var().sqrt()`` would give $0 \cdot \infty = \mathrm{nan}$.
+    """
+
+    def forward(
+        self, x: np.ndarray, axes: Any = None, correction: int = 1, keepdim: bool = False
+    ) -> np.ndarray:
+        n = _count(x.shape, axes)
+        centered = x - np.mean(x, axis=axes, keepdims=True)
+        ss = np.sum(centered * centered, axis=axes, keepdims=keepdim)
+        out = np.sqrt(ss / np.maximum(n - correction, 0))
+        self.saved = (x, out, axes, n - correction)
+        return out
+
+    def backward(self, grad: Any) -> Any:
+        x, out, axes, dof = self.saved
+        xp = self.xp
+        xd = raw(x)
+        kept = _kept_shape(xd.shape, axes)
+        n = _count(xd.shape, axes)
+        out_k = xp.reshape(out, kept)
+        zero = np.broadcast_to(raw(out).reshape(kept) == 0, xd.shape)
+        centered = x - xp.sum(x, axes, keepdims=True) / n
+        safe = xp.where(zero, 1.0, out_k * dof)
+        return xp.where(zero, 0.0, xp.reshape(grad, kept) * centered / safe)
+
+
 # ----- the functions Tensor methods call -------------------------------------------------
 
 
@@ -257,8 +288,9 @@ def var(x: Any, dim: Any = None, correction: int = 1, keepdim: bool = False) -> 
 
 
 def std(x: Any, dim: Any = None, correction: int = 1, keepdim: bool = False) -> Any:
-    r"""$\sqrt{\mathrm{var}(x)}$ over ``dim`` (unbiased by default)."""
-    return var(x, dim, correction, keepdim).sqrt()
+    r"""$\sqrt{\mathrm{var}(x)}$ over ``dim`` (unbiased by default); gradient 0 where it is 0."""
+    axes = normalize_dims("std", dim, x.ndim)
+    return Std.apply(x, axes=axes, correction=correction, keepdim=keepdim)
 
 
 def logsumexp(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
