@@ -21,8 +21,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check tinygrad_lite tests examples bench
-	$(BIN)/ruff format --check tinygrad_lite tests examples bench || true
+	$(BIN)/ruff check tinygrad_lite tests examples bench docs
 
 bench: $(STAMP)
 	$(BIN)/python bench/ops.py

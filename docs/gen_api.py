@@ -9,6 +9,7 @@ docs/api.md is stale, and when a public callable has no docstring.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import re
@@ -87,22 +88,46 @@ def _anchor(module_name: str) -> str:
     return module_name.replace(".", "")
 
 
+@functools.cache
+def documented_classes() -> frozenset[type]:
+    """Every class listed under its own heading on the page."""
+    classes = set()
+    for module_name in MODULES:
+        module = importlib.import_module(module_name)
+        for name in public_names(module):
+            obj = getattr(module, name)
+            if inspect.isclass(obj):
+                classes.add(obj)
+    return frozenset(classes)
+
+
+def _merged(klass: type) -> bool:
+    """A base whose members are shown with its subclass: ours, with no heading of its own
+    (a private base such as ``_BatchNorm``, or a mixin such as Tensor's ``AxisMethods``)."""
+    return klass.__module__.startswith("tinygrad_lite") and klass not in documented_classes()
+
+
 def own_namespace(cls: type) -> dict[str, Any]:
-    """``cls``'s attributes, merged with those of its private bases (``_BatchNorm``)."""
-    merged: dict[str, Any] = {}
-    for klass in reversed(cls.__mro__):
-        if klass is cls or (klass.__name__.startswith("_") and issubclass(cls, klass)):
-            merged.update(vars(klass))
+    """``cls``'s attributes, then those of the bases merged into it (see `_merged`) that no
+    documented base already shows (``Parameter`` does not repeat ``Tensor``'s methods)."""
+    merged: dict[str, Any] = dict(vars(cls))
+    documented_bases = [k for k in cls.__mro__[1:] if k in documented_classes()]
+    for klass in cls.__mro__[1:]:
+        if _merged(klass) and not any(issubclass(d, klass) for d in documented_bases):
+            for name, attr in vars(klass).items():
+                merged.setdefault(name, attr)
     return merged
 
 
 def public_bases(cls: type) -> list[str]:
-    """The nearest public base classes (a private base is looked through)."""
-    names = []
+    """The nearest documented or foreign base classes (merged bases are looked through)."""
+    names: list[str] = []
     for base in cls.__bases__:
-        while base.__name__.startswith("_") and base.__bases__:
-            base = base.__bases__[0]
-        if base is not object:
+        if base is object:
+            continue
+        if _merged(base):
+            names.extend(b for b in public_bases(base) if b not in names)
+        elif base.__name__ not in names:
             names.append(base.__name__)
     return names
 

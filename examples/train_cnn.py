@@ -38,6 +38,7 @@ from tinygrad_lite.data import (
     MNIST,
     SHAPE_CLASSES,
     DataLoader,
+    DatasetFileError,
     FashionMNIST,
     Subset,
     shapes,
@@ -256,13 +257,45 @@ def save_pictures(
     viz.plot_filters(model[0], out / "filters.png", title="first-layer 3x3 kernels")
 
 
+def save_checkpoint(
+    path: Path, parts: dict[str, Any], epoch: int, history: dict[str, list], config: dict
+) -> None:
+    """Everything a resumed run needs, in one atomic ``tl.save``: the ``state_dict()`` of each
+    of ``parts`` (model, optimizer, loader, scheduler; None is kept as None), the number of
+    finished epochs, the default generator's state, the history and the run's options."""
+    state = {name: None if part is None else part.state_dict() for name, part in parts.items()}
+    state.update(epoch=epoch, rng=default_generator().bit_generator.state, history=history,
+                 config=config)  # fmt: skip
+    tl.save(state, path)
+
+
+def restore_checkpoint(
+    path: Path, parts: dict[str, Any], config: dict
+) -> tuple[dict[str, list], int]:
+    """Load what :func:`save_checkpoint` wrote into ``parts`` and the default generator;
+    returns ``(history, finished_epochs)``.  Exits if the run's options differ from ``config``."""
+    state = tl.load(path)
+    if state["config"] != config:
+        diff = {k: (state["config"].get(k), v) for k, v in config.items()
+                if state["config"].get(k) != v}  # fmt: skip
+        raise SystemExit(f"--resume: options differ from the checkpoint's (saved, now): {diff}")
+    for name, part in parts.items():
+        if part is not None:
+            part.load_state_dict(state[name])
+    default_generator().bit_generator.state = state["rng"]
+    return state["history"], state["epoch"]
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Run the training described by ``argv``; returns the history and the trained model."""
     args = parse_args(argv)
     out = Path(args.out) if args.out else None
     tl.manual_seed(args.seed)
-    train_set, test_set, classes = load_data(args.dataset, args.data_dir, args.limit,
-                                             args.download)  # fmt: skip
+    try:
+        train_set, test_set, classes = load_data(args.dataset, args.data_dir, args.limit,
+                                                 args.download)  # fmt: skip
+    except DatasetFileError as e:  # a message, not a traceback: the user has files to fetch
+        raise SystemExit(f"{e}\n(with this script: --data-dir DIR or --download)") from e
     mean, std = MEAN_STD[args.dataset]
     steps = [transforms.RandomShift(2)] if args.augment else []
     augment = transforms.Compose([*steps, transforms.Normalize(mean, std)])
@@ -282,18 +315,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                                                 "test_acc", "seconds", "images_per_s")}  # fmt: skip
     start_epoch = 0
     if args.resume and out is not None and (out / CHECKPOINT).exists():
-        state = tl.load(out / CHECKPOINT)
-        if state["config"] != config:
-            diff = {k: (state["config"].get(k), v) for k, v in config.items()
-                    if state["config"].get(k) != v}  # fmt: skip
-            raise SystemExit(f"--resume: options differ from the checkpoint's (saved, now): {diff}")
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        train_loader.load_state_dict(state["loader"])
-        if scheduler is not None:
-            scheduler.load_state_dict(state["scheduler"])
-        default_generator().bit_generator.state = state["rng"]
-        history, start_epoch = state["history"], state["epoch"]
+        parts = {"model": model, "optimizer": optimizer, "loader": train_loader,
+                 "scheduler": scheduler}  # fmt: skip
+        history, start_epoch = restore_checkpoint(out / CHECKPOINT, parts, config)
         print(f"resumed from {out / CHECKPOINT} after epoch {start_epoch}")
     elif args.resume:
         print(f"--resume: no checkpoint in {out}, starting from scratch")
@@ -317,12 +341,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
               f"{100 * test['accuracy']:.2f}%, {stats['seconds']:.1f} s, "
               f"{stats['images_per_s']:.0f} img/s")  # fmt: skip
         if out is not None:
-            tl.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                     "loader": train_loader.state_dict(), "epoch": epoch + 1,
-                     "rng": default_generator().bit_generator.state, "history": history,
-                     "config": config,
-                     "scheduler": scheduler.state_dict() if scheduler is not None else None},
-                    out / CHECKPOINT)  # fmt: skip
+            parts = {"model": model, "optimizer": optimizer, "loader": train_loader,
+                     "scheduler": scheduler}  # fmt: skip
+            save_checkpoint(out / CHECKPOINT, parts, epoch + 1, history, config)
             (out / "history.json").write_text(json.dumps(history, indent=1) + "\n")
     if out is not None and args.pictures:
         save_pictures(model, test_loader, history, out)

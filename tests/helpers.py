@@ -16,7 +16,9 @@ def torch_or_skip() -> Any:
     return pytest.importorskip("torch")
 
 
-def assert_close(actual: Any, expected: Any, rtol: float = 1e-7, atol: float = 1e-10, what: str = "") -> None:
+def assert_close(
+    actual: Any, expected: Any, rtol: float = 1e-7, atol: float = 1e-10, what: str = ""
+) -> None:
     """``np.testing.assert_allclose`` on arrays, Tensors or torch tensors."""
     a = actual.data if isinstance(actual, tl.Tensor) else np.asarray(_np(actual))
     e = np.asarray(_np(expected))

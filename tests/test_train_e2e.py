@@ -147,3 +147,8 @@ def test_every_optimizer_choice_builds(script):
         assert isinstance(script.make_optimizer(name, model.parameters()), tl.optim.Optimizer)
     with pytest.raises(ValueError, match="unknown optimizer 'lbfgs'"):
         script.make_optimizer("lbfgs", model.parameters())
+
+
+def test_missing_dataset_is_a_message_not_a_traceback(script, tmp_path):
+    with pytest.raises(SystemExit, match=r"(?s)MNIST: train-images.*not found.*--download"):
+        script.main(["--dataset", "mnist", "--data-dir", str(tmp_path), "--epochs", "1"])

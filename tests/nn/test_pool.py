@@ -31,6 +31,9 @@ MAX_CASES = [
     ((2, 3, 8, 9), dict(kernel_size=3, stride=1, padding=1)),
     ((1, 2, 9, 9), dict(kernel_size=2, stride=3)),  # stride > kernel: gaps
     ((2, 2, 9, 10), dict(kernel_size=(3, 2), stride=(1, 2), padding=(1, 1), dilation=(2, 1))),
+    ((2, 2, 9, 7), dict(kernel_size=2, ceil_mode=True)),  # last window hangs over the edge
+    ((2, 2, 8, 9), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)),
+    ((1, 2, 6, 6), dict(kernel_size=3, stride=3, padding=1, ceil_mode=True)),  # window dropped
 ]
 
 
@@ -71,6 +74,11 @@ AVG_CASES = [
     ((2, 2, 7, 8), dict(kernel_size=(3, 2), stride=(1, 2), padding=1)),
     ((2, 2, 7, 8), dict(kernel_size=3, padding=1, count_include_pad=False)),
     ((2, 2, 7, 8), dict(kernel_size=3, padding=1, divisor_override=4)),
+    ((2, 2, 9, 7), dict(kernel_size=2, ceil_mode=True)),
+    ((2, 2, 8, 9), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)),
+    ((2, 2, 8, 9), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True,
+                        count_include_pad=False)),
+    ((1, 2, 6, 6), dict(kernel_size=3, stride=3, padding=1, ceil_mode=True)),
 ]
 
 
@@ -131,8 +139,6 @@ def test_pool_errors():
         F.max_pool2d(x, 2, padding=2)
     with pytest.raises(ValueError, match=r"max_pool2d: output size \(0, 0\) is too small"):
         F.max_pool2d(x, 5, stride=1, padding=0, dilation=1)
-    with pytest.raises(NotImplementedError, match="max_pool2d: ceil_mode=True is not supported"):
-        F.max_pool2d(x, 2, ceil_mode=True)
     with pytest.raises(ValueError, match="avg_pool2d: kernel_size must be an int or a pair"):
         F.avg_pool2d(x, (2, 2, 2))
     with pytest.raises(ValueError, match="adaptive_avg_pool2d: output_size must be positive"):

@@ -73,12 +73,11 @@ def first_max_onehot(cols: np.ndarray, needs_mask: bool = True) -> tuple[np.ndar
     if np.isnan(out).any():
         idx = np.argmax(cols, axis=0)  # argmax stops at the first NaN
         return out, np.arange(cols.shape[0]).reshape(-1, *[1] * out.ndim) == idx
-    onehot = np.empty(cols.shape, dtype=bool)
-    seen = np.zeros(out.shape, dtype=bool)
-    for k in range(cols.shape[0]):
-        hit = cols[k] == out
-        np.greater(hit, seen, out=onehot[k])  # hit and not seen before: the first maximum
-        seen |= hit
+    onehot = cols == out  # every maximum; then keep only the first of each window
+    seen = onehot[0].copy()
+    for k in range(1, cols.shape[0]):
+        np.greater(onehot[k], seen, out=onehot[k])  # a maximum not seen before
+        seen |= onehot[k]
     return out, onehot
 
 
@@ -136,8 +135,10 @@ def _scatter_first_max(
     b, h, w = planes_shape
     hp, wp = h + pt + pb, w + pl + pr
     disjoint = sh >= dh * (kh - 1) + 1 and sw >= dw * (kw - 1) + 1
-    out = np.zeros((b, hp, wp), dtype=g.dtype)
-    for k, sl in enumerate(_window_slices(geom, g.shape[1], g.shape[2])):
+    oh, ow = g.shape[1], g.shape[2]
+    tiles = disjoint and (kh, kw, dh, dw) == (sh, sw, 1, 1) and (oh * sh, ow * sw) == (hp, wp)
+    out = (np.empty if tiles else np.zeros)((b, hp, wp), dtype=g.dtype)  # tiles: all written
+    for k, sl in enumerate(_window_slices(geom, oh, ow)):
         if disjoint:
             np.multiply(onehot[k], g, out=out[sl])
         else:

@@ -78,7 +78,10 @@ class Sum(Function):
 
 
 class Mean(Function):
-    r"""$y = \frac1n \sum_{i \in \text{dims}} x_i$. Backward: $\bar x = \mathrm{broadcast}(\bar y) / n$."""
+    r"""$y = \frac1n \sum_{i \in \text{dims}} x_i$.
+
+    Backward: $\bar x = \mathrm{broadcast}(\bar y) / n$.
+    """
 
     def forward(self, x: np.ndarray, axes: Any = None, keepdim: bool = False) -> np.ndarray:
         self.saved = (x.shape, axes)

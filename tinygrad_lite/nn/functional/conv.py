@@ -138,11 +138,25 @@ def _pool_geometry(
             f"{op}: pad should be at most half of effective kernel size, but got pad={(ph, pw)} "
             f"and kernel_size={kernel}"
         )
-    if ceil_mode:
-        raise NotImplementedError(f"{op}: ceil_mode=True is not supported (use padding)")
-    geom = (kernel, stride_, (ph, ph, pw, pw), dilation_)
+    eh = ew = 0
+    if ceil_mode:  # extra bottom/right padding (never read by a whole window) for the last one
+        eh = _ceil_extra(op, x.shape[2], kernel[0], stride_[0], ph, dilation_[0])
+        ew = _ceil_extra(op, x.shape[3], kernel[1], stride_[1], pw, dilation_[1])
+    geom = (kernel, stride_, (ph, ph + eh, pw, pw + ew), dilation_)
     _check_output(op, x.shape, geom)
     return geom
+
+
+def _ceil_extra(op: str, size: int, k: int, s: int, p: int, d: int) -> int:
+    """Padding ``ceil_mode=True`` adds at the end of an axis (PyTorch's rule: round the output
+    size up, but the last window must start inside the input or the left padding)."""
+    span = size + 2 * p - d * (k - 1) - 1
+    if span < 0:
+        raise ValueError(f"{op}: input size {size} is too small for kernel {k} and padding {p}")
+    out = -(-span // s) + 1
+    if (out - 1) * s >= size + p:
+        out -= 1
+    return max(0, (out - 1) * s + d * (k - 1) + 1 - (size + 2 * p))
 
 
 def max_pool2d(
@@ -159,7 +173,7 @@ def max_pool2d(
     ``stride`` defaults to ``kernel_size``.  Gradient: each window's gradient goes to its FIRST
     maximum in row-major order (PyTorch's choice; ties are not split).  With
     ``return_indices=True`` also returns the flat ``h * W + w`` position of that maximum.
-    ``ceil_mode=True`` is not supported.
+    ``ceil_mode=True`` rounds the output size up (the last window may hang over the edge).
     """
     geom = _pool_geometry("max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode)
     needs_mask = input.requires_grad and is_grad_enabled()
@@ -181,8 +195,9 @@ def avg_pool2d(
     r"""Mean over each window, as ``F.avg_pool2d``: $y = \frac1{D}\sum_{p \in \text{window}} x_p$.
 
     $D = k_h k_w$ with ``count_include_pad=True`` (zeros of the padding count), else the number
-    of real pixels in the window; ``divisor_override`` replaces $D$.  Linear: the gradient of
-    every pixel of a window is $\bar y / D$.
+    of real pixels in the window; ``divisor_override`` replaces $D$.  With ``ceil_mode=True``
+    the last window may hang over the padded input: the cells beyond it never count.  Linear:
+    the gradient of every pixel of a window is $\bar y / D$.
     """
     geom = _pool_geometry("avg_pool2d", input, kernel_size, stride, padding, 1, ceil_mode)
     n, c, h, w = input.shape
@@ -193,9 +208,15 @@ def avg_pool2d(
         if divisor_override == 0:
             raise ValueError("avg_pool2d: divisor_override must be non-zero")
         return total / float(divisor_override)
-    if count_include_pad or not any(geom[2]):
+    (pt, pb, pl, pr) = geom[2]
+    if (count_include_pad and (pb, pr) == (pt, pl)) or not any(geom[2]):
         return total / float(geom[0][0] * geom[0][1])
-    counts = im2col_array(np.ones((1, 1, h, w), dtype=input.dtype), geom).sum(0)
+    if count_include_pad:  # count the symmetric padding, not ceil_mode's extra cells
+        ones = np.ones((1, 1, h + 2 * pt, w + 2 * pl), dtype=input.dtype)
+        extra = (0, pb - pt, 0, pr - pl)
+        counts = im2col_array(ones, (geom[0], geom[1], extra, geom[3])).sum(0)
+    else:
+        counts = im2col_array(np.ones((1, 1, h, w), dtype=input.dtype), geom).sum(0)
     return total / Tensor._make(counts.reshape(oh, ow), None)
 
 
