@@ -9,7 +9,7 @@ tensor([2., 4., 6.])
 
 import numpy as np
 
-from tinygrad_lite import autograd, nn, optim, viz
+from tinygrad_lite import autograd, data, nn, optim, viz
 from tinygrad_lite.autograd.grad_mode import (
     enable_grad,
     is_grad_enabled,
@@ -52,6 +52,7 @@ bool_ = np.bool_
 __all__ = [
     "Tensor",
     "autograd",
+    "data",
     "optim",
     "viz",
     "tensor",

@@ -141,6 +141,7 @@ def save(obj: Any, f: str | os.PathLike[str] | Any) -> None:
             np.savez(handle, **members)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~_current_umask())  # mkstemp makes 0600; use the usual mode
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -192,3 +193,10 @@ def load(f: str | os.PathLike[str] | Any) -> Any:
         return _decode(record, arrays, name)
     except KeyError as e:
         raise CheckpointError(f"load: {name}: structure names a missing array {e}") from e
+
+
+def _current_umask() -> int:
+    """The process umask (read by setting it and restoring it at once)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -76,7 +76,8 @@ def test_regzipped_file_accepted_by_decompressed_md5(data_dir, tmp_path):
     (tmp_path / "fashion-mnist").mkdir()
     for name in T10K:
         data = gzip.decompress((data_dir / "fashion-mnist" / f"{name}.gz").read_bytes())
-        (tmp_path / "fashion-mnist" / f"{name}.gz").write_bytes(gzip.compress(data, compresslevel=1, mtime=1))
+        regzipped = gzip.compress(data, compresslevel=1, mtime=1)
+        (tmp_path / "fashion-mnist" / f"{name}.gz").write_bytes(regzipped)
     assert FashionMNIST(tmp_path, train=False).targets[0] == 9
 
 

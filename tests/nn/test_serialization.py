@@ -181,3 +181,11 @@ def test_training_checkpoint_with_optimizer_round_trips(tmp_path: Path) -> None:
         optimizer.step()
     for (name, a), b in zip(net.state_dict().items(), fresh.state_dict().values()):
         np.testing.assert_array_equal(a.data, b.data, err_msg=name)
+
+
+def test_saved_file_gets_the_usual_permissions(tmp_path):
+    path = tmp_path / "ckpt.npz"
+    tl.save({"w": tl.ones(2)}, path)
+    mask = os.umask(0)
+    os.umask(mask)
+    assert os.stat(path).st_mode & 0o777 == 0o666 & ~mask
