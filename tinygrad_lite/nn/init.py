@@ -171,3 +171,16 @@ def kaiming_normal_(
     fan = _calculate_correct_fan(tensor, mode)
     std = calculate_gain(nonlinearity, a) / math.sqrt(fan)
     return normal_(tensor, 0.0, std, generator)
+
+
+def default_layer_init_(weight: Tensor, bias: Tensor | None = None) -> None:
+    r"""PyTorch's default init of ``Linear`` and ``Conv2d``, in place.
+
+    ``weight`` ~ ``kaiming_uniform_(a=sqrt(5))``, i.e. $U(-b, b)$ with
+    $b = 1/\sqrt{\text{fan\_in}}$, and ``bias`` ~ $U(-b, b)$ too.
+    """
+    kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = _calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        uniform_(bias, -bound, bound)
