@@ -148,14 +148,15 @@ class Function:
     """Base class of every differentiable primitive, and the graph node of its output.
 
     Recorded nodes carry ``parents`` (see the module docstring), ``needs_input_grad`` (one bool
-    per tensor input) and ``seq``, a creation counter: a node is always created after the nodes
+    per tensor input), ``out_shape``/``out_dtype`` (metadata of the output, which the node
+    never references: no cycles) and ``seq``, a creation counter: a node is always created after the nodes
     it consumes, so decreasing ``seq`` is a valid backward order (PyTorch's ``sequence_nr``).
     ``hooks``, ``retained`` (a weakref to a tensor that called ``retain_grad``) and ``trace``
     (the forward stack, in anomaly mode) are class-level ``None`` until set on an instance,
     which keeps recording an op cheap.  Subclasses must not declare ``__slots__``.
     """
 
-    __slots__ = ("parents", "needs_input_grad", "seq", "out_id")
+    __slots__ = ("parents", "needs_input_grad", "seq", "out_id", "out_shape", "out_dtype")
     saved: tuple[Any, ...] = ()
     xp: Any = NUMPY_NS
     hooks: list[Any] | None = None
@@ -205,6 +206,8 @@ class Function:
                     fn.needs_input_grad = tuple([t.requires_grad for t in tensors])
                     fn.seq = next(_SEQ)
                     fn.out_id = id(out)  # lets create_graph tell the saved output apart
+                    fn.out_shape = out.shape  # what viz shows on the op's outgoing edge
+                    fn.out_dtype = out.dtype
                     if STATE.anomaly:
                         fn.trace = traceback.extract_stack()[:-1]
                     return t._make(out, fn)

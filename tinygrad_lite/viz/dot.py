@@ -11,7 +11,9 @@ What is drawn:
   Tensor), per root tensor, and per intermediate tensor that is named in ``params`` or kept with
   ``retain_grad()`` (the engine's ``Function.retained``); each shows shape and dtype;
 * one **edge** per (parent, op) pair, in the data-flow direction (input -> op -> output).
-  An input used twice (``x * x``) gives two edges: backward adds two contributions.
+  An input used twice (``x * x``) gives two edges: backward adds two contributions.  An edge
+  between two op nodes stands for an intermediate tensor that is not drawn; it is labelled with
+  that tensor's shape and dtype (the node records them, never the tensor itself).
 
 Node ids (``f0``, ``t0``...) come from positions in the traversal, never from ``id()``, so the
 same graph always gives the same text.  Labels (escaped HTML-like labels) come from
@@ -112,8 +114,9 @@ class _Builder:
         stmt = f'\t{nid} [label={label} fillcolor="{fill}" shape={shape} style="{style}"]\n'
         self.nodes.append((nid, stmt, cluster))
 
-    def edge(self, src: str, dst: str) -> None:
-        self.edges.append(f"\t{src} -> {dst}\n")
+    def edge(self, src: str, dst: str, label: str | None = None) -> None:
+        attrs = f' [label="{label}"]' if label else ""
+        self.edges.append(f"\t{src} -> {dst}{attrs}\n")
 
     def lines(self, rankdir: str, problems: list[str]) -> list[str]:
         out = [
@@ -222,7 +225,10 @@ def build_lines(
             if p is None:
                 continue
             if isinstance(p, Function):
-                b.edge(op_node[id(p)], fid)
+                src = op_node[id(p)]
+                # an intermediate tensor that is not drawn: its shape labels the edge
+                tensor_label = f" {shape_text(p.out_shape)} {p.out_dtype}"
+                b.edge(src, fid, tensor_label if src.startswith("f") else None)
             else:
                 pcluster = None
                 if cluster_modules and id(p) in names:
