@@ -156,7 +156,9 @@ class Function:
     which keeps recording an op cheap.  Subclasses must not declare ``__slots__``.
     """
 
-    __slots__ = ("parents", "needs_input_grad", "seq", "out_id", "out_shape", "out_dtype")
+    __slots__ = (
+        "parents", "needs_input_grad", "seq", "out_id", "out_shape", "out_dtype",
+    )
     saved: tuple[Any, ...] = ()
     xp: Any = NUMPY_NS
     hooks: list[Any] | None = None
