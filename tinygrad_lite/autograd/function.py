@@ -149,8 +149,9 @@ class Function:
 
     Recorded nodes carry ``parents`` (see the module docstring), ``needs_input_grad`` (one bool
     per tensor input), ``out_shape``/``out_dtype`` (metadata of the output, which the node
-    never references: no cycles) and ``seq``, a creation counter: a node is always created after the nodes
-    it consumes, so decreasing ``seq`` is a valid backward order (PyTorch's ``sequence_nr``).
+    never references: no cycles) and ``seq``, a creation counter: a node is always created
+    after the nodes it consumes, so decreasing ``seq`` is a valid backward order (PyTorch's
+    ``sequence_nr``).
     ``hooks``, ``retained`` (a weakref to a tensor that called ``retain_grad``) and ``trace``
     (the forward stack, in anomaly mode) are class-level ``None`` until set on an instance,
     which keeps recording an op cheap.  Subclasses must not declare ``__slots__``.
