@@ -59,7 +59,7 @@ def test_exact_text_and_determinism():
         "digraph {\n"
         "\tgraph [rankdir=LR fontname=Helvetica fontsize=11]\n"
         "\tnode [fontname=Helvetica fontsize=11 height=0.3]\n"
-        "\tedge [arrowsize=0.7]\n"
+        "\tedge [arrowsize=0.7 fontname=Helvetica fontsize=9]\n"
         '\tf0 [label=<<B>[2] MulBackward</B>> fillcolor="#e8e8e8" shape=box '
         'style="rounded,filled"]\n'
         '\tt0 [label=<<B>x</B><BR/>(2,) float32> fillcolor="#cfe2f3" shape=box style="filled"]\n'

@@ -122,7 +122,7 @@ class _Builder:
         out = [
             f"\tgraph [rankdir={rankdir} fontname=Helvetica fontsize=11]\n",
             "\tnode [fontname=Helvetica fontsize=11 height=0.3]\n",
-            "\tedge [arrowsize=0.7]\n",
+            "\tedge [arrowsize=0.7 fontname=Helvetica fontsize=9]\n",
         ]
         clusters: dict[str, list[str]] = {}
         for _, stmt, cluster in self.nodes:
@@ -329,7 +329,7 @@ def to_dot(
     digraph {
         graph [rankdir=TB fontname=Helvetica fontsize=11]
         node [fontname=Helvetica fontsize=11 height=0.3]
-        edge [arrowsize=0.7]
+        edge [arrowsize=0.7 fontname=Helvetica fontsize=9]
         f0 [label=<<B>MulBackward</B>> fillcolor="#e8e8e8" shape=box style="rounded,filled"]
         t0 [label=<() float32> fillcolor="#cfe2f3" shape=box style="filled"]
         t1 [label=<() float32> fillcolor="#d9ead3" shape=box style="filled"]
