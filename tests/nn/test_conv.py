@@ -14,9 +14,11 @@ from tinygrad_lite.ops.conv import (
     Col2Im,
     Im2Col,
     _flat_input_grad_pays,
+    _keeps_size,
     col2im_array,
     im2col_array,
     input_grad_flat,
+    input_grad_same_size,
 )
 
 RNG = np.random.default_rng(0)
@@ -157,6 +159,56 @@ def test_flat_input_gradient_equals_col2im(geom, groups):
     gcols = np.matmul(w3.transpose(0, 2, 1), g3).reshape(-1, g3.shape[2])
     assert_close(input_grad_flat(w3, grad, x_shape, geom), col2im_array(gcols, x_shape, geom))
     assert _flat_input_grad_pays((64, 16, 14, 14), ((3, 3), (1, 1), (1, 1, 1, 1), (1, 1)))
+
+
+SAME_WIDTH_GEOMS = [
+    ((3, 3), (1, 1), (1, 1, 1, 1), (1, 1)),  # the hot path: 3x3 padding 1
+    ((5, 3), (1, 1), (2, 2, 1, 1), (1, 1)),
+    ((2, 2), (1, 1), (0, 1, 1, 0), (1, 1)),  # padding='same' with an even kernel
+    ((3, 3), (1, 1), (2, 2, 2, 2), (2, 2)),  # dilation 2
+    ((3, 3), (1, 1), (0, 0, 1, 1), (1, 1)),  # same width, smaller height
+    ((1, 3), (1, 1), (3, 0, 2, 0), (1, 1)),  # lopsided padding, taller output
+    ((3, 5), (1, 1), (1, 1, 0, 4), (1, 1)),  # every column wraps for some offsets
+]
+
+
+def _im2col_reference(x: np.ndarray, geom, pad_value: float) -> np.ndarray:
+    """Plain pad-and-slice im2col, for checking the flat-shift path."""
+    (kh, kw), _, (pt, pb, pl, pr), (dh, dw) = geom
+    xp = np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)), constant_values=pad_value)
+    oh, ow = xp.shape[2] - dh * (kh - 1), xp.shape[3] - dw * (kw - 1)
+    rows = [xp[:, c, i * dh : i * dh + oh, j * dw : j * dw + ow].reshape(-1)
+            for c in range(x.shape[1]) for i in range(kh) for j in range(kw)]
+    return np.stack(rows)
+
+
+@pytest.mark.parametrize("geom", SAME_WIDTH_GEOMS)
+@pytest.mark.parametrize("pad_value", [0.0, -np.inf])
+def test_im2col_same_width_path_matches_reference(geom, pad_value):
+    """Stride 1 with the input's width takes the flat-shift path: same columns, both layouts."""
+    x = _randn(2, 3, 5, 6)
+    cnhw = np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
+    for arr in (x, cnhw, x[:, :, :, ::-1]):  # NCHW, CNHW, and a non-contiguous view
+        np.testing.assert_array_equal(im2col_array(arr, geom, pad_value),
+                                      _im2col_reference(arr, geom, pad_value))
+    with_ones = im2col_array(x, geom, ones_row=True)
+    assert with_ones[:-1].tolist() == im2col_array(x, geom).tolist()
+    assert (with_ones[-1] == 1).all()
+
+
+@pytest.mark.parametrize("geom", [g for g in SAME_WIDTH_GEOMS if _keeps_size(g)])
+@pytest.mark.parametrize("groups", [1, 2])
+@pytest.mark.parametrize("block_bytes", [1, 1 << 22])  # one image per block, or all at once
+def test_same_size_input_gradient_equals_col2im(geom, groups, block_bytes, monkeypatch):
+    """The flat-shift input gradient (stride 1, output the input's size) is col2im(W^T G)."""
+    import tinygrad_lite.ops.conv as conv_ops
+
+    monkeypatch.setattr(conv_ops, "_BLOCK_BYTES", block_bytes)
+    x_shape, o = (3, 4, 5, 6), 6
+    w3 = _randn(groups, o // groups, 4 // groups * geom[0][0] * geom[0][1])
+    g3 = _randn(groups, o // groups, 3 * 5 * 6)
+    gcols = np.matmul(w3.transpose(0, 2, 1), g3).reshape(-1, g3.shape[2])
+    assert_close(input_grad_same_size(w3, g3, x_shape, geom), col2im_array(gcols, x_shape, geom))
 
 
 def test_im2col_small_example():

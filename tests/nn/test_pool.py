@@ -26,6 +26,8 @@ def _ties(*shape: int) -> np.ndarray:
 MAX_CASES = [
     ((2, 3, 8, 8), dict(kernel_size=2)),  # tiled fast path
     ((2, 3, 9, 7), dict(kernel_size=2)),  # tiled, odd sizes crop the last row/column
+    ((2, 3, 6, 16), dict(kernel_size=2)),  # 2x2 separable path (rows of >= 16)
+    ((1, 2, 7, 17), dict(kernel_size=2)),  # 2x2 separable path, odd sizes
     ((2, 2, 7, 8), dict(kernel_size=(2, 3), stride=(2, 3))),
     ((2, 3, 8, 9), dict(kernel_size=3, stride=2)),  # overlapping windows
     ((2, 3, 8, 9), dict(kernel_size=3, stride=1, padding=1)),
@@ -174,9 +176,32 @@ def test_pool_double_backward_matches_torch(pool):
     assert_close(ours.grad, theirs.grad, rtol=1e-6, what="second-order")
 
 
-def test_max_pool_nan_propagates_like_torch():
+def test_max_pool_2x2_double_backward_matches_torch():
+    """The 2x2 separable path (rows of >= 16) under create_graph, ties included."""
     torch = torch_or_skip()
-    x = _randn(1, 2, 4, 4)
+    x0 = np.round(_randn(1, 2, 6, 16), 1)
+    x0[0, 0, :2, :2] = 0.5  # a tied window
+    x0[0, 1, 2:4, 4:6] = [[0.2, 0.7], [0.7, 0.7]]  # tie between the top-right and the bottom row
+
+    def second_order(lib, F_, x):
+        y = F_.max_pool2d(x * x, 2)
+        (gx,) = lib.autograd.grad((y * y).sum(), [x], create_graph=True)
+        return (gx * gx).sum(), gx
+
+    ours = tl.tensor(x0, requires_grad=True)
+    theirs = torch.tensor(x0, requires_grad=True)
+    z, gx = second_order(tl, F, ours)
+    zt, gxt = second_order(torch, torch.nn.functional, theirs)
+    assert_close(gx, gxt, what="first-order")
+    z.backward()
+    zt.backward()
+    assert_close(ours.grad, theirs.grad, rtol=1e-6, what="second-order")
+
+
+@pytest.mark.parametrize("width", [4, 16])  # 16: the 2x2 separable path's NaN fallback
+def test_max_pool_nan_propagates_like_torch(width):
+    torch = torch_or_skip()
+    x = _randn(1, 2, 4, width)
     x[0, 0, 1, 0] = np.nan
     compare_with_torch(
         lambda t: F.max_pool2d(t, 2), lambda t: torch.nn.functional.max_pool2d(t, 2), [x]

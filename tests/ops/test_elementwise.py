@@ -162,6 +162,13 @@ def test_unary_kinks_match_torch(fn):
     compare_with_torch(fn, None, [ON_KINKS])
 
 
+def test_relu_of_infinities_and_nan():
+    x = tl.tensor([-np.inf, np.inf, np.nan, -1.0], dtype=np.float32)
+    out = x.relu().data
+    assert out[0] == 0.0 and out[1] == np.inf and np.isnan(out[2])
+    assert not np.signbit(out[3])  # +0 for a negative input, as torch.relu
+
+
 def test_kink_values_explicitly():
     x = tl.tensor([0.0, -0.5, 0.7], dtype=np.float64, requires_grad=True)
     x.relu().sum().backward()

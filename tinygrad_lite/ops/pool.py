@@ -96,6 +96,12 @@ class MaxPool(Function):
         oh, ow = out_size(h, kh, sh, pt, pb, dh), out_size(w, kw, sw, pl, pr, dw)
         planes, channel_major = _planes(x)
         planes = planes[:, 0]  # (B, H, W)
+        if _is_2x2_tiles(geom) and w >= 16:  # narrower rows: per-row overhead eats the gain
+            out, masks = max_pool_2x2(planes, needs_mask)
+            if masks is not None or not needs_mask:  # (a NaN window takes the general path)
+                if needs_mask:
+                    self.saved = (masks, x.shape, geom, channel_major)
+                return _unplanes(out, n, c, channel_major)
         slices = _window_slices(geom, oh, ow)
         # one contiguous copy per kernel offset, so the comparisons run on contiguous rows
         cols = np.empty((kh * kw, planes.shape[0], oh, ow), dtype=x.dtype)
@@ -105,9 +111,7 @@ class MaxPool(Function):
         out, onehot = first_max_onehot(cols, needs_mask)  # (B, oh, ow), (K, B, oh, ow)
         if needs_mask:
             self.saved = (onehot, x.shape, geom, channel_major)
-        if channel_major:
-            return out.reshape(c, n, oh, ow).transpose(1, 0, 2, 3)
-        return out.reshape(n, c, oh, ow)
+        return _unplanes(out, n, c, channel_major)
 
     def backward(self, grad: Any) -> Any:
         onehot, shape, geom, channel_major = self.saved
@@ -115,6 +119,13 @@ class MaxPool(Function):
         n, c, h, w = shape
         b = n * c
         g = xp.permute(grad, (1, 0, 2, 3)) if channel_major else grad
+        if isinstance(onehot, tuple):  # the 2x2 fast path saved its (left, top) masks
+            if xp is NUMPY_NS:
+                gx = _scatter_2x2(*onehot, xp.reshape(g, onehot[1].shape), (b, h, w))
+                if channel_major:
+                    return gx.reshape(c, n, h, w).transpose(1, 0, 2, 3)
+                return gx.reshape(shape)
+            onehot = _onehot_2x2(*onehot)
         g = xp.reshape(g, onehot.shape[1:])  # (B, oh, ow)
         if xp is NUMPY_NS:
             gx = _scatter_first_max(onehot, g, (b, h, w), geom)
@@ -124,6 +135,67 @@ class MaxPool(Function):
         if channel_major:
             return xp.permute(xp.reshape(gx, (c, n, h, w)), (1, 0, 2, 3))
         return xp.reshape(gx, shape)
+
+
+def _unplanes(out: np.ndarray, n: int, c: int, channel_major: bool) -> np.ndarray:
+    """(B, oh, ow) pooled planes back to the logical (N, C, oh, ow) shape (a view)."""
+    oh, ow = out.shape[1], out.shape[2]
+    if channel_major:
+        return out.reshape(c, n, oh, ow).transpose(1, 0, 2, 3)
+    return out.reshape(n, c, oh, ow)
+
+
+def _is_2x2_tiles(geom: Geometry) -> bool:
+    """Kernel 2x2, stride 2, no padding, no dilation: ``MaxPool2d(2)``, the common case."""
+    return geom == ((2, 2), (2, 2), (0, 0, 0, 0), (1, 1))
+
+
+def max_pool_2x2(planes: np.ndarray, needs_mask: bool) -> tuple[np.ndarray, Any]:
+    r"""2x2 / stride 2 max-pooling of (B, H, W) planes, separably: max of each row pair of a
+    window, then of the two row maxima.
+
+    The first maximum in row-major order is in the top row iff the top row's max is $\ge$ the
+    bottom row's, and within a row it is the left element iff left $\ge$ right; so two bool
+    masks, ``left`` (B, 2 oh, ow) and ``top`` (B, oh, ow), locate it.  This reads the input
+    once through stride-2 views and never builds the (4, B, oh, ow) window copy.  Returns
+    ``(out, (left, top))``; the masks are None without ``needs_mask`` or when a window holds
+    NaN (the caller then takes the general path, which routes to the first NaN).
+    """
+    b, h, w = planes.shape
+    oh, ow = h // 2, w // 2
+    p = planes[:, : 2 * oh, : 2 * ow]
+    lft, rgt = p[:, :, 0::2], p[:, :, 1::2]  # (B, 2 oh, ow) stride-2 views
+    row_max = np.maximum(lft, rgt)
+    top, bottom = row_max[:, 0::2], row_max[:, 1::2]  # (B, oh, ow)
+    out = np.maximum(top, bottom)
+    if not needs_mask or np.isnan(out).any():
+        return out, None
+    return out, (lft >= rgt, top >= bottom)
+
+
+def _scatter_2x2(left: np.ndarray, top: np.ndarray, g: np.ndarray,
+                 planes_shape: tuple[int, int, int]) -> np.ndarray:
+    """Route each window's gradient ``g`` (B, oh, ow) to its first maximum (numpy only).
+
+    The non-chosen half of each pair gets ``g - g * mask``: exactly ``g * ~mask`` (0 or ``g``;
+    NaN for an infinite ``g``, as the multiplication gives), one pass cheaper."""
+    b, h, w = planes_shape
+    oh, ow = g.shape[1], g.shape[2]
+    row_grad = np.empty((b, 2 * oh, ow), dtype=g.dtype)
+    upper, lower = row_grad[:, 0::2], row_grad[:, 1::2]
+    np.multiply(g, top, out=upper)
+    np.subtract(g, upper, out=lower)
+    out = (np.empty if (h, w) == (2 * oh, 2 * ow) else np.zeros)((b, h, w), dtype=g.dtype)
+    first, second = out[:, : 2 * oh, 0 : 2 * ow : 2], out[:, : 2 * oh, 1 : 2 * ow : 2]
+    np.multiply(row_grad, left, out=first)
+    np.subtract(row_grad, first, out=second)
+    return out
+
+
+def _onehot_2x2(left: np.ndarray, top: np.ndarray) -> np.ndarray:
+    """The (4, B, oh, ow) one-hot of the first maximum from the 2x2 fast path's masks."""
+    return np.stack([top & left[:, 0::2], top & ~left[:, 0::2],
+                     ~top & left[:, 1::2], ~top & ~left[:, 1::2]])
 
 
 def _scatter_first_max(

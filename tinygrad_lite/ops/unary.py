@@ -1,4 +1,5 @@
-r"""Elementwise unary primitives: exp, log, sqrt, abs, sign, sin, cos, tanh, sigmoid, relu, clamp.
+r"""Elementwise unary primitives: exp, log, sqrt, abs, sign, sin, cos, tanh, sigmoid, relu, clamp;
+and softmax / log-softmax along one axis (one node each instead of a chain of six).
 
 Each is one ``Function`` with forward and backward side by side; backward formulas use
 ``self.xp`` and operators, so double backward needs no second formula.  Subgradients at kinks
@@ -144,12 +145,15 @@ class Sigmoid(Function):
 
 
 class Relu(Function):
-    r"""$y = \max(x, 0)$. Backward: $\bar x = \bar y\,[x > 0]$, so $\mathrm{relu}'(0) = 0$."""
+    r"""$y = \max(x, 0)$. Backward: $\bar x = \bar y\,[x > 0]$, so $\mathrm{relu}'(0) = 0$.
+
+    ``np.maximum`` (one pass, NaN propagates, $-\infty \mapsto 0$), not ``x * mask``
+    (which gives ``nan`` at $-\infty$ and $-0$ for negative inputs).
+    """
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        mask = x > 0
-        self.saved = (mask,)
-        return x * mask
+        self.saved = (x > 0,)
+        return np.maximum(x, x.dtype.type(0))
 
     def backward(self, grad: Any) -> Any:
         return grad * self.saved[0]
@@ -175,6 +179,50 @@ class Clamp(Function):
 
     def backward(self, grad: Any) -> Any:
         return grad * self.saved[0]
+
+
+def _shifted_array(x: np.ndarray, dim: int) -> np.ndarray:
+    """``x`` minus its max along ``dim`` (every exponent <= 0); a row whose max is infinite
+    is left unshifted, so an all ``-inf`` row gives nan, as PyTorch."""
+    peak = np.max(x, axis=dim, keepdims=True)
+    return x - np.where(np.isfinite(peak), peak, 0).astype(x.dtype, copy=False)
+
+
+class LogSoftmax(Function):
+    r"""$y_i = (x_i - m) - \log \sum_j e^{x_j - m}$ along ``dim``, $m = \max_j x_j$ (stable:
+    every exponent is $\le 0$).
+
+    Backward: $\bar x = \bar y - e^{y} \sum_j \bar y_j$ (smooth, no kink).
+    """
+
+    def forward(self, x: np.ndarray, dim: int) -> np.ndarray:
+        s = _shifted_array(x, dim)
+        y = s - np.log(np.sum(np.exp(s), axis=dim, keepdims=True))
+        self.saved = (y, dim)
+        return y
+
+    def backward(self, grad: Any) -> Any:
+        y, dim = self.saved
+        xp = self.xp
+        return grad - xp.exp(y) * xp.sum(grad, dim, keepdims=True)
+
+
+class Softmax(Function):
+    r"""$y_i = e^{x_i - m} / \sum_j e^{x_j - m}$ along ``dim``, $m = \max_j x_j$.
+
+    Backward: $\bar x = y\,(\bar y - \sum_j \bar y_j y_j)$ (smooth, no kink).
+    """
+
+    def forward(self, x: np.ndarray, dim: int) -> np.ndarray:
+        e = np.exp(_shifted_array(x, dim))
+        y = e / np.sum(e, axis=dim, keepdims=True)
+        self.saved = (y, dim)
+        return y
+
+    def backward(self, grad: Any) -> Any:
+        y, dim = self.saved
+        xp = self.xp
+        return y * (grad - xp.sum(grad * y, dim, keepdims=True))
 
 
 def clamp(x: Any, min: Any = None, max: Any = None) -> Any:

@@ -114,9 +114,10 @@ class Adam(Optimizer):
             weight_decay = 0
         g = effective_grad(param, grad, weight_decay, group["maximize"])
         exp_avg, exp_avg_sq = state["exp_avg"].data, state["exp_avg_sq"].data
-        lerp_(exp_avg, g, 1 - beta1)
+        tmp = np.empty_like(exp_avg)  # one scratch array serves every step below
+        lerp_(exp_avg, g, 1 - beta1, tmp=tmp)
         np.multiply(exp_avg_sq, beta2, out=exp_avg_sq)
-        addcmul_(exp_avg_sq, g, g, value=1 - beta2)
+        addcmul_(exp_avg_sq, g, g, value=1 - beta2, tmp=tmp)
 
         bias_correction1 = 1 - beta1**step
         bias_correction2 = 1 - beta2**step
@@ -124,12 +125,12 @@ class Adam(Optimizer):
         if group["amsgrad"]:
             max_sq = state["max_exp_avg_sq"].data
             np.maximum(max_sq, exp_avg_sq, out=max_sq)
-            denom = np.sqrt(max_sq)
+            denom = np.sqrt(max_sq, out=tmp)
         else:
-            denom = np.sqrt(exp_avg_sq)
+            denom = np.sqrt(exp_avg_sq, out=tmp)
         np.divide(denom, bias_correction2**0.5, out=denom)
         np.add(denom, group["eps"], out=denom)  # sqrt(v_hat) + eps
-        addcdiv_(param, exp_avg, denom, value=-step_size)
+        addcdiv_(param, exp_avg, denom, value=-step_size, tmp=denom)
 
 
 class AdamW(Adam):

@@ -289,26 +289,35 @@ def add_(y: np.ndarray, x: np.ndarray, alpha: float = 1.0) -> np.ndarray:
     return np.add(y, np.multiply(x, alpha), out=y)
 
 
-def addcmul_(y: np.ndarray, a: np.ndarray, b: np.ndarray, value: float = 1.0) -> np.ndarray:
-    r"""$y \leftarrow y + v\,a b$ in place (``Tensor.addcmul_``)."""
-    tmp = np.multiply(a, b)
+def addcmul_(
+    y: np.ndarray, a: np.ndarray, b: np.ndarray, value: float = 1.0, tmp: np.ndarray | None = None
+) -> np.ndarray:
+    r"""$y \leftarrow y + v\,a b$ in place (``Tensor.addcmul_``); ``tmp``: optional scratch
+    array shaped like ``y`` (spares an allocation)."""
+    tmp = np.multiply(a, b, out=tmp)
     if value != 1:
         np.multiply(tmp, value, out=tmp)
     return np.add(y, tmp, out=y)
 
 
-def addcdiv_(y: np.ndarray, a: np.ndarray, b: np.ndarray, value: float = 1.0) -> np.ndarray:
-    r"""$y \leftarrow y + v\,a / b$ in place (``Tensor.addcdiv_``)."""
-    tmp = np.divide(a, b)
+def addcdiv_(
+    y: np.ndarray, a: np.ndarray, b: np.ndarray, value: float = 1.0, tmp: np.ndarray | None = None
+) -> np.ndarray:
+    r"""$y \leftarrow y + v\,a / b$ in place (``Tensor.addcdiv_``); ``tmp``: optional scratch
+    array shaped like ``y`` (may be ``b`` itself)."""
+    tmp = np.divide(a, b, out=tmp)
     if value != 1:
         np.multiply(tmp, value, out=tmp)
     return np.add(y, tmp, out=y)
 
 
-def lerp_(y: np.ndarray, end: np.ndarray, weight: float) -> np.ndarray:
+def lerp_(
+    y: np.ndarray, end: np.ndarray, weight: float, tmp: np.ndarray | None = None
+) -> np.ndarray:
     r"""$y \leftarrow y + w\,(e - y)$ in place, with PyTorch's two-sided formula
-    ($e - (e - y)(1 - w)$ when $w \ge 1/2$) so results round as ``Tensor.lerp_`` does."""
-    diff = np.subtract(end, y)
+    ($e - (e - y)(1 - w)$ when $w \ge 1/2$) so results round as ``Tensor.lerp_`` does.
+    ``tmp``: optional scratch array shaped like ``y``."""
+    diff = np.subtract(end, y, out=tmp)
     if weight < 0.5:
         return np.add(y, np.multiply(diff, weight, out=diff), out=y)
     np.multiply(diff, 1.0 - weight, out=diff)

@@ -1,7 +1,8 @@
 r"""Activation functions (``torch.nn.functional`` names and defaults), built from primitives.
 
-Each is a composite of Tensor ops, so it needs no backward of its own.  Choices at kinks are
-PyTorch's, listed per function:
+Each is a composite of Tensor ops, so it needs no backward of its own, except ``softmax`` and
+``log_softmax``: one primitive each (:mod:`tinygrad_lite.ops.unary`), since the cross-entropy
+of every training step goes through them.  Choices at kinks are PyTorch's, listed per function:
 
 ==============  =============================================================
 function        gradient at the kink
@@ -22,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_lite.ops import elementwise as ew
-from tinygrad_lite.ops import special
+from tinygrad_lite.ops import special, unary
 from tinygrad_lite.tensor import Tensor
 
 
@@ -122,18 +123,28 @@ def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
     r"""$\mathrm{softmax}(x)_i = e^{x_i - m} / \sum_j e^{x_j - m}$ along ``dim``, $m = \max_j x_j$.
 
     Subtracting the maximum keeps every exponent $\le 0$: logits of $\pm 10^3$ stay finite.
+    One primitive (:class:`~tinygrad_lite.ops.unary.Softmax`), gradient
+    $y\,(\bar y - \sum_j \bar y_j y_j)$.
     """
     if dtype is not None:
         input = input.to(dtype)
     dim = _softmax_dim("softmax", input.ndim, dim)
-    e = _shifted(input, dim).exp()
-    return e / e.sum(dim, keepdim=True)
+    if input.ndim == 0:
+        e = _shifted(input, dim).exp()
+        return e / e.sum(dim, keepdim=True)
+    return unary.Softmax.apply(input, dim=dim)
 
 
 def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
-    r"""$\log \mathrm{softmax}(x)_i = (x_i - m) - \log \sum_j e^{x_j - m}$ along ``dim``."""
+    r"""$\log \mathrm{softmax}(x)_i = (x_i - m) - \log \sum_j e^{x_j - m}$ along ``dim``.
+
+    One primitive (:class:`~tinygrad_lite.ops.unary.LogSoftmax`), gradient
+    $\bar y - e^{y} \sum_j \bar y_j$.
+    """
     if dtype is not None:
         input = input.to(dtype)
     dim = _softmax_dim("log_softmax", input.ndim, dim)
-    s = _shifted(input, dim)
-    return s - s.exp().sum(dim, keepdim=True).log()
+    if input.ndim == 0:
+        s = _shifted(input, dim)
+        return s - s.exp().sum(dim, keepdim=True).log()
+    return unary.LogSoftmax.apply(input, dim=dim)
