@@ -313,7 +313,7 @@ class Tensor(AxisMethods):
         return ew.pow(self, exponent)
 
     def matmul(self, other: Any) -> Tensor:
-        """Matrix product with PyTorch's 1-D/2-D/batched rules."""
+        """Matrix product with PyTorch's 1-D/2-D/batched rules; operands of one dtype."""
         return linalg.matmul(self, ew.as_tensor(other, self))
 
     def neg(self) -> Tensor:

@@ -293,12 +293,39 @@ def test_conv2d_errors():
         F.conv2d(x, tl.randn(2, 1, 3, 3), stride=2, padding="same")
     with pytest.raises(ValueError, match="conv2d: padding must be 'valid', 'same'"):
         F.conv2d(x, tl.randn(2, 1, 3, 3), padding="full")
-    with pytest.raises(TypeError, match=r"conv2d: input \(float64\), weight \(float32\)"):
-        F.conv2d(x.double(), tl.randn(2, 1, 3, 3))
     with pytest.raises(ValueError, match="Conv2d: padding_mode must be"):
         nn.Conv2d(1, 2, 3, padding_mode="mirror")
     with pytest.raises(ValueError, match="Conv2d: groups=2 must divide"):
         nn.Conv2d(3, 4, 3, groups=2)
+
+
+def test_conv2d_mixed_dtypes_raise_like_torch():
+    x32, w32, b32 = tl.randn(2, 3, 5, 5), tl.randn(4, 3, 3, 3), tl.randn(4)
+    x64, w64, b64 = x32.double(), w32.double(), b32.double()
+    with pytest.raises(
+        RuntimeError,
+        match=r"conv2d: input dtype float64 does not match weight dtype float32 \(input "
+        r"\(2, 3, 5, 5\), weight \(4, 3, 3, 3\)\); convert with \.double\(\) or \.float\(\)",
+    ):
+        F.conv2d(x64, w32)
+    with pytest.raises(RuntimeError, match="conv2d: input dtype float32 does not match weight "
+                       "dtype float64"):
+        F.conv2d(x32, w64)
+    with pytest.raises(RuntimeError, match=r"conv2d: bias dtype float64 does not match weight "
+                       r"dtype float32 \(bias \(4,\), weight \(4, 3, 3, 3\)\)"):
+        F.conv2d(x32, w32, b64)
+    with pytest.raises(RuntimeError, match="conv2d: bias dtype float32 does not match weight "
+                       "dtype float64"):
+        F.conv2d(x64, w64, b32)
+    with pytest.raises(RuntimeError, match="conv2d: input dtype float64 does not match weight"):
+        nn.Conv2d(3, 4, 3)(x64)
+    with pytest.raises(RuntimeError, match="conv2d: input dtype float64 does not match weight"):
+        nn.Conv2d(3, 4, 3, padding=1, padding_mode="reflect")(x64)
+    assert nn.Conv2d(3, 4, 3).double()(x64).dtype == np.float64  # the fix the message suggests
+    torch = torch_or_skip()
+    for args in [(x64, w32), (x32, w64), (x32, w32, b64), (x64, w64, b32)]:
+        with pytest.raises(RuntimeError):
+            torch.nn.functional.conv2d(*[torch.from_numpy(a.data) for a in args])
 
 
 def test_training_a_small_cnn_does_not_grow_memory():

@@ -66,6 +66,33 @@ def test_linear_shape_error_names_op_and_shapes() -> None:
         nn.Linear(4, 3)(tl.randn(2, 5))
 
 
+def test_linear_mixed_dtypes_raise_like_torch() -> None:
+    x32, w32, b32 = tl.randn(8, 4), tl.randn(3, 4), tl.randn(3)
+    x64, w64, b64 = x32.double(), w32.double(), b32.double()
+    with pytest.raises(
+        RuntimeError,
+        match=r"linear: input dtype float64 does not match weight dtype float32 \(input \(8, 4\), "
+        r"weight \(3, 4\)\); convert with \.double\(\) or \.float\(\)",
+    ):
+        F.linear(x64, w32)
+    with pytest.raises(RuntimeError, match="linear: input dtype float32 does not match weight "
+                       "dtype float64"):
+        F.linear(x32, w64, b64)
+    with pytest.raises(RuntimeError, match=r"linear: bias dtype float64 does not match weight "
+                       r"dtype float32 \(bias \(3,\), weight \(3, 4\)\)"):
+        F.linear(x32, w32, b64)
+    with pytest.raises(RuntimeError, match="linear: bias dtype float32 does not match weight "
+                       "dtype float64"):
+        F.linear(x64, w64, b32)
+    with pytest.raises(RuntimeError, match=r"linear: input dtype float64 .* \(input \(2, 8, 4\)"):
+        nn.Linear(4, 3)(tl.randn(2, 8, 4, dtype=tl.float64))
+    assert nn.Linear(4, 3).double()(x64).dtype == np.float64  # the fix the message suggests
+    torch = torch_or_skip()
+    for args in [(x64, w32), (x32, w64), (x32, w32, b64), (x64, w64, b32)]:
+        with pytest.raises(RuntimeError):
+            torch.nn.functional.linear(*[torch.from_numpy(a.data) for a in args])
+
+
 def test_flatten_and_identity() -> None:
     torch = torch_or_skip()
     x = _rng().standard_normal((2, 3, 4, 5))

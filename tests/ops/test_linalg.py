@@ -1,6 +1,9 @@
-"""matmul: 1-D, 2-D, batched and broadcast operands vs PyTorch; errors name both shapes."""
+"""matmul: 1-D, 2-D, batched and broadcast operands vs PyTorch; errors name both shapes (and
+both dtypes: mixed dtypes raise, as in PyTorch)."""
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pytest
@@ -68,3 +71,47 @@ def test_errors_name_both_shapes():
         tl.tensor(2.0) @ tl.randn(3)
     with pytest.raises(ValueError, match="matmul: batch dimensions"):
         tl.randn(2, 2, 3) @ tl.randn(5, 3, 4)
+
+
+# ----- dtypes: matmul refuses mixed operands (PyTorch), elementwise ops promote --------------
+
+MIXED = [
+    ((8, 4), np.float64, (4, 3), np.float32),
+    ((8, 4), np.float32, (4, 3), np.float64),
+    ((4,), np.float32, (4,), np.float64),
+    ((4,), np.float32, (4, 3), np.float64),
+    ((3, 4), np.float32, (4,), np.float64),
+    ((2, 3, 4), np.float32, (4, 5), np.float64),
+    ((3, 4), np.int64, (4, 2), np.float32),
+]
+
+
+@pytest.mark.parametrize("sa,da,sb,db", MIXED)
+def test_matmul_mixed_dtypes_raise_like_torch(sa, da, sb, db):
+    a = tl.tensor(RNG.standard_normal(sa).astype(da))
+    b = tl.tensor(RNG.standard_normal(sb).astype(db))
+    msg = (
+        rf"matmul: input dtype {np.dtype(da)} does not match other dtype {np.dtype(db)} "
+        rf"\(input {re.escape(str(sa))}, other {re.escape(str(sb))}\); convert with"
+    )
+    with pytest.raises(RuntimeError, match=msg):
+        a @ b
+    with pytest.raises(RuntimeError, match="matmul: input dtype"):
+        a.matmul(b)
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError):
+        torch.from_numpy(a.data) @ torch.from_numpy(b.data)
+
+
+def test_matmul_dtype_error_suggests_the_conversions():
+    with pytest.raises(RuntimeError, match=r"convert with \.double\(\) or \.float\(\)$"):
+        tl.randn(2, 3, dtype=tl.float64) @ tl.randn(3, 2)
+    with pytest.raises(RuntimeError, match=r"convert with \.float\(\) or \.to\(tl\.float16\)$"):
+        tl.randn(2, 3) @ tl.randn(3, 2, dtype=tl.float16)
+
+
+def test_matmul_same_dtype_still_works_and_elementwise_still_promotes():
+    ints = tl.tensor([[1, 2], [3, 4]]) @ tl.tensor([[1], [1]])
+    assert ints.dtype == np.int64 and ints.tolist() == [[3], [7]]
+    assert (tl.randn(2, 3, dtype=tl.float64) @ tl.randn(3, dtype=tl.float64)).dtype == np.float64
+    assert (tl.randn(3) + tl.randn(3, dtype=tl.float64)).dtype == np.float64

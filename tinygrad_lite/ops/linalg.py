@@ -3,6 +3,11 @@ r"""Matrix multiplication: one primitive for 2-D and batched operands, PyTorch's
 ``matmul(a, b)`` follows ``torch.matmul``: 1-D x 1-D is a dot product; a 1-D first operand is
 treated as a row vector and a 1-D second operand as a column vector (the added dimension is
 removed afterwards); leading (batch) dimensions broadcast.
+
+Unlike the elementwise ops, which promote (``float32 + float64 -> float64``), matmul and the
+GEMM-based layers built on it (``nn.functional.linear``, ``nn.functional.conv2d``) need operands
+of one dtype and raise ``RuntimeError`` otherwise, as PyTorch does: a silent promotion would
+copy a whole weight matrix to float64 on every call.
 """
 
 from __future__ import annotations
@@ -51,9 +56,35 @@ def _check(a: Any, b: Any) -> None:
         ) from None
 
 
+# the Tensor method that converts to each dtype, for the hint in dtype errors
+_CONVERT = {
+    "float64": ".double()", "float32": ".float()", "int64": ".long()", "bool": ".to(tl.bool_)",
+}
+
+
+def check_same_dtype(op: str, name_a: str, a: Any, name_b: str, b: Any) -> None:
+    """Raise ``RuntimeError`` naming ``op``, both dtypes and both shapes when they differ.
+
+    PyTorch's rule for matmul, ``linear`` and ``conv2d`` (elementwise ops promote instead).
+    """
+    if a.dtype == b.dtype:
+        return
+    hint = " or ".join(
+        [_CONVERT.get(dt.name, f".to(tl.{dt.name})") for dt in (a.dtype, b.dtype)]
+    )
+    raise RuntimeError(
+        f"{op}: {name_a} dtype {a.dtype} does not match {name_b} dtype {b.dtype} "
+        f"({name_a} {tuple(a.shape)}, {name_b} {tuple(b.shape)}); convert with {hint}"
+    )
+
+
 def matmul(a: Any, b: Any) -> Any:
-    """``a @ b`` with ``torch.matmul``'s rules for 1-D, 2-D and batched (broadcast) operands."""
+    """``a @ b`` with ``torch.matmul``'s rules for 1-D, 2-D and batched (broadcast) operands.
+
+    Both operands must have the same dtype (``RuntimeError`` otherwise, as in PyTorch).
+    """
     _check(a, b)
+    check_same_dtype("matmul", "input", a, "other", b)
     if a.ndim >= 2 and b.ndim >= 2:
         return MatMul.apply(a, b)
     if a.ndim == 1 and b.ndim == 1:

@@ -27,8 +27,8 @@ class TensorNamespace:
 
     @staticmethod
     def matmul(a: Any, b: Any) -> Any:
-        """Batched matrix product of Tensors (no 1-D special cases needed here)."""
-        return linalg.matmul(a, b)
+        """Batched matrix product of Tensors (no 1-D special cases or user-facing checks)."""
+        return linalg.MatMul.apply(a, b)
 
     @staticmethod
     def where(cond: Any, a: Any, b: Any) -> Any:

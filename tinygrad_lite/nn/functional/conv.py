@@ -15,6 +15,7 @@ import numpy as np
 
 from tinygrad_lite.autograd.grad_mode import is_grad_enabled
 from tinygrad_lite.ops.conv import Convolution, Geometry, Im2Col, im2col_array, out_size
+from tinygrad_lite.ops.linalg import check_same_dtype
 from tinygrad_lite.ops.pool import MaxPool, max_pool_indices
 from tinygrad_lite.tensor import Tensor
 
@@ -87,7 +88,8 @@ def conv2d(
     $y_{n,o,i,j} = b_o + \sum_{c,p,q} w_{o,c,p,q}\, x_{n,\,g(o) C_g + c,\, i s_h + p d_h - p_t,\,
     j s_w + q d_w - p_l}$ with input (N, C, H, W), weight (O, C/groups, kh, kw), bias (O,).
     ``padding`` is an int, a pair, ``'valid'`` (none) or ``'same'`` (stride 1 only).
-    Computed as im2col + one GEMM (see :mod:`tinygrad_lite.ops.conv`).
+    Computed as im2col + one GEMM (see :mod:`tinygrad_lite.ops.conv`).  Input, weight and
+    bias must have one dtype (``RuntimeError`` otherwise, as in PyTorch; no promotion).
     """
     _check_input("conv2d", input)
     if not isinstance(weight, Tensor) or weight.ndim != 4:
@@ -106,12 +108,9 @@ def conv2d(
         )
     if bias is not None and tuple(bias.shape) != (o,):
         raise ValueError(f"conv2d: expected bias of shape ({o},), got {tuple(bias.shape)}")
-    if input.dtype != weight.dtype or (bias is not None and bias.dtype != weight.dtype):
-        raise TypeError(
-            f"conv2d: input ({input.dtype}), weight ({weight.dtype})"
-            + (f" and bias ({bias.dtype})" if bias is not None else "")
-            + " must have the same dtype"
-        )
+    check_same_dtype("conv2d", "input", input, "weight", weight)
+    if bias is not None:
+        check_same_dtype("conv2d", "bias", bias, "weight", weight)
     stride_, dilation_ = _pair(stride, "stride", "conv2d"), _pair(dilation, "dilation", "conv2d")
     if min(stride_) < 1 or min(dilation_) < 1:
         raise ValueError(f"conv2d: stride and dilation must be >= 1, got {stride!r}, {dilation!r}")

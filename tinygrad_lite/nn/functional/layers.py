@@ -9,17 +9,26 @@ from collections.abc import Sequence
 import numpy as np
 
 from tinygrad_lite.autograd.grad_mode import no_grad
+from tinygrad_lite.ops.linalg import check_same_dtype
 from tinygrad_lite.random import get_rng
 from tinygrad_lite.tensor import Tensor
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    r"""$y = x W^\top + b$ with ``weight`` of shape ``(out_features, in_features)``."""
+    r"""$y = x W^\top + b$ with ``weight`` of shape ``(out_features, in_features)``.
+
+    ``input``, ``weight`` and ``bias`` must have one dtype: like PyTorch, a float64 input to a
+    float32 layer raises ``RuntimeError`` (convert with ``.float()``, or the layer with
+    ``.double()``) instead of promoting.
+    """
     if weight.ndim != 2 or input.ndim == 0 or input.shape[-1] != weight.shape[1]:
         raise ValueError(
             f"linear: input {input.shape} does not match weight {weight.shape} "
             f"(expected input (*, {weight.shape[-1]}))"
         )
+    check_same_dtype("linear", "input", input, "weight", weight)
+    if bias is not None:
+        check_same_dtype("linear", "bias", bias, "weight", weight)
     out = input @ weight.T
     if bias is not None:
         out = out + bias
