@@ -1,4 +1,5 @@
-"""Movement ops (reshape, permute, expand, flip, pad, cat and composites) against PyTorch."""
+"""Movement ops (reshape, permute, expand, flip, cat and composites) against PyTorch; pad
+mixed with them in the higher-order tests (pad itself: test_padding.py)."""
 
 from __future__ import annotations
 
@@ -160,68 +161,6 @@ def test_flip_matches_torch(dims):
 def test_flip_errors():
     with pytest.raises(RuntimeError, match=r"flip: dims \(0, -2\) contain a dimension more"):
         leaf(2, 3).flip((0, -2))
-
-
-# ----- pad ------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("shape", "pad", "value"),
-    [
-        ((2, 3), (1, 2), 0.0),
-        ((2, 3), (1, 0, 0, 2), 1.5),
-        ((2, 3, 4), (0, 1, 2, 0, 1, 1), -2.0),
-        ((4,), (3, 3), 0.0),
-        ((2, 5), (-1, 2), 0.0),
-        ((3, 5), (1, -2, -1, 0), 0.5),
-        ((2, 3), (), 0.0),
-    ],
-)
-def test_pad_constant_matches_torch(shape, pad, value):
-    torch = torch_or_skip()
-    compare_with_torch(
-        lambda x: movement.pad(x, pad, value=value),
-        lambda x: torch.nn.functional.pad(x, pad, value=value),
-        [rnd(*shape)],
-    )
-
-
-@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
-@pytest.mark.parametrize(("shape", "pad"), [((2, 5), (2, 3)), ((1, 2, 4, 5), (1, 2, 3, 1))])
-def test_pad_modes_match_torch(mode, shape, pad):
-    torch = torch_or_skip()
-    compare_with_torch(
-        lambda x: movement.pad(x, pad, mode=mode),
-        lambda x: torch.nn.functional.pad(x, pad, mode=mode),
-        [rnd(*shape)],
-    )
-
-
-def test_pad_backward_sums_reused_border_entries():
-    x = tl.tensor([1.0, 2.0, 3.0], dtype=np.float64, requires_grad=True)
-    movement.pad(x, (2, 2), mode="replicate").sum().backward()
-    assert x.grad.tolist() == [3.0, 1.0, 3.0]
-
-
-def test_pad_errors():
-    x = leaf(2, 3)
-    with pytest.raises(ValueError, match=r"pad: padding \(1, 2, 3\) must have an even length"):
-        movement.pad(x, (1, 2, 3))
-    message = r"pad: reflect padding \(3, 0\) must be less than the size 3"
-    with pytest.raises(ValueError, match=message):
-        movement.pad(x, (3, 0), mode="reflect")
-    with pytest.raises(ValueError, match="pad: unknown mode 'wrap'"):
-        movement.pad(x, (1, 1), mode="wrap")
-    with pytest.raises(ValueError, match=r"pad: padding \(-2, -2\) crops more than the tensor"):
-        movement.pad(x, (-2, -2))
-
-
-def test_pad_primitive_takes_numpy_pad_width():
-    x = leaf(2, 3)
-    y = movement.Pad.apply(x, pad_width=((1, 0), (2, 1)))
-    assert y.shape == (3, 6)
-    assert_close(y.data[1:, 2:5], x.data)
-    assert y.data.sum() == pytest.approx(x.data.sum())
 
 
 # ----- cat / stack ----------------------------------------------------------------------

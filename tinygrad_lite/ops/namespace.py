@@ -10,7 +10,7 @@ from typing import Any
 
 from tinygrad_lite.autograd.function import unbroadcast
 from tinygrad_lite.ops import elementwise as ew
-from tinygrad_lite.ops import linalg, movement, reduce
+from tinygrad_lite.ops import linalg, movement, padding, reduce
 
 
 class TensorNamespace:
@@ -88,7 +88,7 @@ class TensorNamespace:
     @staticmethod
     def pad(x: Any, pad_width: tuple[tuple[int, int], ...]) -> Any:
         """Zero-pad a Tensor by numpy-style ``pad_width``."""
-        return movement.Pad.apply(x, pad_width=pad_width)
+        return padding.Pad.apply(x, pad_width=pad_width)
 
     @staticmethod
     def getitem(x: Any, index: Any) -> Any:

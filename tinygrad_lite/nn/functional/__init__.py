@@ -44,7 +44,7 @@ from tinygrad_lite.nn.functional.losses import (
     smooth_l1_loss,
     soft_margin_loss,
 )
-from tinygrad_lite.ops.movement import pad
+from tinygrad_lite.ops.padding import pad
 
 __all__ = [
     "conv2d",
