@@ -5,6 +5,9 @@ A ``Module`` registers what is assigned to it as an attribute: a :class:`Paramet
 ``_buffers`` -- each an insertion-ordered dict, so iteration follows definition order and
 ``state_dict`` keys (``conv1.weight``, ``bn.running_mean``, ``layers.0.bias``) match PyTorch's.
 
+The tree walks (``named_modules``, ``named_parameters``, ...) live in ``traversal.py`` and the
+``state_dict`` machinery and dtype casts in ``state.py``; the methods here delegate to them.
+
 Reference: ``torch/nn/modules/module.py`` (same method names, orders and error messages).
 """
 
@@ -16,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_lite.nn.modules import state
+from tinygrad_lite.nn.modules import state, traversal
 from tinygrad_lite.nn.modules.parameter import Parameter
 from tinygrad_lite.tensor import Tensor
 
@@ -231,27 +234,12 @@ class Module:
         self._forward_hooks.append(hook)
         return RemovableHandle(self._forward_hooks, hook)
 
-    # ----- traversal --------------------------------------------------------------------
+    # ----- traversal (implemented in traversal.py) ----------------------------------------
     def named_modules(
         self, memo: set[int] | None = None, prefix: str = "", remove_duplicate: bool = True
     ) -> Iterator[tuple[str, Module]]:
         """Yield ``(qualified_name, module)`` for this module and all descendants, pre-order."""
-        if memo is None:
-            memo = set()
-        stack: list[tuple[str, Module]] = [(prefix, self)]
-        while stack:  # iterative pre-order: deep nets never hit the recursion limit
-            name, module = stack.pop()
-            if remove_duplicate:
-                if id(module) in memo:
-                    continue
-                memo.add(id(module))
-            yield name, module
-            children = [
-                (name + ("." if name else "") + child_name, child)
-                for child_name, child in module._modules.items()
-                if child is not None
-            ]
-            stack.extend(reversed(children))
+        return traversal.named_modules(self, memo, prefix, remove_duplicate)
 
     def modules(self) -> Iterator[Module]:
         """Yield this module and all descendants (each once)."""
@@ -260,41 +248,18 @@ class Module:
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         """Yield ``(name, child)`` for the immediate children (each once)."""
-        seen: set[int] = set()
-        for name, module in self._modules.items():
-            if module is not None and id(module) not in seen:
-                seen.add(id(module))
-                yield name, module
+        return traversal.named_children(self)
 
     def children(self) -> Iterator[Module]:
         """Yield the immediate child modules."""
         for _, module in self.named_children():
             yield module
 
-    def _named_members(
-        self, registry: str, prefix: str, recurse: bool, remove_duplicate: bool
-    ) -> Iterator[tuple[str, Tensor]]:
-        seen: set[int] = set()
-        modules = (
-            self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
-            if recurse
-            else [(prefix, self)]
-        )
-        for module_prefix, module in modules:
-            for name, value in module.__dict__[registry].items():
-                if value is None:
-                    continue
-                if remove_duplicate:
-                    if id(value) in seen:
-                        continue
-                    seen.add(id(value))
-                yield module_prefix + ("." if module_prefix else "") + name, value
-
     def named_parameters(
         self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
     ) -> Iterator[tuple[str, Parameter]]:
         """Yield ``(qualified_name, parameter)``; a shared parameter appears once."""
-        yield from self._named_members("_parameters", prefix, recurse, remove_duplicate)  # type: ignore[misc]
+        return traversal.named_members(self, "_parameters", prefix, recurse, remove_duplicate)  # type: ignore[return-value]
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         """Yield the parameters of this module (and, with ``recurse``, of all descendants)."""
@@ -305,7 +270,7 @@ class Module:
         self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
     ) -> Iterator[tuple[str, Tensor]]:
         """Yield ``(qualified_name, buffer)``."""
-        yield from self._named_members("_buffers", prefix, recurse, remove_duplicate)
+        return traversal.named_members(self, "_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
         """Yield the buffers of this module (and of all descendants)."""
@@ -314,13 +279,7 @@ class Module:
 
     def get_submodule(self, target: str) -> Module:
         """The descendant named by a dotted path (``"features.0"``); ``""`` is ``self``."""
-        module: Module = self
-        for item in target.split(".") if target else []:
-            child = module._modules.get(item)
-            if child is None:
-                raise AttributeError(f"{module._get_name()} has no attribute `{item}`")
-            module = child
-        return module
+        return traversal.get_submodule(self, target)
 
     # ----- modes and gradients ------------------------------------------------------------
     def train(self, mode: bool = True) -> Module:
