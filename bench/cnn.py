@@ -12,14 +12,19 @@ and the resident memory over 500 training steps (it must not grow).  Both librar
 threads (``OPENBLAS_NUM_THREADS``/``OMP_NUM_THREADS`` default to 2 here,
 ``torch.set_num_threads(2)``).
 
-The step is timed twice: with glibc's malloc defaults, then (unless ``--malloc-default``) after
-``mallopt`` tells glibc to keep freed memory.  numpy allocates every activation afresh, and with
-the defaults glibc returns the heap top to the OS after each backward, so the next forward
-page-faults ~2-3k pages back in (~1-2 us each in a VM); PyTorch's allocator does not pay this.
-The library itself never changes allocator settings.  Timings are wall-clock medians: on a
-machine shared with other jobs they are noisy, which is why the libraries run interleaved.
+The step is timed in two settings, each with glibc's malloc defaults and after
+``tl.keep_freed_memory()`` (see ``tinygrad_lite/allocator.py``):
 
-Run: ``python bench/cnn.py [--steps N] [--memory-steps N] [--threads N]``.
+* each library alone in a fresh process of its own: what a training script sees;
+* both in one process, interleaved in rounds (the issue's "same run"): load from other jobs hits
+  both alike.  Note that glibc adapts its malloc thresholds to the largest block freed so far,
+  so in one process each library's allocations change the other's page faults.
+
+numpy allocates every activation afresh; with glibc's defaults large blocks are ``mmap``-ed
+and the heap top is returned to the OS, so each step page-faults its memory back in (~1-2 us
+per fault in a VM).  Timings are wall-clock medians; the machine is shared, so they are noisy.
+
+Run: ``python bench/cnn.py [--steps N] [--memory-steps N] [--threads N] [--same-run-only]``.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ if __name__ == "__main__":  # thread counts must be set before numpy loads its B
 
 import gc  # noqa: E402
 import platform  # noqa: E402
+import subprocess  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from typing import Any  # noqa: E402
@@ -222,25 +228,62 @@ def compare_steps(
     print(f"  page faults per step (both libraries together): {faults:.0f}")
 
 
-def keep_freed_memory() -> bool:
-    """Ask glibc to keep freed memory for reuse instead of returning it to the OS.
+def build_step(lib_name: str, x_np: np.ndarray, y_np: np.ndarray) -> Callable[[], float]:
+    """The benchmark step for ``lib_name`` ("ours" or "torch"), from the same seed."""
+    if lib_name == "torch":
+        import torch
 
-    numpy allocates every activation afresh; with glibc's defaults the heap top is trimmed after
-    each backward and the next forward page-faults its activations in again (thousands of
-    faults per step).  PyTorch's allocator avoids that.  This is process-wide allocator tuning
-    (the same as ``MALLOC_TRIM_THRESHOLD_`` / ``MALLOC_MMAP_THRESHOLD_`` in the environment),
-    done here only, never by the library.  Returns False where glibc is unavailable.
-    """
-    import ctypes
+        torch.manual_seed(0)
+        net = lenet(torch)
+        opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+        return make_step(net, opt, torch.tensor(x_np), torch.tensor(y_np),
+                         torch.nn.functional.cross_entropy)
+    tl.manual_seed(0)
+    net = lenet(tl)
+    opt = optim.Adam(net.parameters(), lr=1e-3)
+    return make_step(net, opt, tl.tensor(x_np), tl.tensor(y_np), F.cross_entropy)
 
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return False
-    m_trim_threshold, m_mmap_threshold = -1, -3
-    return bool(libc.mallopt(m_trim_threshold, 1 << 30)) and bool(
-        libc.mallopt(m_mmap_threshold, 32 << 20)
-    )
+
+def alone_child(lib_name: str, keep: bool, steps: int, threads: int) -> None:
+    """Child process of :func:`alone`: time one library's step, print ``ms faults_per_step``."""
+    if keep:
+        tl.keep_freed_memory()
+    if lib_name == "torch":
+        import torch
+
+        torch.set_num_threads(threads)
+    x_np, y_np = bench_batch()
+    step = build_step(lib_name, x_np, y_np)
+    f0 = page_faults()
+    best = min(median_ms(step, max(1, steps // 3)) for _ in range(3))
+    print(f"{best} {(page_faults() - f0) / (3 * (max(1, steps // 3) + 5))}")
+
+
+def alone(lib_name: str, keep: bool, steps: int, threads: int) -> tuple[float, float]:
+    """(ms/step, page faults/step) of one library's step in a fresh process of its own."""
+    cmd = [sys.executable, __file__, "--alone", lib_name, "--steps", str(steps),
+           "--threads", str(threads)] + (["--keep-freed"] if keep else [])
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.split()
+    return float(out[-2]), float(out[-1])
+
+
+def report_alone(steps: int, threads: int, has_torch: bool) -> None:
+    """Each library alone in a fresh process: glibc defaults, then ``tl.keep_freed_memory()``."""
+    print("\ntraining step, each library alone in a fresh process (what a training script sees):")
+    for keep in (False, True):
+        label = "after tl.keep_freed_memory()" if keep else "glibc malloc defaults"
+        ms, faults = alone("ours", keep, steps, threads)
+        line = f"  {label:29s} tinygrad_lite {ms:6.2f} ms ({faults:5.0f} faults)"
+        if has_torch:
+            t_ms, t_faults = alone("torch", keep, steps, threads)
+            line += f", torch {t_ms:6.2f} ms ({t_faults:5.0f} faults): ratio {ms / t_ms:.2f}"
+        print(line)
+
+
+def bench_batch() -> tuple[np.ndarray, np.ndarray]:
+    """The benchmark's float32 batch of 64 images and its int64 labels (seed 0)."""
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((BATCH, 1, 28, 28)).astype(np.float32), rng.integers(0, 10, BATCH)
 
 
 def main() -> None:
@@ -252,30 +295,35 @@ def main() -> None:
     parser.add_argument("--cpu-time", action="store_true",
                         help="time with process CPU time (robust on a busy machine; use with "
                              "--threads 1, as idle BLAS threads spin and count as CPU time)")
-    parser.add_argument("--malloc-default", action="store_true",
-                        help="skip the second measurement with malloc tuned to keep freed memory")
+    parser.add_argument("--same-run-only", action="store_true",
+                        help="skip timing each library alone in a fresh process")
+    parser.add_argument("--alone", choices=("ours", "torch"), help=argparse.SUPPRESS)
+    parser.add_argument("--keep-freed", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.alone:
+        alone_child(args.alone, args.keep_freed, args.steps, args.threads)
+        return
     if args.cpu_time:
         CLOCK[0] = time.process_time
 
-    rng = np.random.default_rng(0)
-    x_np = rng.standard_normal((BATCH, 1, 28, 28)).astype(np.float32)
-    y_np = rng.integers(0, 10, BATCH)
+    x_np, y_np = bench_batch()
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cpus, "
           f"numpy {np.__version__}, python {platform.python_version()}, "
           f"BLAS threads {os.environ.get('OPENBLAS_NUM_THREADS')}, "
           f"clock: {'process CPU time' if args.cpu_time else 'wall time'}")
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    if not args.same_run_only:
+        report_alone(args.steps, args.threads, torch is not None)
 
     tl.manual_seed(0)
     net = lenet(tl)
     opt = optim.Adam(net.parameters(), lr=1e-3)
     x, y = tl.tensor(x_np), tl.tensor(y_np)
     ours_step = make_step(net, opt, x, y, F.cross_entropy)
-
-    try:
-        import torch
-    except ImportError:
-        torch = None
+    torch_step = None
     if torch is not None:
         torch.set_num_threads(args.threads)
         torch.manual_seed(0)
@@ -285,12 +333,11 @@ def main() -> None:
         torch_step = make_step(tnet, topt, torch.tensor(x_np), torch.tensor(y_np),
                                torch.nn.functional.cross_entropy)
         l_ours, l_torch = ours_step(), torch_step()
-        print(f"first-step loss: ours {l_ours:.6f}, torch {l_torch:.6f}")
-    torch_step_fn = torch_step if torch is not None else None
-    compare_steps(ours_step, torch_step_fn, args.steps, "glibc malloc defaults")
-    if not args.malloc_default and keep_freed_memory():
-        compare_steps(ours_step, torch_step_fn, args.steps,
-                      "malloc keeps freed memory (M_TRIM_THRESHOLD, M_MMAP_THRESHOLD)")
+        print(f"\nfirst-step loss: ours {l_ours:.6f}, torch {l_torch:.6f}")
+    compare_steps(ours_step, torch_step, args.steps, "same process, glibc malloc defaults")
+    if tl.keep_freed_memory():
+        compare_steps(ours_step, torch_step, args.steps,
+                      "same process, after tl.keep_freed_memory()")
 
     print("\nper-layer breakdown (ours, ms; each layer on a detached input):")
     rows = layer_breakdown(net, x, y, repeats=20)

@@ -10,6 +10,7 @@ tensor([2., 4., 6.])
 import numpy as np
 
 from tinygrad_lite import autograd, data, nn, optim, viz
+from tinygrad_lite.allocator import keep_freed_memory
 from tinygrad_lite.autograd.grad_mode import (
     enable_grad,
     is_grad_enabled,
@@ -74,6 +75,7 @@ __all__ = [
     "randn_like",
     "from_numpy",
     "manual_seed",
+    "keep_freed_memory",
     "save",
     "load",
     "nn",
