@@ -253,8 +253,12 @@ def test_bad_arguments():
     x = tl.tensor([1.0], requires_grad=True)
     with pytest.raises(ValueError, match="rankdir must be one of"):
         viz.to_dot(x * 2.0, rankdir="UP")
-    with pytest.raises(TypeError, match=r"root\[0\] is a ndarray"):
+    with pytest.raises(TypeError, match="root is a ndarray; pass a Tensor"):
         viz.to_dot(np.ones(2))
+    with pytest.raises(TypeError, match="root is a NoneType"):
+        viz.to_dot(None)
+    with pytest.raises(TypeError, match=r"root\[1\] is a int"):
+        viz.to_dot([x, 3])
     with pytest.raises(ValueError, match="empty list"):
         viz.to_dot([])
     with pytest.raises(TypeError, match="params must be a dict .* got list"):
@@ -265,8 +269,9 @@ def test_bad_arguments():
     assert "<B>w</B>" in viz.to_dot(x, params=pairs)
     with pytest.raises(TypeError, match=r"params\['w'\] is a float"):
         viz.to_dot(x, params={"w": 1.0})
-    with pytest.raises(ValueError, match="max_nodes must be positive"):
-        viz.to_dot(x, max_nodes=0)
+    for bad in (0, -1, "10", 2.5, True):  # a clear error, not a comparison deep inside
+        with pytest.raises(ValueError, match="max_nodes must be a positive int or None"):
+            viz.to_dot(x, max_nodes=bad)
 
 
 def test_import_is_light():

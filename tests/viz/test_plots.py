@@ -57,6 +57,20 @@ def test_plot_filters_grid(mpl, tmp_path):
     assert wide > small  # one column per input channel
     with pytest.raises(ValueError, match=r"plot_filters: expected a weight .* got \(3, 3\)"):
         viz.plot_filters(np.ones((3, 3)), tmp_path / "bad.png")
+    with pytest.raises(ValueError, match=r"plot_filters: nothing to draw: weight \(0, 1, 3, 3\)"):
+        viz.plot_filters(np.ones((0, 1, 3, 3)), tmp_path / "bad.png")
+
+
+def test_plot_filters_keeps_the_colorbar_labels_of_a_narrow_grid(mpl, tmp_path):
+    """A first layer (one input channel) makes a narrow figure: no tick label may be cut off
+    at its edges, so the outermost pixel columns and rows are background."""
+    from matplotlib.image import imread
+
+    w = np.linspace(-0.35, 0.35, 8 * 9).reshape(8, 1, 3, 3)
+    image = imread(viz.plot_filters(w, tmp_path / "w.png", title="first-layer 3x3 kernels"))
+    rgb = image[..., :3]
+    for edge in (rgb[:, :3], rgb[:, -3:], rgb[:3], rgb[-3:]):
+        assert edge.min() > 0.99  # white
 
 
 def test_plot_activations(mpl, tmp_path):
@@ -67,6 +81,8 @@ def test_plot_activations(mpl, tmp_path):
         viz.plot_activations(np.ones((5, 5)), tmp_path / "bad.png")
     with pytest.raises(IndexError, match="index 2 out of range"):
         viz.plot_activations(acts, tmp_path / "bad.png", index=2)
+    with pytest.raises(ValueError, match=r"plot_activations: nothing to draw"):
+        viz.plot_activations(np.ones((0, 5, 5)), tmp_path / "bad.png")
 
 
 def test_plot_trajectories(mpl, tmp_path):
@@ -81,6 +97,8 @@ def test_plot_trajectories(mpl, tmp_path):
     png_size(viz.plot_trajectories({"gd": paths["sgd"]}, tmp_path / "u.png", f=lambda x, y: x - y))
     with pytest.raises(ValueError, match=r"trajectory 'x' must have shape \(T, 2\)"):
         viz.plot_trajectories({"x": np.ones((3, 3))}, tmp_path / "bad.png")
+    with pytest.raises(ValueError, match="plot_trajectories: the trajectories hold no finite"):
+        viz.plot_trajectories({"x": np.zeros((0, 2))}, tmp_path / "bad.png")
 
 
 def test_clear_error_without_matplotlib(monkeypatch, tmp_path):

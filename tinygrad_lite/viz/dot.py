@@ -23,6 +23,7 @@ same graph always gives the same text.  Labels (escaped HTML-like labels) come f
 from __future__ import annotations
 
 from collections.abc import Mapping
+from numbers import Integral
 from typing import Any
 
 from tinygrad_lite.autograd.engine import topological_order
@@ -74,7 +75,13 @@ def parameter_names(params: Any, op: str = "to_dot") -> dict[int, tuple[str, Ten
 
 def as_roots(root: Any, op: str = "to_dot") -> list[Tensor]:
     """``root`` as a list of Tensors (a Tensor, or a list/tuple of them)."""
-    roots = list(root) if isinstance(root, (list, tuple)) else [root]
+    if not isinstance(root, (list, tuple)):
+        if not isinstance(root, Tensor):
+            raise TypeError(
+                f"{op}: root is a {type(root).__name__}; pass a Tensor or a list of Tensors"
+            )
+        return [root]
+    roots = list(root)
     if not roots:
         raise ValueError(f"{op}: root is an empty list; pass a Tensor or a list of Tensors")
     for i, r in enumerate(roots):
@@ -165,8 +172,10 @@ def build_lines(
     """The DOT statements (graph body lines) shared by :func:`to_dot` and ``draw_graph``."""
     if rankdir not in RANKDIRS:
         raise ValueError(f"{op}: rankdir must be one of {RANKDIRS}, got {rankdir!r}")
-    if max_nodes is not None and max_nodes < 1:
-        raise ValueError(f"{op}: max_nodes must be positive or None, got {max_nodes}")
+    if max_nodes is not None and (
+        isinstance(max_nodes, bool) or not isinstance(max_nodes, Integral) or max_nodes < 1
+    ):
+        raise ValueError(f"{op}: max_nodes must be a positive int or None, got {max_nodes!r}")
     roots = as_roots(root, op)
     names = parameter_names(params, op)
     order = topological_order([r.grad_fn for r in roots if r.grad_fn is not None])

@@ -33,12 +33,14 @@ def _figure(op: str, figsize: tuple[float, float]) -> Any:
     return fig
 
 
-def _save(fig: Any, path: str | os.PathLike) -> str:
+def _save(fig: Any, path: str | os.PathLike, tight: bool = False) -> str:
+    """Write ``fig`` as a PNG (creating the folder); ``tight`` grows or trims the canvas to its
+    content, so no tick label is cut off at the edge of a narrow figure."""
     path = os.fspath(path)
     folder = os.path.dirname(path)
     if folder:
         os.makedirs(folder, exist_ok=True)
-    fig.savefig(path, format="png")
+    fig.savefig(path, format="png", bbox_inches="tight" if tight else None)
     return path
 
 
@@ -92,12 +94,15 @@ def plot_history(history: Any, path: str | os.PathLike, title: str | None = None
     if not panels:
         raise ValueError(f"plot_history: no numeric series in history (keys: {sorted(cols)})")
     fig = _figure("plot_history", (5.0 * len(panels), 3.8))
+    from matplotlib.ticker import MaxNLocator
+
     for i, (panel, keys) in enumerate(panels.items()):
         ax = fig.add_subplot(1, len(panels), i + 1)
         for k in keys:
             y = np.asarray(cols[k], dtype=np.float64)
             xs = cols[x_key] if x_key and len(cols[x_key]) == len(y) else np.arange(1, len(y) + 1)
             ax.plot(xs, y, marker="o" if len(y) <= 30 else None, markersize=3, label=k)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs: no 1.25 ticks
         ax.set_xlabel(x_key or "epoch")
         ax.set_ylabel(panel)
         if panel == "learning rate":
@@ -130,6 +135,11 @@ def plot_filters(
             f"plot_filters: expected a weight of shape (out, in, kh, kw), got {tuple(w.shape)}"
         )
     n_out, n_in, kh, kw = w.shape
+    if w.size == 0 or max_out < 1 or max_in < 1:
+        raise ValueError(
+            f"plot_filters: nothing to draw: weight {tuple(w.shape)}, "
+            f"max_out={max_out}, max_in={max_in}"
+        )
     shown = w[:max_out, :max_in].astype(np.float64)
     so, si = shown.shape[:2]
     # One mosaic image with a one-pixel NaN gap between kernels: fast for 64 x 64 channels.
@@ -152,7 +162,7 @@ def plot_filters(
     fig.colorbar(im, ax=ax, shrink=0.8)
     more = f" (first {so} of {n_out} out, {si} of {n_in} in)" if (so, si) != (n_out, n_in) else ""
     ax.set_title((title or f"{kh}x{kw} kernels") + more, fontsize=9)
-    return _save(fig, path)
+    return _save(fig, path, tight=True)  # one input channel: a narrow figure, wide colorbar
 
 
 def plot_activations(
@@ -178,6 +188,10 @@ def plot_activations(
             f"got {tuple(_array(activations).shape)}"
         )
     c = min(a.shape[0], max_maps)
+    if c < 1 or a.size == 0:
+        raise ValueError(
+            f"plot_activations: nothing to draw: activations {tuple(a.shape)}, max_maps={max_maps}"
+        )
     cols = math.ceil(math.sqrt(c))
     rows = math.ceil(c / cols)
     fig = _figure("plot_activations", (1.6 * cols + 0.5, 1.6 * rows + 0.6))
@@ -216,6 +230,8 @@ def plot_trajectories(
             )
         paths[str(name)] = p
     allp = np.concatenate([p[np.isfinite(p).all(axis=1)] for p in paths.values()])
+    if allp.size == 0:
+        raise ValueError("plot_trajectories: the trajectories hold no finite point to draw")
     lo, hi = allp.min(axis=0), allp.max(axis=0)
     pad = np.maximum((hi - lo) * 0.1, 0.5)
     lo, hi = lo - pad, hi + pad
