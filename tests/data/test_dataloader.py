@@ -147,6 +147,16 @@ def test_default_collate_dtypes():
 def test_bad_batch_size():
     with pytest.raises(ValueError, match="batch_size must be a positive integer, got 0"):
         DataLoader(_dataset(), batch_size=0)
+    with pytest.raises(ValueError, match="batch_size must be a positive integer, got True"):
+        DataLoader(_dataset(), batch_size=True)
+
+
+@pytest.mark.parametrize("seed", [-1, "a", 1.5, True])
+def test_bad_seed_is_refused_when_built(seed):
+    """Not a numpy error from default_rng at the first shuffle."""
+    with pytest.raises(ValueError, match="DataLoader: seed must be a non-negative integer"):
+        DataLoader(_dataset(), batch_size=2, shuffle=True, seed=seed)
+    assert DataLoader(_dataset(), batch_size=2, shuffle=True, seed=np.int64(3)).seed == 3
 
 
 def test_plain_loader_leaves_the_random_stream_alone():

@@ -147,3 +147,75 @@ def test_failed_download_leaves_no_file(tmp_path):
     with pytest.raises(DatasetFileError, match=r"(?s)could not download t10k-images.*MD5.*by hand"):
         MNIST(tmp_path / "root", train=False, download=True, mirrors=[bad.as_uri() + "/"])
     assert list((tmp_path / "root" / "mnist").iterdir()) == []
+
+
+def test_torchvision_layout_is_found(data_dir, tmp_path):
+    """torchvision keeps the files in root/MNIST/raw: the same root works here."""
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for name in T10K:
+        shutil.copy(data_dir / "mnist" / f"{name}.gz", raw / f"{name}.gz")
+    assert MNIST(tmp_path, train=False).targets[0] == 7
+
+
+def test_debian_fashion_mnist_folder_is_searched(data_dir, tmp_path, monkeypatch):
+    """Where Debian's dataset-fashion-mnist installs its (re-gzipped) files."""
+    from tinygrad_lite.data import mnist
+
+    debian = tmp_path / "usr-share-datasets-fashion-mnist"
+    debian.mkdir()
+    for name in T10K:
+        data = gzip.decompress((data_dir / "fashion-mnist" / f"{name}.gz").read_bytes())
+        (debian / f"{name}.gz").write_bytes(gzip.compress(data, mtime=0))
+    monkeypatch.setattr(mnist, "DEBIAN_FASHION_DIR", debian)
+    ds = FashionMNIST(tmp_path / "empty-root", train=False)
+    assert len(ds) == 10000 and ds.targets[0] == 9
+
+
+@pytest.fixture
+def http_mirrors(data_dir):
+    """Local HTTP mirrors: one serving the real files, one cutting every file off half-way."""
+    import functools
+    import http.server
+    import threading
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    class CutsOff(Quiet):
+        def do_GET(self):
+            data = (data_dir / "mnist" / self.path.rsplit("/", 1)[1]).read_bytes()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+            self.close_connection = True
+
+    good = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(data_dir / "mnist"))
+    )
+    cut = http.server.ThreadingHTTPServer(("127.0.0.1", 0), CutsOff)
+    for server in (good, cut):
+        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    yield [f"http://127.0.0.1:{s.server_address[1]}" for s in (good, cut)]
+    for server in (good, cut):
+        server.shutdown()
+        server.server_close()
+
+
+def test_download_over_http_skips_bad_mirrors(http_mirrors, tmp_path):
+    """A cut-off file, a malformed URL and a 404 are reported; a mirror given without its
+    trailing slash still works; no partial file is left."""
+    good, cut = http_mirrors
+    name = "t10k-labels-idx1-ubyte"
+    dest = tmp_path / "mnist"
+    with pytest.raises(DatasetFileError) as info:
+        download_file(name, dest, [cut + "/", "http://127.0.0.1:bad/", good + "/nothing/"],
+                      MD5["mnist"][name])  # fmt: skip
+    message = str(info.value)
+    assert message.count(f"{name}.gz:") == 3 and "404" in message and "by hand" in message
+    assert list(dest.iterdir()) == []
+    path = download_file(name, dest, [cut, good], MD5["mnist"][name])  # no trailing slashes
+    assert path == dest / f"{name}.gz" and sorted(p.name for p in dest.iterdir()) == [path.name]
+    assert read_idx(path, MD5["mnist"][name])[0] == 7

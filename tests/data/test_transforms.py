@@ -61,6 +61,13 @@ def test_random_crop_smaller_size_and_error():
         RandomCrop(2)(np.zeros((4, 4)))
 
 
+@pytest.mark.parametrize("size", [0, -1, 2.5, (2, 0), (2,), "3", (2, None)])
+def test_random_crop_bad_size_is_refused_when_built(size):
+    """Not an empty crop or a TypeError from deep inside numpy later."""
+    with pytest.raises(ValueError, match="RandomCrop: size must be a positive int or"):
+        RandomCrop(size)
+
+
 def test_random_shift_preserves_content_up_to_border():
     x = np.zeros((200, 1, 9, 9), np.float32)
     x[:, :, 4, 4] = 1.0  # one bright pixel in the centre

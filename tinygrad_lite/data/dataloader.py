@@ -28,6 +28,11 @@ def _to_tensor(a: np.ndarray) -> Tensor:
     return Tensor._make(np.ascontiguousarray(a), None)
 
 
+def _is_int(x: Any) -> bool:
+    """A Python or numpy integer, not a bool."""
+    return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
+
+
 class DataLoader:
     """Iterate over ``dataset`` in batches of ``batch_size`` examples, as Tensors.
 
@@ -70,7 +75,7 @@ class DataLoader:
         collate_fn: Callable[[list[Any]], Any] | None = None,
         generator: np.random.Generator | None = None,
     ) -> None:
-        if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        if not _is_int(batch_size) or batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size}")
         self.dataset = dataset
         self.batch_size = int(batch_size)
@@ -78,6 +83,8 @@ class DataLoader:
         self.drop_last = bool(drop_last)
         self.transform = transform
         self.collate_fn = collate_fn
+        if seed is not None and (not _is_int(seed) or seed < 0):  # what default_rng takes
+            raise ValueError(f"DataLoader: seed must be a non-negative integer, got {seed!r}")
         if seed is None:  # draw only when something is random, so plain loaders use no RNG
             random = self.shuffle or transform is not None
             seed = int(get_rng(generator).integers(0, 2**63 - 1)) if random else 0

@@ -1,7 +1,8 @@
 """MNIST and Fashion-MNIST from the original IDX files, checksum-verified.
 
 Files are looked up (as ``name.gz`` or uncompressed ``name``) in ``root/mnist/`` resp.
-``root/fashion-mnist/``, then in ``root`` itself; Fashion-MNIST also in
+``root/fashion-mnist/``, then in ``root`` itself, then in torchvision's ``root/MNIST/raw/``
+resp. ``root/FashionMNIST/raw/``; Fashion-MNIST also in
 ``/usr/share/datasets/fashion-mnist/`` (Debian's ``dataset-fashion-mnist`` package).  ``root``
 defaults to ``$TINYGRAD_LITE_DATA`` or ``~/.cache/tinygrad_lite``.
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import http.client
 import os
 import urllib.request
 import zlib
@@ -152,7 +154,7 @@ def download_file(
     part = folder / f"{name}.gz.part"
     errors = []
     for base in mirrors:
-        url = base + f"{name}.gz"
+        url = base.rstrip("/") + f"/{name}.gz"
         try:
             digest = hashlib.md5()
             with urllib.request.urlopen(url, timeout=timeout) as response, open(part, "wb") as f:
@@ -163,8 +165,10 @@ def download_file(
                 raise DatasetFileError(f"MD5 {digest.hexdigest()} does not match {list(md5)}")
             os.replace(part, dest)
             return dest
-        except (OSError, DatasetFileError) as e:
-            errors.append(f"{url}: {e}")
+        except (OSError, ValueError, http.client.HTTPException, DatasetFileError) as e:
+            # OSError: network and HTTP errors; ValueError: a malformed mirror URL;
+            # HTTPException: a connection cut mid-file (IncompleteRead) or a bad URL
+            errors.append(f"{url}: {type(e).__name__}: {e}")
         finally:
             part.unlink(missing_ok=True)
     raise DatasetFileError(
@@ -210,8 +214,9 @@ class MNIST(Dataset):
         self.targets = labels.astype(np.int64)
 
     def search_dirs(self) -> list[Path]:
-        """Where the files are looked for, in order."""
-        return [self.root / self.folder, self.root]
+        """Where the files are looked for, in order: ``root/mnist``, ``root``, and
+        torchvision's layout ``root/MNIST/raw`` (so a torchvision download is reused)."""
+        return [self.root / self.folder, self.root, self.root / type(self).__name__ / "raw"]
 
     def _find(self, name: str) -> Path | None:
         for d in self.search_dirs():

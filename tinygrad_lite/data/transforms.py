@@ -141,7 +141,16 @@ class RandomCrop(Transform):
     """
 
     def __init__(self, size: int | tuple[int, int], padding: int = 0, fill: float = 0.0) -> None:
-        self.size = (size, size) if isinstance(size, int) else tuple(size)
+        pair = (size, size) if isinstance(size, (int, np.integer)) else size
+        try:
+            h, w = pair
+            ok = all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1
+                     for n in (h, w))  # fmt: skip
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise ValueError(f"RandomCrop: size must be a positive int or (h, w), got {size!r}")
+        self.size = (int(h), int(w))
         if padding < 0:
             raise ValueError(f"RandomCrop: padding must be >= 0, got {padding}")
         self.padding = int(padding)
