@@ -57,6 +57,8 @@ MODULE_CASES = [
     ("Sigmoid", {}),
     ("Tanh", {}),
     ("Softplus", {"beta": 0.5, "threshold": 5.0}),
+    ("Softplus", {"beta": 2, "threshold": 10}),  # ints: the repr shows them as given
+    ("Softplus", {}),
     ("Softmax", {"dim": 1}),
     ("LogSoftmax", {"dim": -1}),
 ]

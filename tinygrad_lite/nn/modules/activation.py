@@ -115,7 +115,7 @@ class Softplus(Module):
         return A.softplus(input, self.beta, self.threshold)
 
     def extra_repr(self) -> str:
-        return f"beta={float(self.beta)}, threshold={float(self.threshold)}"
+        return f"beta={self.beta}, threshold={self.threshold}"
 
 
 class Softmax(Module):
