@@ -75,3 +75,24 @@ def test_clip_grad_value_matches_torch(clip_value: float) -> None:
     for p, tp in zip(ours[:-1], theirs[:-1]):
         np.testing.assert_array_equal(p.grad.data, tp.grad.numpy())
         assert np.abs(p.grad.data).max() <= clip_value
+
+
+@pytest.mark.parametrize("name", ["clip_grad_norm_", "clip_grad_value_"])
+def test_signature_matches_torch(name: str) -> None:
+    """Same parameter names and defaults (``foreach`` is accepted, as in PyTorch)."""
+    import inspect
+
+    import tinygrad_lite.nn.utils as ours
+
+    def params(fn):
+        return [(p.name, p.default) for p in inspect.signature(fn).parameters.values()]
+
+    assert params(getattr(ours, name)) == params(getattr(torch.nn.utils, name))
+    g = _grads()
+    mine, theirs = _params(tl, g), _params(torch, g)
+    out = getattr(ours, name)(mine, 0.5, foreach=True)
+    ref = getattr(torch.nn.utils, name)(theirs, 0.5, foreach=True)
+    if ref is not None:
+        np.testing.assert_allclose(out.item(), ref.item(), rtol=1e-12)
+    for a, b in zip(mine[:-1], theirs[:-1]):
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-12)

@@ -48,6 +48,7 @@ def clip_grad_norm_(
     max_norm: float,
     norm_type: float = 2.0,
     error_if_nonfinite: bool = False,
+    foreach: bool | None = None,
 ) -> Tensor:
     r"""Scale all gradients together so that their joint ``norm_type``-norm is at most
     ``max_norm``; returns the joint norm before clipping (a 0-d Tensor).
@@ -56,7 +57,8 @@ def clip_grad_norm_(
     concatenated); ``norm_type`` may be ``inf``.  Every gradient is multiplied by
     $\min\!\left(1, \frac{\text{max\_norm}}{\text{total\_norm} + 10^{-6}}\right)$, as PyTorch
     does, so the direction of the update is preserved.  With ``error_if_nonfinite=True`` a NaN
-    or infinite total norm raises ``RuntimeError`` instead of scaling.
+    or infinite total norm raises ``RuntimeError`` instead of scaling.  ``foreach`` is
+    accepted for PyTorch compatibility and ignored (there is one implementation).
     """
     grads = _grads(parameters)
     norm_type = float(norm_type)
@@ -78,8 +80,11 @@ def clip_grad_norm_(
     return Tensor._make(np.asarray(total_norm, dtype=dtype), None)
 
 
-def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
-    r"""Clamp every gradient element into $[-\text{clip\_value}, \text{clip\_value}]$ in place."""
+def clip_grad_value_(
+    parameters: Tensor | Iterable[Tensor], clip_value: float, foreach: bool | None = None
+) -> None:
+    r"""Clamp every gradient element into $[-\text{clip\_value}, \text{clip\_value}]$ in place
+    (``foreach`` is accepted for PyTorch compatibility and ignored)."""
     clip_value = float(clip_value)
     for g in _grads(parameters):
         np.clip(g, -clip_value, clip_value, out=g)
