@@ -194,6 +194,31 @@ def test_bce_errors() -> None:
         F.binary_cross_entropy_with_logits(tl.tensor([1.5, 2.0]), tl.tensor([1.0]))
 
 
+@pytest.mark.parametrize("name", ["weight", "pos_weight"])
+def test_bce_weights_that_cannot_broadcast_name_the_loss(name: str) -> None:
+    """A (3,) weight for a (3, 4) input: the error names the loss and both shapes, not ``mul``."""
+    x, y = tl.zeros(3, 4), tl.ones(3, 4)
+    match = rf"binary_cross_entropy_with_logits: {name} of shape \(3,\) cannot be broadcast"
+    with pytest.raises(ValueError, match=match):
+        F.binary_cross_entropy_with_logits(x, y, **{name: tl.ones(3)})
+    if name == "weight":
+        with pytest.raises(ValueError, match=r"binary_cross_entropy: weight of shape \(3,\) "
+                                             r"cannot be broadcast to the input's shape \(3, 4\)"):
+            F.binary_cross_entropy(tl.full((3, 4), 0.5), y, weight=tl.ones(3))
+
+
+def test_kl_div_broadcasts_target_like_torch() -> None:
+    """PyTorch broadcasts ``target`` silently; shapes that cannot broadcast name kl_div."""
+    TF = _torch_f()
+    torch = torch_or_skip()
+    rng = np.random.default_rng(3)
+    x, t = np.log(rng.random((3, 4))), rng.random(4)
+    compare_with_torch(lambda a: F.kl_div(a, tl.tensor(t), reduction="batchmean"),
+                       lambda a: TF.kl_div(a, torch.tensor(t), reduction="batchmean"), [x])
+    with pytest.raises(ValueError, match=r"kl_div: target of shape \(3,\) cannot be broadcast"):
+        F.kl_div(tl.tensor(x), tl.tensor(t[:3]), reduction="sum")
+
+
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("pos", [False, True])
 @pytest.mark.parametrize("weighted", [False, True])

@@ -188,6 +188,8 @@ def test_multi_margin_errors() -> None:
         F.multi_margin_loss(x, tl.tensor([0, 1, 3, 0]))
     with pytest.raises(ValueError, match=r"expected weight of shape \(3,\)"):
         F.multi_margin_loss(x, tl.tensor([0, 1, 2, 0]), weight=tl.ones(4))
+    with pytest.raises(TypeError, match="multi_margin_loss: expected a Tensor for 'weight'"):
+        F.multi_margin_loss(x, tl.tensor([0, 1, 2, 0]), weight=np.ones(3))
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)

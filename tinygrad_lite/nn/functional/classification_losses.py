@@ -32,6 +32,7 @@ from tinygrad_lite.nn.functional.activations import log_softmax
 from tinygrad_lite.nn.functional.losses import (
     apply_reduction,
     check_tensors,
+    check_weight,
     class_index_mask,
     log_sigmoid,
     resolve_reduction,
@@ -240,9 +241,10 @@ def binary_cross_entropy(
     if not np.all((x >= 0) & (x <= 1)):
         raise ValueError(f"{op}: all elements of input should be between 0 and 1 "
                          f"(got values in [{np.nanmin(x)}, {np.nanmax(x)}])")
+    if weight is not None:
+        check_weight(op, "weight", weight, input)
     loss = BinaryCrossEntropy.apply(input, target.to(input.dtype))
     if weight is not None:
-        check_tensors(op, weight=weight)
         loss = loss * weight
     return apply_reduction(loss, reduction)
 
@@ -266,11 +268,11 @@ def binary_cross_entropy_with_logits(
     if pos_weight is None:
         loss = (1 - target) * input - log_sigmoid(input)
     else:
-        check_tensors(op, pos_weight=pos_weight)
+        check_weight(op, "pos_weight", pos_weight, input)
         log_weight = (pos_weight - 1) * target + 1
         loss = (1 - target) * input - log_weight * log_sigmoid(input)
     if weight is not None:
-        check_tensors(op, weight=weight)
+        check_weight(op, "weight", weight, input)
         loss = loss * weight
     return apply_reduction(loss, reduction)
 
@@ -292,7 +294,7 @@ def kl_div(
     op = "kl_div"
     reduction = resolve_reduction(op, size_average, reduce, reduction,
                                   allowed=("mean", "sum", "none", "batchmean"))
-    check_tensors(op, input=input, target=target)
+    check_weight(op, "target", target, input)  # broadcasts silently, as in PyTorch
     if reduction == "mean":
         warnings.warn(
             "kl_div: reduction: 'mean' divides the total loss by both the batch size and the "

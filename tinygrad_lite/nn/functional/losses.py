@@ -77,6 +77,18 @@ def check_tensors(op: str, **tensors: Any) -> None:
             raise TypeError(f"{op}: expected a Tensor for '{name}', got {type(value).__name__}")
 
 
+def check_weight(op: str, name: str, weight: Tensor, input: Tensor) -> None:
+    """Raise naming ``op`` unless ``weight`` is a Tensor that broadcasts against ``input``."""
+    check_tensors(op, **{name: weight})
+    try:
+        np.broadcast_shapes(input.shape, weight.shape)
+    except ValueError:
+        raise ValueError(
+            f"{op}: {name} of shape {weight.shape} cannot be broadcast to the input's shape "
+            f"{input.shape}"
+        ) from None
+
+
 def check_broadcast(op: str, input: Tensor, target: Tensor) -> None:
     """PyTorch's rule for elementwise losses: differing shapes warn and broadcast; shapes
     that cannot broadcast raise ``ValueError`` naming both."""
@@ -274,6 +286,8 @@ def multi_margin_loss(
     if target.shape != input.shape[:-1]:
         raise ValueError(f"{op}: expected target of shape {input.shape[:-1]} for input of "
                          f"shape {input.shape}, got {target.shape}")
+    if weight is not None:
+        check_tensors(op, weight=weight)
     if weight is not None and weight.shape != (n_classes,):
         raise ValueError(f"{op}: expected weight of shape ({n_classes},), got {weight.shape}")
     onehot, _ = class_index_mask(op, target, n_classes, input.ndim - 1, input.ndim)
