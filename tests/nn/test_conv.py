@@ -299,6 +299,25 @@ def test_conv2d_errors():
         nn.Conv2d(3, 4, 3, groups=2)
 
 
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"kernel_size": 0}, "kernel_size must be an int or a pair of ints >= 1, got 0"),
+        ({"kernel_size": -1}, "kernel_size must be an int or a pair of ints >= 1, got -1"),
+        ({"kernel_size": (3, 3, 3)}, r"kernel_size must be .* got \(3, 3, 3\)"),
+        ({"kernel_size": 3, "stride": 0}, "stride must be an int or a pair of ints >= 1"),
+        ({"kernel_size": 3, "padding": -1}, "padding must be an int or a pair of ints >= 0"),
+        ({"kernel_size": 3, "dilation": (1, 0)}, "dilation must be an int or a pair of ints"),
+    ],
+)
+def test_conv2d_module_rejects_bad_geometry_when_built(kwargs, match):
+    """Bad sizes fail in the constructor, naming the argument (not a numpy error or a
+    5-D weight that only fails at the first forward)."""
+    with pytest.raises(ValueError, match="Conv2d: " + match):
+        nn.Conv2d(3, 4, **kwargs)
+    assert nn.Conv2d(3, 4, [3, 5], stride=[1, 2], padding=[1, 2]).kernel_size == (3, 5)
+
+
 def test_conv2d_mixed_dtypes_raise_like_torch():
     x32, w32, b32 = tl.randn(2, 3, 5, 5), tl.randn(4, 3, 3, 3), tl.randn(4)
     x64, w64, b64 = x32.double(), w32.double(), b32.double()

@@ -14,8 +14,18 @@ from tinygrad_lite.tensor import Tensor
 _NUMPY_PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
 
-def _pair(value: Any) -> tuple[int, int]:
-    return (int(value), int(value)) if isinstance(value, (int, np.integer)) else tuple(value)
+def _pair(value: Any, name: str, minimum: int) -> tuple[int, int]:
+    """``value`` (an int or a pair of ints, each >= ``minimum``) as ``(h, w)``."""
+    pair = (value, value) if isinstance(value, (int, np.integer)) else value
+    if (
+        not isinstance(pair, (tuple, list))
+        or len(pair) != 2
+        or not all(isinstance(v, (int, np.integer)) and v >= minimum for v in pair)
+    ):
+        raise ValueError(
+            f"Conv2d: {name} must be an int or a pair of ints >= {minimum}, got {value!r}"
+        )
+    return int(pair[0]), int(pair[1])
 
 
 def pad_by_mode(x: Tensor, pads: tuple[int, int, int, int], mode: str) -> Tensor:
@@ -72,10 +82,10 @@ class Conv2d(Module):
             )
         self.in_channels = in_channels
         self.out_channels = out_channels
-        self.kernel_size = _pair(kernel_size)
-        self.stride = _pair(stride)
-        self.padding = padding if isinstance(padding, str) else _pair(padding)
-        self.dilation = _pair(dilation)
+        self.kernel_size = _pair(kernel_size, "kernel_size", 1)
+        self.stride = _pair(stride, "stride", 1)
+        self.padding = padding if isinstance(padding, str) else _pair(padding, "padding", 0)
+        self.dilation = _pair(dilation, "dilation", 1)
         self.groups = groups
         self.padding_mode = padding_mode
         # validates 'same' with stride, bad strings, negative padding
