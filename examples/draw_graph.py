@@ -12,13 +12,14 @@ writes (the pictures used by README.md and docs/visualization.md):
   ``docs/visualization.md`` (plain graph; saved values before backward; NaN and dead-gradient
   marks).
 
-Without the Graphviz ``dot`` program it writes the DOT text (``.gv``) instead and says how to
-install Graphviz.
+Without the Graphviz ``dot`` program (or the ``graphviz`` Python package) it writes the DOT
+text (``.gv``) instead and says how to install Graphviz.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import shutil
 from typing import Any
@@ -60,6 +61,7 @@ class SmallCNN(nn.Module):
         self.fc2 = nn.Linear(16, classes)
 
     def forward(self, x: Any) -> Any:
+        """Logits ``(N, classes)`` of a batch of 8x8 images ``(N, 1, 8, 8)``."""
         x = F.max_pool2d(F.relu(self.conv1(x)), 2)  # (N, 4, 4, 4)
         x = F.max_pool2d(F.relu(self.conv2(x)), 2)  # (N, 8, 2, 2)
         x = x.flatten(1)  # (N, 32)
@@ -99,15 +101,17 @@ def write(graph: Any, dot_text: str, out: str, name: str, have_dot: bool) -> str
     return path
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """Build every graph of the gallery and write it into ``--out``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=os.path.join("docs", "images"), help="output folder")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
-    have_dot = shutil.which("dot") is not None
+    have_dot = shutil.which("dot") is not None and importlib.util.find_spec("graphviz") is not None
     if not have_dot:
-        print("Graphviz 'dot' not found: writing DOT text (.gv) instead of SVG. Install it with "
-              "apt-get install graphviz / brew install graphviz / conda install graphviz.")
+        print("Graphviz 'dot' or the graphviz Python package not found: writing DOT text (.gv) "
+              "instead of SVG. Install them with apt-get install graphviz (or brew/conda) and "
+              "pip install 'tinygrad_lite[viz]'.")
 
     jobs: list[tuple[str, Any, Any, dict[str, Any]]] = []
     o, names = scalar_expression()

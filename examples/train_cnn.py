@@ -12,7 +12,8 @@ accuracy; the last line reads ``test accuracy: 99.12%``.  Into ``--out`` go:
   the result equals that of an uninterrupted run with the same seed (the batch order of epoch
   ``e`` depends only on ``(seed, e)``).
 * ``history.json``: per-epoch train/test loss and accuracy, epoch time and images/second.
-* ``graph.svg``: the computation graph of the loss of one small batch (needs Graphviz ``dot``).
+* ``graph.svg``: the computation graph of the loss of one small batch (needs the ``graphviz``
+  package and the Graphviz ``dot`` program; without them, its DOT text ``graph.gv``).
 * ``history.png``, ``filters.png``: curves and first-layer 3x3 filters (needs matplotlib).
 
 The pieces (``build_model``, ``make_optimizer``, ``load_data``, ``train_epoch``, ``evaluate``,
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import time
@@ -137,18 +139,21 @@ class Progress:
     def __init__(self, total: int, prefix: str, stream: TextIO | None = None) -> None:
         self.total, self.prefix = total, prefix
         self.stream = sys.stdout if stream is None else stream
-        self.interval = 0.2 if self.stream.isatty() else 5.0
+        self.tty = self.stream.isatty()
+        self.interval = 0.2 if self.tty else 5.0
         self.last = -float("inf")
 
     def update(self, done: int, text: str, final: bool = False) -> None:
+        """Show ``done`` of ``total`` and ``text``: redrawn in place on a terminal; one line per
+        update (no ``\\r``) into a file or pipe, so logs stay readable."""
         now = time.perf_counter()
         if not final and now - self.last < self.interval:
             return
         self.last = now
         filled = int(20 * done / max(self.total, 1))
         bar = "#" * filled + "." * (20 - filled)
-        end = "\n" if final else ""
-        self.stream.write(f"\r{self.prefix} [{bar}] {done}/{self.total} {text}{end}")
+        start, end = ("\r", "\n" if final else "") if self.tty else ("", "\n")
+        self.stream.write(f"{start}{self.prefix} [{bar}] {done}/{self.total} {text}{end}")
         self.stream.flush()
 
 
@@ -198,24 +203,44 @@ def evaluate(model: nn.Module, loader: DataLoader) -> dict[str, float]:
     return {"loss": total_loss / max(seen, 1), "accuracy": correct / max(seen, 1)}
 
 
+def _bounded(kind: type, low: float, strict: bool) -> Any:
+    """An argparse ``type`` accepting ``kind`` values above ``low`` (or at it, unless strict)."""
+
+    def convert(text: str) -> Any:
+        value = kind(text)  # ValueError: argparse reports "invalid ... value"
+        if value < low or (strict and value == low):
+            relation = ">" if strict else ">="
+            raise argparse.ArgumentTypeError(f"must be {relation} {low}, got {text}")
+        return value
+
+    convert.__name__ = kind.__name__  # argparse names the type in its message
+    return convert
+
+
+POSITIVE_INT, NON_NEGATIVE_INT = _bounded(int, 0, True), _bounded(int, 0, False)
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options; unset ones take the dataset's preset from :data:`PRESETS`."""
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--dataset", choices=sorted(PRESETS), default="shapes")
     p.add_argument("--data-dir", default=None, help="folder holding mnist/ and fashion-mnist/")
     p.add_argument("--download", action="store_true", help="fetch missing MNIST files")
-    p.add_argument("--epochs", type=int, default=3)
-    p.add_argument("--batch-size", type=int, default=None)
+    p.add_argument("--epochs", type=NON_NEGATIVE_INT, default=3)
+    p.add_argument("--batch-size", type=POSITIVE_INT, default=None)
     p.add_argument("--optimizer", choices=OPTIMIZERS, default=None)
-    p.add_argument("--lr", type=float, default=None)
+    p.add_argument("--lr", type=_bounded(float, 0.0, True), default=None)
     p.add_argument("--schedule", choices=("constant", "cosine"), default=None,
                    help="cosine: anneal the lr to 0 over all batches of --epochs")  # fmt: skip
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--width", type=int, default=None, help="channels of the first conv layer")
-    p.add_argument("--hidden", type=int, default=None, help="hidden units of the head (0: none)")
+    p.add_argument("--seed", type=NON_NEGATIVE_INT, default=0)
+    p.add_argument("--width", type=POSITIVE_INT, default=None,
+                   help="channels of the first conv layer")  # fmt: skip
+    p.add_argument("--hidden", type=NON_NEGATIVE_INT, default=None,
+                   help="hidden units of the head (0: none)")  # fmt: skip
     p.add_argument("--no-batch-norm", dest="batch_norm", action="store_false")
     p.add_argument("--augment", action="store_true", help="random shifts of up to 2 pixels")
-    p.add_argument("--limit", type=int, default=None, help="use only the first N examples")
+    p.add_argument("--limit", type=POSITIVE_INT, default=None,
+                   help="use only the first N examples")  # fmt: skip
     p.add_argument("--out", default=None, help="folder for checkpoint, history and pictures")
     p.add_argument("--resume", action="store_true", help="continue from --out/checkpoint.npz")
     p.add_argument("--no-pictures", dest="pictures", action="store_false")
@@ -238,14 +263,17 @@ def save_pictures(
     """Graph SVG (if ``dot`` exists) and, with matplotlib, curves and filters; never fatal."""
     from tinygrad_lite import viz
 
-    if shutil.which("dot") is None:
-        print("graph.svg skipped: the Graphviz 'dot' program is not installed")
-    else:
-        images, labels = next(iter(loader))
-        model.eval()
-        loss = F.cross_entropy(model(images[:2]), labels[:2])
+    images, labels = next(iter(loader))
+    model.eval()
+    loss = F.cross_entropy(model(images[:2]), labels[:2])
+    try:
+        if shutil.which("dot") is None:
+            raise ImportError("the Graphviz 'dot' program is not installed")
         graph = viz.draw_graph(loss, params=model, cluster_modules=True)
         (out / "graph.svg").write_bytes(graph.pipe(format="svg"))
+    except ImportError as e:  # no dot, or no graphviz package: the DOT text needs neither
+        (out / "graph.gv").write_text(viz.to_dot(loss, params=model, cluster_modules=True))
+        print(f"graph.svg skipped, graph.gv (DOT text) written instead: {e}")
     try:
         import matplotlib  # noqa: F401
     except ImportError:
@@ -255,6 +283,14 @@ def save_pictures(
                                                         "train_acc", "test_acc")}  # fmt: skip
     viz.plot_history(curves, out / "history.png")
     viz.plot_filters(model[0], out / "filters.png", title="first-layer 3x3 kernels")
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, then rename it over ``path``: an
+    interrupted write never leaves a truncated file."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
 
 
 def save_checkpoint(
@@ -345,7 +381,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             parts = {"model": model, "optimizer": optimizer, "loader": train_loader,
                      "scheduler": scheduler}  # fmt: skip
             save_checkpoint(out / CHECKPOINT, parts, epoch + 1, history, config)
-            (out / "history.json").write_text(json.dumps(history, indent=1) + "\n")
+            write_atomically(out / "history.json", json.dumps(history, indent=1) + "\n")
     if out is not None and args.pictures:
         save_pictures(model, test_loader, history, out)
     if history["test_acc"]:

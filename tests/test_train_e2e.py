@@ -152,3 +152,45 @@ def test_every_optimizer_choice_builds(script):
 def test_missing_dataset_is_a_message_not_a_traceback(script, tmp_path):
     with pytest.raises(SystemExit, match=r"(?s)MNIST: train-images.*not found.*--download"):
         script.main(["--dataset", "mnist", "--data-dir", str(tmp_path), "--epochs", "1"])
+
+
+@pytest.mark.parametrize("option, value", [
+    ("--epochs", "-1"), ("--batch-size", "0"), ("--lr", "-0.1"), ("--lr", "0"), ("--seed", "-1"),
+    ("--width", "0"), ("--hidden", "-1"), ("--limit", "0"), ("--limit", "many"),
+])  # fmt: skip
+def test_bad_numbers_are_usage_errors_not_tracebacks(script, capsys, option, value):
+    with pytest.raises(SystemExit) as info:
+        script.parse_args([option, value])
+    assert info.value.code == 2
+    assert f"argument {option}:" in capsys.readouterr().err
+
+
+def test_progress_into_a_file_writes_whole_lines(script):
+    """A log (not a terminal) gets one line per update, no carriage returns."""
+    import io
+
+    stream = io.StringIO()
+    bar = script.Progress(100, "epoch 1/1", stream)
+    bar.update(10, "loss 2.0")
+    bar.update(100, "loss 1.0", final=True)
+    lines = stream.getvalue().split("\n")
+    assert "\r" not in stream.getvalue() and lines[-1] == ""
+    assert lines[0].startswith("epoch 1/1 [##") and lines[0].endswith("10/100 loss 2.0")
+    assert lines[1] == "epoch 1/1 [####################] 100/100 loss 1.0"
+
+
+def test_pictures_without_graphviz_package_are_not_fatal(script, tmp_path, monkeypatch, capsys):
+    """No graphviz package: the graph is written as DOT text and the run still ends with its
+    accuracy line."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "graphviz", None)
+    monkeypatch.delitem(sys.modules, "tinygrad_lite.viz.render", raising=False)
+    small = [a for a in SMALL if a != "--no-pictures"]
+    script.main([*small, "--limit", "64", "--epochs", "1", "--out", str(tmp_path)])
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out[-1].startswith("test accuracy: ")
+    assert any("graph.gv (DOT text) written" in line for line in out)
+    assert (tmp_path / "graph.gv").read_text().startswith("digraph {")
+    assert not (tmp_path / "graph.svg").exists()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []

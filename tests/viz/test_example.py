@@ -34,3 +34,16 @@ def test_draw_graph_example_writes_every_picture(tmp_path):
     assert re.search(r"\[1\] \w+Backward", cnn)  # numbered in backward order
     scalar = html.unescape((tmp_path / ("scalar_expression" + suffix)).read_text())
     assert "data 0.7071" in scalar and "grad -1.500" in scalar  # micrograd's numbers
+
+
+def test_draw_graph_example_without_dot_writes_dot_text(tmp_path):
+    """A PATH without `dot`: the example still runs and writes the DOT text of each graph."""
+    out = subprocess.run(
+        [sys.executable, str(EXAMPLE), "--out", str(tmp_path)],
+        capture_output=True, text=True, check=True, timeout=120,
+        env={"PATH": str(tmp_path), "HOME": str(tmp_path)},
+    )
+    assert "writing DOT text (.gv)" in out.stdout
+    for name in NAMES:
+        assert (tmp_path / f"{name}.gv").read_text().startswith("digraph {")
+    assert not list(tmp_path.glob("*.svg"))
