@@ -39,11 +39,13 @@ class AxisMethods:
         return reduce.amin(self, dim, keepdim)
 
     def max(self, dim: Any = None, keepdim: bool = False) -> Any:
-        """Full maximum (ties evenly), or ``(values, indices)`` along ``dim``."""
+        """Full maximum (ties evenly), ``(values, indices)`` along ``dim``, or
+        ``max(other)``: the elementwise maximum."""
         return reduce.max(self, dim, keepdim)
 
     def min(self, dim: Any = None, keepdim: bool = False) -> Any:
-        """Full minimum (ties evenly), or ``(values, indices)`` along ``dim``."""
+        """Full minimum (ties evenly), ``(values, indices)`` along ``dim``, or
+        ``min(other)``: the elementwise minimum."""
         return reduce.min(self, dim, keepdim)
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
@@ -54,13 +56,19 @@ class AxisMethods:
         """Index of the first minimum."""
         return reduce.argmin(self, dim, keepdim)
 
-    def var(self, dim: Any = None, correction: int = 1, keepdim: bool = False) -> Tensor:
-        """Variance, unbiased by default (``correction=1``)."""
-        return reduce.var(self, dim, correction, keepdim)
+    def var(
+        self, dim: Any = None, correction: int = 1, keepdim: bool = False,
+        unbiased: bool | None = None,
+    ) -> Tensor:
+        """Variance, unbiased by default (``correction=1``; ``unbiased=False`` means 0)."""
+        return reduce.var(self, dim, correction, keepdim, unbiased)
 
-    def std(self, dim: Any = None, correction: int = 1, keepdim: bool = False) -> Tensor:
-        """Standard deviation, unbiased by default."""
-        return reduce.std(self, dim, correction, keepdim)
+    def std(
+        self, dim: Any = None, correction: int = 1, keepdim: bool = False,
+        unbiased: bool | None = None,
+    ) -> Tensor:
+        """Standard deviation, unbiased by default (``correction=1``)."""
+        return reduce.std(self, dim, correction, keepdim, unbiased)
 
     def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:
         """log(sum(exp(x))) over ``dim``, computed stably."""

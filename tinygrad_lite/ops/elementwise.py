@@ -85,6 +85,14 @@ def result_dtype(a: np.ndarray, b: np.ndarray) -> np.dtype:
     return np.promote_types(a.dtype, b.dtype)
 
 
+def result_dtype_n(*arrays: np.ndarray) -> np.dtype:
+    """:func:`result_dtype` of any number of operands (``clamp`` with Tensor bounds)."""
+    top = max([_CATEGORY[a.dtype.kind] for a in arrays])
+    same = [a for a in arrays if _CATEGORY[a.dtype.kind] == top]
+    dimensioned = [a for a in same if a.ndim] or same
+    return np.result_type(*[a.dtype for a in dimensioned])
+
+
 def _promote(out: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Cast numpy's result of a mixed-dtype op to :func:`result_dtype` (called only on mixes)."""
     dtype = result_dtype(a, b)

@@ -144,9 +144,70 @@ class IndexAdd(Function):
         return self.xp.getitem(grad, self.saved[0])
 
 
+def _dims_indexed(item: Any) -> int:
+    """How many dimensions of the tensor one normalized index item consumes."""
+    if type(item) in (int, slice):
+        return 1
+    if type(item) is np.ndarray:  # a k-d bool mask covers k dimensions, an int array one
+        return item.ndim if item.dtype == np.bool_ else 1
+    return 0  # None, Ellipsis
+
+
+def split_integer_selects(
+    index: tuple[Any, ...], ndim: int
+) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """Split an advanced index holding plain ints into ``(selects, rest)``.
+
+    PyTorch applies integer indices first, as selects, and the array indices to what is left;
+    numpy counts ints as advanced indices.  The two differ when an int and an array are
+    separated by a slice: for ``x`` of shape (2, 3, 4), ``x[1, :, [0, 1]]`` is (3, 2) in
+    PyTorch and (2, 3) in numpy.  ``x[selects][rest]`` gives PyTorch's result: ``selects``
+    keeps the ints, slices and ``None`` and puts full slices where arrays were; ``rest``
+    indexes that result with the arrays in place and full slices elsewhere.
+    """
+    n_ellipsis = ndim - sum([_dims_indexed(i) for i in index])
+    selects: list[Any] = []
+    rest: list[Any] = []
+    for item in index:
+        if item is Ellipsis:
+            selects += [slice(None)] * n_ellipsis
+            rest += [slice(None)] * n_ellipsis
+        elif type(item) is int:
+            selects.append(item)
+        elif type(item) is np.ndarray:
+            selects += [slice(None)] * _dims_indexed(item)
+            rest.append(item)
+        else:  # a slice keeps its dimension, None makes a new one: both are whole in rest
+            selects.append(item)
+            rest.append(slice(None))
+    return tuple(selects), tuple(rest)
+
+
 def getitem(x: Any, index: Any) -> Any:
-    """``x[index]`` with numpy/PyTorch semantics (basic, advanced and boolean indexing)."""
+    """``x[index]`` with PyTorch semantics (basic, advanced and boolean indexing).
+
+    Integer indices mixed with array indices are applied first, as PyTorch does (see
+    :func:`split_integer_selects`).
+    """
     index, basic = normalize_index(index)
+    if (
+        not basic
+        and any([type(i) is int for i in index])
+        and sum([i is Ellipsis for i in index]) <= 1  # else let numpy raise its error
+    ):
+        selects, rest = split_integer_selects(index, x.data.ndim)
+        try:
+            selected = GetItem.apply(x, index=selects, basic=True)
+        except IndexError as e:
+            raise IndexError(str(e).replace(repr(selects), repr(index))) from None
+        try:
+            return GetItem.apply(selected, index=rest, basic=False)
+        except IndexError as e:  # name the index the user wrote, and the tensor it hit
+            reason = str(e).split(" (index ")[0].removeprefix("getitem: ")
+            raise IndexError(
+                f"getitem: {reason} (index {index!r}: its integer indices are applied first, "
+                f"the rest indexes the resulting tensor of shape {selected.shape})"
+            ) from None
     return GetItem.apply(x, index=index, basic=basic)
 
 

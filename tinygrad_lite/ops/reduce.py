@@ -26,10 +26,15 @@ MaxMin = namedtuple("MaxMin", ["values", "indices"])  # torch.return_types.max /
 
 
 def normalize_dims(op: str, dim: Any, ndim: int) -> tuple[int, ...] | None:
-    """Turn ``dim`` (int, tuple, list or None) into sorted non-negative axes, or None for all."""
+    """Turn ``dim`` (int, tuple, list or None) into sorted non-negative axes, or None for all.
+
+    An empty tuple means all dimensions too, as in PyTorch (``x.sum(dim=())``).
+    """
     if dim is None:
         return None
     dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    if not dims:  # PyTorch: an empty dim list reduces over all dimensions
+        return None
     out = []
     n = ndim if ndim > 0 else 1  # a 0-d tensor accepts dim 0 / -1, as in PyTorch
     for d in dims:
@@ -46,6 +51,25 @@ def normalize_dims(op: str, dim: Any, ndim: int) -> tuple[int, ...] | None:
     if ndim == 0:
         return None
     return tuple(sorted(out))
+
+
+def check_nonempty(op: str, shape: tuple[int, ...], axes: tuple[int, ...] | None) -> None:
+    """Raise if a max/min/arg reduction would reduce over an empty dimension (no identity).
+
+    Reducing *other* dimensions of an empty tensor is fine (``zeros(0, 3).amax(1)`` is empty).
+    """
+    if axes is None:
+        if 0 in shape:
+            raise RuntimeError(
+                f"{op}: cannot reduce an empty tensor of shape {shape} over all dimensions; "
+                f"specify dim"
+            )
+        return
+    for a in axes:
+        if shape[a] == 0:
+            raise IndexError(
+                f"{op}: cannot reduce over dimension {a} of size 0 (tensor of shape {shape})"
+            )
 
 
 def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> tuple[int, ...]:
@@ -104,15 +128,14 @@ class Extremum(Function):
 
     def forward(
         self, x: np.ndarray, axes: Any = None, keepdim: bool = False,
-        largest: bool = True, split: str = "even",
+        largest: bool = True, split: str = "even", op: str = "max",
     ) -> np.ndarray:
-        if x.size == 0:
-            raise RuntimeError(
-                f"{'max' if largest else 'min'}: cannot reduce an empty tensor of shape {x.shape}"
-            )
+        check_nonempty(op, x.shape, axes)
         y = (np.amax if largest else np.amin)(x, axis=axes, keepdims=True)
         if split == "even":
             mask = x == y
+            if axes is None and x.size and np.isnan(y).any():  # PyTorch: max() of a NaN
+                mask = np.isnan(x)  # sends the gradient evenly to the NaNs
             weights = mask / np.sum(mask, axis=axes, keepdims=True, dtype=x.dtype)
         else:  # 'first': one-hot at the index argmax/argmin returns (axes is a single dim)
             (axis,) = axes
@@ -162,6 +185,11 @@ class LogSumExp(Function):
     """
 
     def forward(self, x: np.ndarray, axes: Any = None, keepdim: bool = False) -> np.ndarray:
+        if x.size == 0:  # the log of an empty sum: -inf, as PyTorch
+            with np.errstate(divide="ignore"):
+                out = np.log(np.sum(np.exp(x), axis=axes, keepdims=keepdim))
+            self.saved = (x, out, axes)
+            return out
         m = np.amax(x, axis=axes, keepdims=True)
         m = np.where(np.isfinite(m), m, 0)
         out = np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m
@@ -228,47 +256,54 @@ def mean(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
 def amax(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
     """Maximum over ``dim``; ties share the gradient evenly."""
     axes = normalize_dims("amax", dim, x.ndim)
-    return Extremum.apply(x, axes=axes, keepdim=keepdim, largest=True, split="even")
+    return Extremum.apply(x, axes=axes, keepdim=keepdim, largest=True, split="even", op="amax")
 
 
 def amin(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
     """Minimum over ``dim``; ties share the gradient evenly."""
     axes = normalize_dims("amin", dim, x.ndim)
-    return Extremum.apply(x, axes=axes, keepdim=keepdim, largest=False, split="even")
+    return Extremum.apply(x, axes=axes, keepdim=keepdim, largest=False, split="even", op="amin")
 
 
 def _max_min(x: Any, dim: Any, keepdim: bool, largest: bool) -> Any:
     op = "max" if largest else "min"
     if dim is None:
-        return Extremum.apply(x, axes=None, keepdim=False, largest=largest, split="even")
+        return Extremum.apply(x, axes=None, keepdim=False, largest=largest, split="even", op=op)
+    if isinstance(dim, _tm.Tensor):  # x.max(other): PyTorch's elementwise maximum
+        return x.maximum(dim) if largest else x.minimum(dim)
     if not isinstance(dim, (int, np.integer)):
-        raise TypeError(f"{op}: dim must be an int, got {dim!r}")
+        raise TypeError(f"{op}: dim must be an int or a Tensor, got {dim!r}")
     axes = normalize_dims(op, dim, x.ndim)
-    values = Extremum.apply(x, axes=axes, keepdim=keepdim, largest=largest, split="first")
     indices = (argmax if largest else argmin)(x, dim, keepdim)
+    if axes is None:  # a 0-d tensor: max(0) is the value itself, index 0
+        return MaxMin(x.reshape(()), indices)
+    values = Extremum.apply(
+        x, axes=axes, keepdim=keepdim, largest=largest, split="first", op=op
+    )
     return MaxMin(values, indices)
 
 
 def max(x: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
-    """``max()``: the largest element (ties evenly); ``max(dim)``: ``(values, indices)``."""
+    """``max()``: the largest element (ties evenly); ``max(dim)``: ``(values, indices)``;
+    ``max(other)``: the elementwise maximum with the Tensor ``other``."""
     return _max_min(x, dim, keepdim, True)
 
 
 def min(x: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
-    """``min()``: the smallest element (ties evenly); ``min(dim)``: ``(values, indices)``."""
+    """``min()``: the smallest element (ties evenly); ``min(dim)``: ``(values, indices)``;
+    ``min(other)``: the elementwise minimum with the Tensor ``other``."""
     return _max_min(x, dim, keepdim, False)
 
 
 def _arg(x: Any, dim: Any, keepdim: bool, fn: Any, op: str) -> Any:
-    if x.data.size == 0:
-        raise RuntimeError(f"{op}: cannot reduce an empty tensor of shape {x.shape}")
-    if dim is None:
+    axes = None if dim is None else normalize_dims(op, dim, x.ndim)
+    check_nonempty(op, x.shape, axes)
+    if axes is None:
         idx = np.asarray(fn(x.data))
         if keepdim:
             idx = idx.reshape((1,) * x.ndim)
     else:
-        (axis,) = normalize_dims(op, dim, x.ndim) or (0,)
-        idx = fn(x.data, axis=axis, keepdims=keepdim)
+        idx = fn(x.data, axis=axes[0], keepdims=keepdim)
     return _tm.Tensor._make(np.asarray(idx, dtype=np.int64), None)
 
 
@@ -282,16 +317,30 @@ def argmin(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
     return _arg(x, dim, keepdim, np.argmin, "argmin")
 
 
-def var(x: Any, dim: Any = None, correction: int = 1, keepdim: bool = False) -> Any:
-    r"""$\frac{1}{n - c} \sum_i (x_i - \bar x)^2$ over ``dim`` (unbiased: ``correction=1``)."""
+def _correction(correction: Any, unbiased: bool | None) -> Any:
+    """PyTorch's older ``unbiased=`` flag, when given, decides the correction (1 or 0)."""
+    return correction if unbiased is None else int(bool(unbiased))
+
+
+def var(
+    x: Any, dim: Any = None, correction: int = 1, keepdim: bool = False,
+    unbiased: bool | None = None,
+) -> Any:
+    r"""$\frac{1}{n - c} \sum_i (x_i - \bar x)^2$ over ``dim`` (unbiased: ``correction=1``;
+    ``unbiased=False`` means ``correction=0``)."""
+    correction = _correction(correction, unbiased)
     axes = normalize_dims("var", dim, x.ndim)
     n = _count(x.shape, axes)
     centered = x - mean(x, axes, keepdim=True)
     return sum(centered * centered, axes, keepdim) / np.maximum(n - correction, 0)
 
 
-def std(x: Any, dim: Any = None, correction: int = 1, keepdim: bool = False) -> Any:
+def std(
+    x: Any, dim: Any = None, correction: int = 1, keepdim: bool = False,
+    unbiased: bool | None = None,
+) -> Any:
     r"""$\sqrt{\mathrm{var}(x)}$ over ``dim`` (unbiased by default); gradient 0 where it is 0."""
+    correction = _correction(correction, unbiased)
     axes = normalize_dims("std", dim, x.ndim)
     return Std.apply(x, axes=axes, correction=correction, keepdim=keepdim)
 

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_lite.autograd.function import Function
+from tinygrad_lite.ops.unary import floating
 
 # erf on |x| <= 0.46875: x * P(x^2) / Q(x^2)
 _A = (3.16112374387056560e00, 1.13864154151050156e02, 3.77485237685302021e02,
@@ -83,7 +84,8 @@ def erf_array(x: np.ndarray) -> np.ndarray:
     nan = np.isnan(x64)
     if nan.any():
         out[nan] = np.nan
-    return out.astype(np.result_type(x, np.float32), copy=False)
+    x = np.asarray(x)
+    return out.astype(x.dtype if x.dtype.kind == "f" else np.float32, copy=False)
 
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
@@ -108,6 +110,7 @@ class Log1p(Function):
     r"""$y = \log(1 + x)$, accurate for tiny $x$. Backward: $\bar x = \bar y / (1 + x)$."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        x = floating(x)
         self.saved = (x,)
         return np.log1p(x)
 
@@ -120,7 +123,7 @@ class Expm1(Function):
     r"""$y = e^x - 1$, accurate for tiny $x$. Backward: $\bar x = \bar y\,(y + 1)$."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        y = np.expm1(x)
+        y = np.expm1(floating(x))
         self.saved = (y,)
         return y
 

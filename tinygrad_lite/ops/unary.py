@@ -22,13 +22,28 @@ from typing import Any
 
 import numpy as np
 
+import tinygrad_lite.tensor as _tm
 from tinygrad_lite.autograd.function import Function
+from tinygrad_lite.ops import elementwise as ew
+
+_FLOAT32 = np.dtype(np.float32)
+
+
+def floating(x: np.ndarray) -> np.ndarray:
+    """``x`` itself if floating point, else ``x`` as float32: PyTorch computes ``exp``,
+    ``sqrt``, ``tanh``, ... of integer and bool tensors in the default float dtype."""
+    return x if x.dtype.kind in "fc" else x.astype(_FLOAT32)
 
 
 class Neg(Function):
     r"""$y = -x$. Backward: $\bar x = -\bar y$."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        if x.dtype == np.bool_:
+            raise RuntimeError(
+                "neg: negation, the `-` operator, on a bool tensor is not supported; to invert "
+                "a mask use `~` or logical_not()"
+            )
         return -x
 
     def backward(self, grad: Any) -> Any:
@@ -39,7 +54,7 @@ class Exp(Function):
     r"""$y = e^x$. Backward: $\bar x = \bar y\, y$."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        y = np.exp(x)
+        y = np.exp(floating(x))
         self.saved = (y,)
         return y
 
@@ -51,6 +66,7 @@ class Log(Function):
     r"""$y = \ln x$. Backward: $\bar x = \bar y / x$."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        x = floating(x)
         self.saved = (x,)
         return np.log(x)
 
@@ -62,7 +78,7 @@ class Sqrt(Function):
     r"""$y = \sqrt x$. Backward: $\bar x = \bar y / (2 y)$ (infinite at $x = 0$, as PyTorch)."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        y = np.sqrt(x)
+        y = np.sqrt(floating(x))
         self.saved = (y,)
         return y
 
@@ -70,11 +86,18 @@ class Sqrt(Function):
         return grad / (2 * self.saved[0])
 
 
+def sign_array(x: np.ndarray) -> np.ndarray:
+    """``np.sign`` with PyTorch's ``sign(nan) = 0`` (numpy gives nan)."""
+    s = np.asarray(np.sign(x))  # a 0-d input gives a numpy scalar: make it an array
+    return np.nan_to_num(s, copy=False) if s.dtype.kind == "f" else s
+
+
 class Abs(Function):
-    r"""$y = |x|$. Backward: $\bar x = \bar y\,\mathrm{sign}(x)$, so $0$ at $x = 0$."""
+    r"""$y = |x|$. Backward: $\bar x = \bar y\,\mathrm{sign}(x)$, so $0$ at $x = 0$ (and at
+    NaN, as PyTorch)."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.saved = (np.sign(x),)
+        self.saved = (sign_array(x),)
         return np.abs(x)
 
     def backward(self, grad: Any) -> Any:
@@ -82,10 +105,10 @@ class Abs(Function):
 
 
 class Sign(Function):
-    r"""$y = \mathrm{sign}(x)$. Backward: $\bar x = 0$."""
+    r"""$y = \mathrm{sign}(x)$ ($0$ at NaN, as PyTorch). Backward: $\bar x = 0$."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        return np.sign(x)
+        return sign_array(x)
 
     def backward(self, grad: Any) -> Any:
         return grad * 0
@@ -95,6 +118,7 @@ class Sin(Function):
     r"""$y = \sin x$. Backward: $\bar x = \bar y \cos x$."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        x = floating(x)
         self.saved = (x,)
         return np.sin(x)
 
@@ -106,6 +130,7 @@ class Cos(Function):
     r"""$y = \cos x$. Backward: $\bar x = -\bar y \sin x$."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        x = floating(x)
         self.saved = (x,)
         return np.cos(x)
 
@@ -117,7 +142,7 @@ class Tanh(Function):
     r"""$y = \tanh x$. Backward: $\bar x = \bar y\,(1 - y^2)$."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        y = np.tanh(x)
+        y = np.tanh(floating(x))
         self.saved = (y,)
         return y
 
@@ -135,7 +160,7 @@ class Sigmoid(Function):
     """
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        y = np.exp(-np.logaddexp(0, -x))
+        y = np.exp(-np.logaddexp(0, -floating(x)))
         self.saved = (y,)
         return y
 
@@ -145,14 +170,15 @@ class Sigmoid(Function):
 
 
 class Relu(Function):
-    r"""$y = \max(x, 0)$. Backward: $\bar x = \bar y\,[x > 0]$, so $\mathrm{relu}'(0) = 0$.
+    r"""$y = \max(x, 0)$. Backward: $\bar x = \bar y\,[\lnot(x \le 0)]$, so
+    $\mathrm{relu}'(0) = 0$, and a NaN input passes its gradient (PyTorch's mask).
 
     ``np.maximum`` (one pass, NaN propagates, $-\infty \mapsto 0$), not ``x * mask``
     (which gives ``nan`` at $-\infty$ and $-0$ for negative inputs).
     """
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.saved = (x > 0,)
+        self.saved = (~(x <= 0),)
         return np.maximum(x, x.dtype.type(0))
 
     def backward(self, grad: Any) -> Any:
@@ -225,8 +251,60 @@ class Softmax(Function):
         return y * (grad - xp.sum(grad * y, dim, keepdims=True))
 
 
+class ClampTensor(Function):
+    r"""$y = \min(\max(x, lo), hi)$ with Tensor bounds, all three broadcast together.
+
+    Backward, PyTorch's masks (``clamp_backward_min_max``): $\bar x = \bar y\,[lo \le x \le hi]$;
+    $\overline{lo} = \bar y\,[x < lo][lo < hi]$; $\overline{hi} = \bar y\,([x > hi] \lor
+    [hi < lo])$.  With one bound only: $\overline{lo} = \bar y\,[x < lo]$ or
+    $\overline{hi} = \bar y\,[x > hi]$.  (Where $x < lo = hi$ no input gets the gradient.)
+    """
+
+    def forward(
+        self, x: np.ndarray, *bounds: np.ndarray, has_lo: bool, dtype: np.dtype
+    ) -> np.ndarray:
+        lo = bounds[0] if has_lo else None
+        hi = bounds[-1] if len(bounds) == 2 or not has_lo else None
+        out = x
+        mask_x = masks = ()
+        if lo is not None:
+            out = np.maximum(out, lo)
+            mask_x = x >= lo
+            masks = (x < lo) if hi is None else (x < lo) & (lo < hi),
+        if hi is not None:
+            out = np.minimum(out, hi)
+            mask_x = (x <= hi) if lo is None else mask_x & (x <= hi)
+            masks += (x > hi) if lo is None else (x > hi) | (hi < lo),
+        shape = out.shape
+        self.saved = (x.shape, np.broadcast_to(mask_x, shape))
+        self.saved += tuple((b.shape, np.broadcast_to(m, shape)) for b, m in zip(bounds, masks))
+        return out.astype(dtype, copy=False)
+
+    def backward(self, grad: Any) -> tuple[Any, ...]:
+        unbroadcast = self.xp.unbroadcast
+        x_shape, mask_x = self.saved[:2]
+        grads = [unbroadcast(grad * mask_x, x_shape)]
+        grads += [unbroadcast(grad * m, shape) for shape, m in self.saved[2:]]
+        return tuple(grads)
+
+
 def clamp(x: Any, min: Any = None, max: Any = None) -> Any:
-    """Clamp ``x`` into ``[min, max]`` (either may be None)."""
+    """Clamp ``x`` into ``[min, max]``; either may be None, a number or a Tensor (broadcast).
+
+    The result dtype follows PyTorch's promotion: an integer tensor clamped to a float bound
+    becomes float32.
+    """
     if min is None and max is None:
         raise ValueError("clamp: at least one of 'min' or 'max' must not be None")
+    bounds = [ew.as_tensor(b, x) for b in (min, max) if b is not None]
+    dtype = ew.result_dtype_n(x.data, *[b.data for b in bounds])
+    if any(isinstance(b, _tm.Tensor) for b in (min, max)):
+        try:
+            np.broadcast_shapes(x.shape, *[b.shape for b in bounds])
+        except ValueError:
+            shapes = " and ".join(str(t.shape) for t in (x, *bounds))
+            raise ValueError(f"clamp: cannot broadcast shapes {shapes}") from None
+        return ClampTensor.apply(x, *bounds, has_lo=min is not None, dtype=dtype)
+    if x.dtype != dtype:  # an integer or bool tensor meets a wider bound: no gradient here
+        x = _tm.Tensor._make(x.data.astype(dtype), None)
     return Clamp.apply(x, lo=min, hi=max)
