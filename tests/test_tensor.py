@@ -169,7 +169,7 @@ def test_numpy_item_tolist():
     assert isinstance(t.numpy(), np.ndarray) and t.numpy() is t.data
     assert t.tolist() == [[1.0, 2.0]]
     assert tl.tensor([3.5]).item() == 3.5 and isinstance(tl.tensor([3]).item(), int)
-    with pytest.raises(ValueError, match="item: a Tensor with 2 elements"):
+    with pytest.raises(RuntimeError, match="item: a Tensor with 2 elements"):
         t.item()
     with pytest.raises(RuntimeError, match="Can't call numpy\\(\\) on Tensor that requires grad"):
         tl.tensor([1.0], requires_grad=True).numpy()
@@ -251,3 +251,51 @@ def test_repr_float64_names_dtype_like_torch():
     torch = torch_or_skip()
     a = np.array([0.25, 1.5])
     assert repr(tl.tensor(a)) == repr(torch.tensor(a)).replace("torch.float64", "float64")
+
+
+def test_non_numeric_and_ragged_data_raise_clear_errors():
+    with pytest.raises(TypeError, match="Tensor: cannot convert data of type str"):
+        tl.tensor("abc")
+    with pytest.raises(TypeError, match="Tensor: cannot convert data of type NoneType"):
+        tl.tensor(None)
+    with pytest.raises(ValueError, match="Tensor: cannot convert data to a tensor"):
+        tl.tensor([[1, 2], [3]])
+
+
+def test_size_of_a_bad_dim_names_the_range():
+    t = tl.zeros(2, 3)
+    assert t.size(-1) == 3
+    with pytest.raises(IndexError, match=r"size: dimension out of range.*\[-2, 1\].*got 5"):
+        t.size(5)
+
+
+def test_iteration_yields_rows_and_refuses_0d():
+    assert [r.tolist() for r in tl.tensor([[1.0, 2.0], [3.0, 4.0]])] == [[1.0, 2.0], [3.0, 4.0]]
+    with pytest.raises(TypeError, match="iteration over a 0-d tensor"):
+        list(tl.tensor(1.0))
+
+
+def test_comparison_with_none_is_identity_like_torch():
+    t = tl.tensor([1.0])
+    assert (t == None) is False  # noqa: E711 (the operator itself is under test)
+    assert (t != None) is True  # noqa: E711
+
+
+def test_repr_of_empty_tensors_shows_non_float32_dtypes():
+    torch = pytest.importorskip("torch")
+    for arr in (np.zeros(0, np.int64), np.zeros((2, 0), np.int64), np.zeros(0, bool),
+                np.zeros((0, 3), np.float32), np.zeros(0)):
+        assert repr(tl.tensor(arr)) == repr(torch.tensor(arr)).replace("torch.", "")
+
+
+def test_creation_errors_name_the_function():
+    with pytest.raises(RuntimeError, match="ones: trying to create a tensor with negative"):
+        tl.ones(2, -1)
+    with pytest.raises(RuntimeError, match="arange: step must be nonzero"):
+        tl.arange(0, 3, 0)
+    with pytest.raises(RuntimeError, match="randint: low must be less than high"):
+        tl.randint(5, 2, (3,))
+    with pytest.raises(TypeError, match="rand: expected a floating point dtype, got int64"):
+        tl.rand(2, dtype=tl.int64)
+    with pytest.raises(TypeError, match="randn: expected a floating point dtype"):
+        tl.randn_like(tl.tensor([1, 2]))

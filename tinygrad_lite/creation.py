@@ -12,11 +12,22 @@ from tinygrad_lite.tensor import Tensor
 _DEFAULT_FLOAT = np.float32
 
 
-def _shape(size: tuple[Any, ...]) -> tuple[int, ...]:
-    """Accept ``f(2, 3)`` and ``f((2, 3))`` alike."""
+def _shape(size: tuple[Any, ...], op: str = "tensor") -> tuple[int, ...]:
+    """Accept ``f(2, 3)`` and ``f((2, 3))`` alike; sizes must be non-negative."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
-    return tuple(int(s) for s in size)
+    shape = tuple(int(s) for s in size)
+    if any(s < 0 for s in shape):
+        raise RuntimeError(f"{op}: trying to create a tensor with negative dimension: {shape}")
+    return shape
+
+
+def _float_dtype(op: str, dtype: Any) -> np.dtype:
+    """The dtype of a random float sampler (``rand``, ``randn``): floating point only."""
+    dt = _dtype(dtype)
+    if dt.kind != "f":
+        raise TypeError(f"{op}: expected a floating point dtype, got {dt} (use randint)")
+    return dt
 
 
 def _new(data: np.ndarray, requires_grad: bool) -> Tensor:
@@ -44,12 +55,12 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros."""
-    return _new(np.zeros(_shape(size), dtype=_dtype(dtype)), requires_grad)
+    return _new(np.zeros(_shape(size, "zeros"), dtype=_dtype(dtype)), requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones."""
-    return _new(np.ones(_shape(size), dtype=_dtype(dtype)), requires_grad)
+    return _new(np.ones(_shape(size, "ones"), dtype=_dtype(dtype)), requires_grad)
 
 
 def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -63,7 +74,7 @@ def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = Fa
         dtype = np.bool_ if isinstance(fill_value, bool) else (
             np.int64 if isinstance(fill_value, int) else _DEFAULT_FLOAT
         )
-    return _new(np.full(_shape((size,)), fill_value, dtype=np.dtype(dtype)), requires_grad)
+    return _new(np.full(_shape((size,), "full"), fill_value, dtype=np.dtype(dtype)), requires_grad)
 
 
 def arange(
@@ -72,6 +83,8 @@ def arange(
     """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 when all are ints."""
     if end is None:
         start, end = 0, start
+    if step == 0:
+        raise RuntimeError("arange: step must be nonzero")
     if dtype is None:
         ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = np.int64 if ints else _DEFAULT_FLOAT
@@ -94,7 +107,7 @@ def rand(
     *size: Any, dtype: Any = None, requires_grad: bool = False, generator: Any = None
 ) -> Tensor:
     """Uniform samples from [0, 1)."""
-    data = get_rng(generator).random(_shape(size)).astype(_dtype(dtype))
+    data = get_rng(generator).random(_shape(size, "rand")).astype(_float_dtype("rand", dtype))
     return _new(data, requires_grad)
 
 
@@ -102,7 +115,8 @@ def randn(
     *size: Any, dtype: Any = None, requires_grad: bool = False, generator: Any = None
 ) -> Tensor:
     """Standard normal samples."""
-    data = get_rng(generator).standard_normal(_shape(size)).astype(_dtype(dtype))
+    shape = _shape(size, "randn")
+    data = get_rng(generator).standard_normal(shape).astype(_float_dtype("randn", dtype))
     return _new(data, requires_grad)
 
 
@@ -112,7 +126,9 @@ def randint(
     """Integers from ``low`` to ``high`` (exclusive); ``randint(high, size)`` also works."""
     if size is None:
         low, high, size = 0, low, high
-    data = get_rng(generator).integers(low, high, size=_shape((size,)))
+    if low >= high:
+        raise RuntimeError(f"randint: low must be less than high, got low={low}, high={high}")
+    data = get_rng(generator).integers(low, high, size=_shape((size,), "randint"))
     return Tensor._make(data.astype(_dtype(dtype, np.int64)), None)
 
 

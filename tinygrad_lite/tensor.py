@@ -25,15 +25,22 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
     """Convert ``data`` as ``torch.tensor`` does: Python floats -> float32, ints -> int64."""
     if isinstance(data, Tensor):
         data = data.data
-    if dtype is not None:
-        return np.array(data, dtype=np.dtype(dtype))
-    if isinstance(data, (np.ndarray, np.generic)):
-        return np.array(data)
-    arr = np.array(data)
-    if arr.dtype == np.float64:
-        return arr.astype(np.float32)
-    if arr.dtype.kind == "O":
-        raise TypeError(f"Tensor: cannot convert data of type {type(data).__name__}")
+    try:
+        if dtype is not None:
+            arr = np.array(data, dtype=np.dtype(dtype))
+        elif isinstance(data, (np.ndarray, np.generic)):
+            arr = np.array(data)
+        else:
+            arr = np.array(data)
+            if arr.dtype == np.float64:
+                arr = arr.astype(np.float32)
+    except ValueError as e:  # ragged nested lists
+        raise ValueError(f"Tensor: cannot convert data to a tensor: {e}") from None
+    if arr.dtype.kind not in "biufc":
+        raise TypeError(
+            f"Tensor: cannot convert data of type {type(data).__name__} (numpy dtype "
+            f"{arr.dtype}); expected numbers, nested lists of numbers or a numeric array"
+        )
     return arr
 
 
@@ -96,8 +103,16 @@ class Tensor(AxisMethods):
         return movement.permute(self, tuple(range(self.ndim - 1, -1, -1)))
 
     def size(self, dim: int | None = None) -> Any:
-        """The shape, or the size of dimension ``dim``."""
-        return self.data.shape if dim is None else self.data.shape[dim]
+        """The shape, or the size of dimension ``dim`` (negative counts from the end)."""
+        if dim is None:
+            return self.data.shape
+        n = self.data.ndim
+        if not -n <= dim < n:
+            raise IndexError(
+                f"size: dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                f"but got {dim})"
+            )
+        return self.data.shape[dim]
 
     def dim(self) -> int:
         """Number of dimensions."""
@@ -112,6 +127,11 @@ class Tensor(AxisMethods):
             raise TypeError("len() of a 0-d tensor")
         return self.data.shape[0]
 
+    def __iter__(self) -> Any:
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.data.shape[0]))
+
     def numpy(self) -> np.ndarray:
         """The underlying array (shared, not copied), like ``torch.Tensor.numpy``."""
         if self.requires_grad:
@@ -123,7 +143,7 @@ class Tensor(AxisMethods):
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
         if self.data.size != 1:
-            raise ValueError(
+            raise RuntimeError(
                 f"item: a Tensor with {self.data.size} elements cannot be converted to Scalar"
             )
         return self.data.item()
@@ -266,10 +286,14 @@ class Tensor(AxisMethods):
     def __ge__(self, other: Any) -> Tensor:
         return ew.compare(np.greater_equal, self, other)
 
-    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+        if other is None:  # Python's identity fallback, as PyTorch: ``t == None`` is False
+            return NotImplemented
         return ew.compare(np.equal, self, other)
 
-    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+        if other is None:
+            return NotImplemented
         return ew.compare(np.not_equal, self, other)
 
     __hash__ = object.__hash__

@@ -111,12 +111,15 @@ def format_repr(t: Any) -> str:
         body = "[]"
         if data.shape != (0,):
             suffixes.append(f"size={tuple(data.shape)}")
+        # no elements to infer an int64 or bool dtype from: shown unless float32, as PyTorch
+        if data.dtype != _DEFAULT_DTYPES[0]:
+            suffixes.append(f"dtype={data.dtype}")
     else:
         summarize = data.size > THRESHOLD
         fmt = _Formatter(_summarized(data) if summarize else data)
         body = _body(data, indent, summarize, fmt)
-    if data.dtype not in _DEFAULT_DTYPES:
-        suffixes.append(f"dtype={data.dtype}")
+        if data.dtype not in _DEFAULT_DTYPES:
+            suffixes.append(f"dtype={data.dtype}")
     if t.grad_fn is not None:
         suffixes.append(f"grad_fn=<{t.grad_fn.name}>")
     elif t.requires_grad:

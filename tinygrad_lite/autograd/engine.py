@@ -73,8 +73,8 @@ def _accumulate_leaf(tensor_cls: Any, leaf: Any, g: Any, create_graph: bool) -> 
         leaf.grad = g if leaf.grad is None else leaf.grad + g
     elif leaf.grad is None:
         leaf.grad = tensor_cls._make(np.array(g, dtype=leaf.data.dtype), None)
-    else:
-        leaf.grad.data = (leaf.grad.data + g).astype(leaf.data.dtype, copy=False)
+    else:  # asarray: 0-d arithmetic gives numpy scalars, but .grad.data must be an array
+        leaf.grad.data = np.asarray(leaf.grad.data + g, dtype=leaf.data.dtype)
 
 
 def _saved_as_tensors(tensor_cls: Any, node: Function) -> tuple[Any, ...]:
@@ -120,7 +120,7 @@ def _leading_to(capture: dict[int, int], roots: list[Function]) -> set[Function]
 
 def _call_hooks(hooks: list[Any], g: Any, wrap: Any, create_graph: bool) -> Any:
     """Run tensor hooks on gradient ``g``; a hook's non-None return replaces the gradient."""
-    gt = g if create_graph else wrap(g, None)
+    gt = g if create_graph else wrap(np.asarray(g), None)  # g may be a 0-d numpy scalar
     for hook in hooks:
         res = hook(gt)
         if res is not None:
@@ -178,7 +178,8 @@ def _run(
                 if create_graph:
                     t.grad = g if t.grad is None else t.grad + g
                 else:
-                    t.grad = wrap(g.copy(), None) if t.grad is None else wrap(t.grad.data + g, None)
+                    total = g if t.grad is None else t.grad.data + g
+                    t.grad = wrap(np.array(total), None)  # a copy, and never a numpy scalar
         if create_graph:
             node.saved = _saved_as_tensors(tensor_cls, node)
             node.xp = ns
@@ -308,7 +309,7 @@ def grad(
                     f"grad: input {i} was not used in the graph; pass allow_unused=True"
                 )
             result.append(None)
-        elif isinstance(g, np.ndarray):
+        elif not isinstance(g, tensor_cls):  # an array, or a numpy scalar from 0-d arithmetic
             result.append(tensor_cls._make(np.array(g, dtype=t.data.dtype), None))
         else:
             result.append(g)

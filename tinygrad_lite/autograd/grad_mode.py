@@ -56,14 +56,24 @@ def _clone(ctx: _GradModeContext) -> _GradModeContext:
     return new
 
 
-class no_grad(_GradModeContext):  # noqa: N801 (PyTorch's name)
-    """Disable graph recording: ``with no_grad(): ...`` or ``@no_grad()``."""
+class _NoArgGradModeContext(_GradModeContext):
+    """A switch that also works as a bare decorator, ``@no_grad`` without parentheses
+    (``no_grad(fn)`` returns the wrapped function, as in PyTorch)."""
+
+    def __new__(cls, orig_func: Callable[..., Any] | None = None) -> Any:
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_NoArgGradModeContext):  # noqa: N801 (PyTorch's name)
+    """Disable graph recording: ``with no_grad(): ...``, ``@no_grad()`` or ``@no_grad``."""
 
     _mode = False
 
 
-class enable_grad(_GradModeContext):  # noqa: N801
-    """Enable graph recording inside a ``no_grad`` block."""
+class enable_grad(_NoArgGradModeContext):  # noqa: N801
+    """Enable graph recording inside a ``no_grad`` block (also ``@enable_grad``)."""
 
     _mode = True
 
