@@ -366,3 +366,23 @@ def test_pad_is_reexported_from_movement() -> None:
     compare_with_torch(
         lambda t: F.pad(t, (1, 2, 0, 1)), lambda t: torch.nn.functional.pad(t, (1, 2, 0, 1)), [x]
     )
+
+
+def test_affine_parameters_of_the_wrong_shape_name_the_op() -> None:
+    """A mis-shaped weight or bias raises naming the layer function, not the ``mul``/``add``
+    or ``reshape`` inside it."""
+    x = tl.randn(2, 4)
+    with pytest.raises(ValueError, match=r"linear: bias of shape \(2,\) does not match weight "
+                                         r"\(3, 4\) \(expected \(3,\)\)"):
+        F.linear(x, tl.randn(3, 4), tl.randn(2))
+    assert F.linear(x, tl.randn(3, 4), tl.randn(1)).shape == (2, 3)  # broadcasts, as torch
+    with pytest.raises(ValueError, match=r"batch_norm: expected weight of shape \(4,\) \(one per "
+                                         r"channel\), got \(3,\)"):
+        F.batch_norm(x, tl.zeros(4), tl.ones(4), weight=tl.ones(3))
+    with pytest.raises(ValueError, match=r"batch_norm: expected bias of shape \(4,\)"):
+        F.batch_norm(tl.randn(2, 4, 3), None, None, bias=tl.ones(3), training=True)
+    with pytest.raises(ValueError, match=r"layer_norm: expected weight of shape \(4,\) "
+                                         r"\(normalized_shape\), got \(3,\)"):
+        F.layer_norm(x, [4], weight=tl.ones(3))
+    with pytest.raises(ValueError, match=r"layer_norm: expected bias of shape \(2, 4\)"):
+        F.layer_norm(tl.randn(3, 2, 4), (2, 4), bias=tl.ones(4))

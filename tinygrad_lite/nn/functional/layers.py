@@ -29,6 +29,14 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     check_same_dtype("linear", "input", input, "weight", weight)
     if bias is not None:
         check_same_dtype("linear", "bias", bias, "weight", weight)
+        out_shape = tuple(input.shape[:-1]) + (weight.shape[0],)
+        try:
+            np.broadcast_shapes(out_shape, bias.shape)
+        except ValueError:
+            raise ValueError(
+                f"linear: bias of shape {bias.shape} does not match weight {weight.shape} "
+                f"(expected ({weight.shape[0]},))"
+            ) from None
     out = input @ weight.T
     if bias is not None:
         out = out + bias
@@ -86,6 +94,12 @@ def batch_norm(
         _check_bn_input(input, running_mean.shape[0])
     elif input.ndim < 2:
         raise ValueError(f"batch_norm: expected input (N, C, *), got {input.shape}")
+    for name, param in (("weight", weight), ("bias", bias)):
+        if param is not None and tuple(param.shape) != (input.shape[1],):
+            raise ValueError(
+                f"batch_norm: expected {name} of shape ({input.shape[1]},) (one per channel), "
+                f"got {param.shape}"
+            )
     shape = _channel_shape(input)
     axes = (0,) + tuple(range(2, input.ndim))
     if training:
@@ -138,6 +152,12 @@ def layer_norm(
             f"layer_norm: given normalized_shape={list(norm_shape)}, expected input with "
             f"shape [*, {', '.join(map(str, norm_shape))}], but got input of size {input.shape}"
         )
+    for name, param in (("weight", weight), ("bias", bias)):
+        if param is not None and tuple(param.shape) != norm_shape:
+            raise ValueError(
+                f"layer_norm: expected {name} of shape {norm_shape} (normalized_shape), "
+                f"got {param.shape}"
+            )
     axes = tuple(range(input.ndim - k, input.ndim))
     mean = input.mean(axes, keepdim=True)
     centered = input - mean
