@@ -57,7 +57,12 @@ def test_train_and_test_splits_are_independent():
 
 
 def test_errors():
-    with pytest.raises(ValueError, match="make_shapes: need n >= 0 and size >= 8"):
+    with pytest.raises(ValueError, match="make_shapes: need integers n >= 0 and size >= 8"):
         make_shapes(10, size=4)
+    with pytest.raises(ValueError, match=r"make_shapes: need integers .* got n=2.5"):
+        make_shapes(2.5)
+    for seed in (-1, "a", 1.0):  # not numpy's "expected non-negative integer" from deep inside
+        with pytest.raises(ValueError, match="shapes: seed must be a non-negative integer"):
+            shapes(n=8, n_test=8, seed=seed)
     with pytest.raises(ValueError, match="noise must be >= 0"):
         make_shapes(10, noise=-1)

@@ -79,6 +79,11 @@ _DISTANCE: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]]
 }
 
 
+def _is_int(x: object) -> bool:
+    """A Python or numpy integer, not a bool."""
+    return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
+
+
 def make_shapes(
     n: int, size: int = 28, seed: int | np.random.SeedSequence | None = 0, noise: float = 0.1
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -89,8 +94,9 @@ def make_shapes(
     brightness 0.6-1, then Gaussian noise of standard deviation ``noise``, clipped to [0, 1].
     The same ``(n, size, seed, noise)`` always gives the same images.
     """
-    if n < 0 or size < 8:
-        raise ValueError(f"make_shapes: need n >= 0 and size >= 8, got n={n}, size={size}")
+    if not (_is_int(n) and _is_int(size)) or n < 0 or size < 8:
+        raise ValueError(f"make_shapes: need integers n >= 0 and size >= 8, got n={n!r}, "
+                         f"size={size!r}")  # fmt: skip
     if noise < 0:
         raise ValueError(f"make_shapes: noise must be >= 0, got {noise}")
     rng = np.random.default_rng(seed)
@@ -129,6 +135,8 @@ def shapes(
 
     ``transform`` (e.g. a random shift) applies to the training images only.
     """
+    if not _is_int(seed) or seed < 0:  # what SeedSequence takes
+        raise ValueError(f"shapes: seed must be a non-negative integer, got {seed!r}")
     train = make_shapes(n, size, seed=np.random.SeedSequence([seed, 0]), noise=noise)
     test = make_shapes(n_test, size, seed=np.random.SeedSequence([seed, 1]), noise=noise)
     return TensorDataset(*train, transform=transform), TensorDataset(*test)
