@@ -55,15 +55,18 @@ def describe_array(prefix: str, arr: np.ndarray) -> list[str]:
     ['data [1.000, -2.500]']
     >>> describe_array("grad", np.zeros((10, 10)))
     ['grad mean 0.000 std 0.000', 'grad min 0.000 max 0.000']
+    >>> describe_array("data", np.array([3, 1]))  # integers (labels) print as integers
+    ['data [3, 1]']
     """
     a = np.asarray(arr)
+    if a.size <= SMALL:
+        num = (lambda v: str(v.item())) if a.dtype.kind in "biu" else (lambda v: _num(float(v)))
+        if a.ndim == 0:
+            return [f"{prefix} {num(a)}"]
+        rows = a.reshape(-1, a.shape[-1]) if a.ndim > 1 else a.reshape(1, -1)
+        return [f"{prefix} [" + ", ".join(num(v) for v in row) + "]" for row in rows]
     if a.dtype.kind == "b":
         a = a.astype(np.float64)
-    if a.size <= SMALL:
-        if a.ndim == 0:
-            return [f"{prefix} {_num(float(a))}"]
-        rows = a.reshape(-1, a.shape[-1]) if a.ndim > 1 else a.reshape(1, -1)
-        return [f"{prefix} [" + ", ".join(_num(float(v)) for v in row) + "]" for row in rows]
     finite = np.isfinite(a)
     lines = []
     if not finite.all():
