@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import tinygrad_lite as tl
@@ -300,11 +300,21 @@ int_lists = st.lists(st.integers(-3, 2), max_size=4)
 items = st.one_of(slices, st.integers(-3, 2), st.just(None), st.just(Ellipsis), int_lists)
 
 
+def _ints_mixed_with_arrays(index):
+    """True when PyTorch (ints applied first) and numpy (ints are advanced) may differ."""
+    kinds = {type(i) for i in index}
+    return int in kinds and np.ndarray in kinds
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(items, max_size=3))
 def test_getitem_property_matches_numpy(index):
-    """Forward is numpy's ``x[index]``; backward adds the gradient back with ``np.add.at``."""
+    """Forward is numpy's ``x[index]``; backward adds the gradient back with ``np.add.at``.
+
+    (Ints mixed with arrays follow PyTorch instead: see the next test.)
+    """
     index = tuple(np.array(i, dtype=np.int64) if isinstance(i, list) else i for i in index)
+    assume(not _ints_mixed_with_arrays(index))
     data = rnd(3, 4, 2)
     try:
         expected = data[index]
@@ -320,3 +330,39 @@ def test_getitem_property_matches_numpy(index):
     reference = np.zeros_like(data)
     np.add.at(reference, index, g)
     assert_close(x.grad, reference)
+
+
+torch_slices = st.builds(  # PyTorch has no negative steps
+    slice,
+    st.one_of(st.none(), st.integers(-5, 5)),
+    st.one_of(st.none(), st.integers(-5, 5)),
+    st.one_of(st.none(), st.integers(1, 3)),
+)
+torch_items = st.one_of(
+    torch_slices, st.integers(-3, 2), st.just(None), st.just(Ellipsis), int_lists
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(torch_items, max_size=4))
+def test_getitem_property_matches_torch(index):
+    """Any mix of ints, slices, None, ``...`` and integer arrays: values and gradients are
+    PyTorch's (integer indices are applied before the arrays), errors are IndexErrors.
+    (Several ``...`` are an error here, as in numpy; PyTorch lets the first one expand.)"""
+    torch = torch_or_skip()
+    assume(sum(i is Ellipsis for i in index) <= 1)
+    data = rnd(3, 4, 2)
+    ours = tuple(np.array(i, dtype=np.int64) if isinstance(i, list) else i for i in index)
+    theirs = tuple(torch.tensor(i) if isinstance(i, np.ndarray) else i for i in ours)
+    try:
+        expected = torch.tensor(data)[theirs]
+    except IndexError:
+        with pytest.raises(IndexError, match="getitem: "):
+            tl.tensor(data)[ours]
+        return
+    if expected.numel() == 0:  # PyTorch skips the bounds check when nothing is selected
+        try:
+            tl.tensor(data)[ours]
+        except IndexError:
+            return
+    compare_with_torch(lambda t: t[ours], lambda t: t[theirs], [data])
