@@ -47,6 +47,7 @@ from tinygrad_lite.data import (
     transforms,
 )
 from tinygrad_lite.random import default_generator
+from tinygrad_lite.serialization import CheckpointError
 
 # Per dataset: network width (channels of the first conv; the second has twice as many), hidden
 # units of the head (0: a single Linear), default optimizer and learning rate, batch size.
@@ -309,8 +310,15 @@ def restore_checkpoint(
     path: Path, parts: dict[str, Any], config: dict
 ) -> tuple[dict[str, list], int]:
     """Load what :func:`save_checkpoint` wrote into ``parts`` and the default generator;
-    returns ``(history, finished_epochs)``.  Exits if the run's options differ from ``config``."""
-    state = tl.load(path)
+    returns ``(history, finished_epochs)``.  Exits with a message if the file is unreadable,
+    not this script's checkpoint, or the run's options differ from ``config``."""
+    try:
+        state = tl.load(path)
+    except CheckpointError as e:
+        raise SystemExit(f"--resume: {e}\nDelete it to start afresh, or drop --resume.") from e
+    keys = set(state) if isinstance(state, dict) else set()
+    if missing := sorted({"config", "epoch", "rng", "history", *parts} - keys):
+        raise SystemExit(f"--resume: {path} is not this script's checkpoint (lacks {missing})")
     if state["config"] != config:
         diff = {k: (state["config"].get(k), v) for k, v in config.items()
                 if state["config"].get(k) != v}  # fmt: skip

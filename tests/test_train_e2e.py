@@ -194,3 +194,12 @@ def test_pictures_without_graphviz_package_are_not_fatal(script, tmp_path, monke
     assert (tmp_path / "graph.gv").read_text().startswith("digraph {")
     assert not (tmp_path / "graph.svg").exists()
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_resume_from_a_broken_or_foreign_checkpoint_is_a_message(script, tmp_path):
+    (tmp_path / "checkpoint.npz").write_bytes(b"PK\x03\x04 cut off")
+    with pytest.raises(SystemExit, match=r"(?s)--resume: load: .*checkpoint.npz.*drop --resume"):
+        script.main([*SMALL, "--epochs", "1", "--out", str(tmp_path), "--resume"])
+    tl.save({"model": {}}, tmp_path / "checkpoint.npz")
+    with pytest.raises(SystemExit, match=r"not this script's checkpoint \(lacks \['config'"):
+        script.main([*SMALL, "--epochs", "1", "--out", str(tmp_path), "--resume"])
