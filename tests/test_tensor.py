@@ -299,3 +299,12 @@ def test_creation_errors_name_the_function():
         tl.rand(2, dtype=tl.int64)
     with pytest.raises(TypeError, match="randn: expected a floating point dtype"):
         tl.randn_like(tl.tensor([1, 2]))
+
+
+def test_to_accepts_a_dtype_a_tensor_or_cpu():
+    t = tl.tensor([1.5, 2.0])
+    assert t.to("cpu") is t and t.to(tl.float32) is t
+    assert t.to(tl.tensor([1], dtype=tl.int64)).dtype == np.int64
+    assert t.to("float64").dtype == np.float64
+    with pytest.raises(TypeError, match="to: expected a dtype, a Tensor or 'cpu', got <object"):
+        t.to(object())

@@ -16,35 +16,13 @@ from tinygrad_lite.ops import elementwise as ew
 from tinygrad_lite.ops import linalg, movement, special, unary
 from tinygrad_lite.ops.namespace import TensorNamespace
 from tinygrad_lite.tensor_axes import AxisMethods
+from tinygrad_lite.tensor_convert import ConversionMethods, to_array
 from tinygrad_lite.tensor_str import format_repr
 
 _FLOAT_KINDS = "fc"
 
 
-def _to_array(data: Any, dtype: Any) -> np.ndarray:
-    """Convert ``data`` as ``torch.tensor`` does: Python floats -> float32, ints -> int64."""
-    if isinstance(data, Tensor):
-        data = data.data
-    try:
-        if dtype is not None:
-            arr = np.array(data, dtype=np.dtype(dtype))
-        elif isinstance(data, (np.ndarray, np.generic)):
-            arr = np.array(data)
-        else:
-            arr = np.array(data)
-            if arr.dtype == np.float64:
-                arr = arr.astype(np.float32)
-    except ValueError as e:  # ragged nested lists
-        raise ValueError(f"Tensor: cannot convert data to a tensor: {e}") from None
-    if arr.dtype.kind not in "biufc":
-        raise TypeError(
-            f"Tensor: cannot convert data of type {type(data).__name__} (numpy dtype "
-            f"{arr.dtype}); expected numbers, nested lists of numbers or a numeric array"
-        )
-    return arr
-
-
-class Tensor(AxisMethods):
+class Tensor(AxisMethods, ConversionMethods):
     """An n-dimensional array that records the operations applied to it for ``backward``.
 
     ``Tensor(data, dtype=None, requires_grad=False)``: Python numbers and lists become float32
@@ -57,7 +35,7 @@ class Tensor(AxisMethods):
     NAMESPACE = TensorNamespace
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
-        self.data = _to_array(data, dtype)
+        self.data = to_array(data.data if isinstance(data, Tensor) else data, dtype)
         self.grad: Tensor | None = None
         self.grad_fn = None
         self._hooks: list[Any] | None = None
@@ -122,36 +100,6 @@ class Tensor(AxisMethods):
         """Total number of elements."""
         return self.data.size
 
-    def __len__(self) -> int:
-        if self.data.ndim == 0:
-            raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
-
-    def __iter__(self) -> Any:
-        if self.data.ndim == 0:
-            raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
-
-    def numpy(self) -> np.ndarray:
-        """The underlying array (shared, not copied), like ``torch.Tensor.numpy``."""
-        if self.requires_grad:
-            raise RuntimeError(
-                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy()"
-            )
-        return self.data
-
-    def item(self) -> Any:
-        """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
-            raise RuntimeError(
-                f"item: a Tensor with {self.data.size} elements cannot be converted to Scalar"
-            )
-        return self.data.item()
-
-    def tolist(self) -> Any:
-        """The data as (nested) Python lists."""
-        return self.data.tolist()
-
     # ----- autograd -------------------------------------------------------------------
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` in place on a leaf; only floating point tensors may."""
@@ -202,27 +150,6 @@ class Tensor(AxisMethods):
     ) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see ``autograd.engine``)."""
         engine.backward(self, gradient, retain_graph, create_graph)
-
-    # ----- dtype ----------------------------------------------------------------------
-    def to(self, dtype: Any) -> Tensor:
-        """Cast to ``dtype`` (differentiable between float types); same tensor if unchanged."""
-        return ew.cast(self, np.dtype(dtype))
-
-    def float(self) -> Tensor:
-        """Cast to float32."""
-        return ew.cast(self, np.dtype(np.float32))
-
-    def double(self) -> Tensor:
-        """Cast to float64."""
-        return ew.cast(self, np.dtype(np.float64))
-
-    def long(self) -> Tensor:
-        """Cast to int64 (no gradient)."""
-        return ew.cast(self, np.dtype(np.int64))
-
-    def bool(self) -> Tensor:
-        """Cast to bool (no gradient)."""
-        return ew.cast(self, np.dtype(np.bool_))
 
     # ----- arithmetic -----------------------------------------------------------------
     def __add__(self, other: Any) -> Tensor:
@@ -297,19 +224,6 @@ class Tensor(AxisMethods):
         return ew.compare(np.not_equal, self, other)
 
     __hash__ = object.__hash__
-
-    def __bool__(self) -> bool:
-        if self.data.size != 1:
-            raise RuntimeError(
-                f"Boolean value of Tensor with {self.data.size} elements is ambiguous"
-            )
-        return bool(self.data)
-
-    def __float__(self) -> float:
-        return float(self.item())
-
-    def __int__(self) -> int:
-        return int(self.item())
 
     def __repr__(self) -> str:
         return format_repr(self)

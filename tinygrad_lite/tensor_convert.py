@@ -1,0 +1,122 @@
+"""Getting data into and out of a Tensor: ``to_array`` (what ``Tensor(data)`` stores) and the
+conversion methods ``numpy``, ``item``, ``tolist``, ``to``/``float``/``double``/``long``/
+``bool``, ``len``, iteration and ``bool()``/``float()``/``int()``.
+
+``Tensor`` inherits the methods from :class:`ConversionMethods`; kept apart from ``tensor.py``
+only to keep both files short.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from tinygrad_lite.ops import elementwise as ew
+
+if TYPE_CHECKING:
+    from tinygrad_lite.tensor import Tensor
+
+
+def to_array(data: Any, dtype: Any) -> np.ndarray:
+    """Convert ``data`` as ``torch.tensor`` does: Python floats -> float32, ints -> int64,
+    bools -> bool; numpy arrays and scalars keep their dtype; ``dtype`` overrides."""
+    try:
+        if dtype is not None:
+            arr = np.array(data, dtype=np.dtype(dtype))
+        elif isinstance(data, (np.ndarray, np.generic)):
+            arr = np.array(data)
+        else:
+            arr = np.array(data)
+            if arr.dtype == np.float64:
+                arr = arr.astype(np.float32)
+    except ValueError as e:  # ragged nested lists
+        raise ValueError(f"Tensor: cannot convert data to a tensor: {e}") from None
+    if arr.dtype.kind not in "biufc":
+        raise TypeError(
+            f"Tensor: cannot convert data of type {type(data).__name__} (numpy dtype "
+            f"{arr.dtype}); expected numbers, nested lists of numbers or a numeric array"
+        )
+    return arr
+
+
+class ConversionMethods:
+    """Conversions as ``Tensor`` methods (mixed into :class:`Tensor`)."""
+
+    __slots__ = ()
+    data: np.ndarray
+    requires_grad: bool
+
+    def numpy(self) -> np.ndarray:
+        """The underlying array (shared, not copied), like ``torch.Tensor.numpy``."""
+        if self.requires_grad:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy()"
+            )
+        return self.data
+
+    def item(self) -> Any:
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"item: a Tensor with {self.data.size} elements cannot be converted to Scalar"
+            )
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        """The data as (nested) Python lists."""
+        return self.data.tolist()
+
+    def to(self, dtype: Any) -> Tensor:
+        """Cast to ``dtype`` (differentiable between float types), or to another Tensor's dtype;
+        the same tensor if unchanged.  ``to("cpu")`` is a no-op: all tensors live there."""
+        if isinstance(dtype, str) and dtype == "cpu":
+            return self  # type: ignore[return-value]
+        if isinstance(dtype, ConversionMethods):
+            dtype = dtype.data.dtype
+        try:
+            target = np.dtype(dtype)
+        except TypeError:
+            raise TypeError(
+                f"to: expected a dtype, a Tensor or 'cpu', got {dtype!r}"
+            ) from None
+        return ew.cast(self, target)
+
+    def float(self) -> Tensor:
+        """Cast to float32."""
+        return ew.cast(self, np.dtype(np.float32))
+
+    def double(self) -> Tensor:
+        """Cast to float64."""
+        return ew.cast(self, np.dtype(np.float64))
+
+    def long(self) -> Tensor:
+        """Cast to int64 (no gradient)."""
+        return ew.cast(self, np.dtype(np.int64))
+
+    def bool(self) -> Tensor:
+        """Cast to bool (no gradient)."""
+        return ew.cast(self, np.dtype(np.bool_))
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self) -> Any:
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.data.shape[0]))  # type: ignore[index]
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with {self.data.size} elements is ambiguous"
+            )
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
