@@ -308,3 +308,18 @@ def test_to_accepts_a_dtype_a_tensor_or_cpu():
     assert t.to("float64").dtype == np.float64
     with pytest.raises(TypeError, match="to: expected a dtype, a Tensor or 'cpu', got <object"):
         t.to(object())
+
+
+def test_lists_of_one_element_tensors_convert_like_torch():
+    torch = pytest.importorskip("torch")
+    cases = [
+        lambda m: m.tensor([m.tensor(1.0, dtype=m.float64), m.tensor(2.0)]),
+        lambda m: m.tensor([m.tensor(1), m.tensor(2)]),
+        lambda m: m.tensor([[m.tensor(1.0), 2.0]]),
+    ]
+    for make in cases:
+        ours, theirs = make(tl), make(torch)
+        assert str(theirs.dtype) == f"torch.{ours.dtype}"
+        assert ours.tolist() == theirs.tolist()
+    with pytest.raises(ValueError, match=r"only one-element tensors.*shape \(2,\)"):
+        tl.tensor([tl.tensor([1.0, 2.0])])

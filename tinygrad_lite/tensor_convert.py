@@ -18,20 +18,41 @@ if TYPE_CHECKING:
     from tinygrad_lite.tensor import Tensor
 
 
-def to_array(data: Any, dtype: Any) -> np.ndarray:
-    """Convert ``data`` as ``torch.tensor`` does: Python floats -> float32, ints -> int64,
-    bools -> bool; numpy arrays and scalars keep their dtype; ``dtype`` overrides."""
+def _unwrap_elements(data: Any, found_float64: list[bool]) -> Any:
+    """Nested lists with one-element Tensors replaced by their 0-d arrays, as
+    ``torch.tensor([t1, t2])`` allows; records whether one of them was float64."""
+    if isinstance(data, (list, tuple)):
+        return [_unwrap_elements(d, found_float64) for d in data]
+    if isinstance(data, ConversionMethods):
+        if data.data.size != 1:
+            raise ValueError(
+                f"Tensor: only one-element tensors can be list elements, got shape "
+                f"{data.data.shape} (use stack or cat)"
+            )
+        found_float64[0] |= data.data.dtype == np.float64
+        return data.data.reshape(())
+    return data
+
+
+def _numpy_array(data: Any, dtype: Any) -> np.ndarray:
+    """``np.array(data, dtype)``, with ragged lists reported as a Tensor error."""
     try:
-        if dtype is not None:
-            arr = np.array(data, dtype=np.dtype(dtype))
-        elif isinstance(data, (np.ndarray, np.generic)):
-            arr = np.array(data)
-        else:
-            arr = np.array(data)
-            if arr.dtype == np.float64:
-                arr = arr.astype(np.float32)
+        return np.array(data, dtype=None if dtype is None else np.dtype(dtype))
     except ValueError as e:  # ragged nested lists
         raise ValueError(f"Tensor: cannot convert data to a tensor: {e}") from None
+
+
+def to_array(data: Any, dtype: Any) -> np.ndarray:
+    """Convert ``data`` as ``torch.tensor`` does: Python floats -> float32, ints -> int64,
+    bools -> bool; numpy arrays and scalars keep their dtype; ``dtype`` overrides.  Lists may
+    hold one-element Tensors (a float64 one makes the result float64)."""
+    arr = _numpy_array(data, dtype)
+    if dtype is None and not isinstance(data, (np.ndarray, np.generic)):
+        found_float64 = [False]
+        if arr.dtype.kind == "O" and isinstance(data, (list, tuple)):  # Tensors inside
+            arr = _numpy_array(_unwrap_elements(data, found_float64), None)
+        if arr.dtype == np.float64 and not found_float64[0]:
+            arr = arr.astype(np.float32)
     if arr.dtype.kind not in "biufc":
         raise TypeError(
             f"Tensor: cannot convert data of type {type(data).__name__} (numpy dtype "
