@@ -21,6 +21,17 @@ def test_tensor_from_python_numbers_and_lists():
     assert tl.tensor([1, 2], dtype=np.float64).dtype == np.float64
 
 
+def test_tensor_class_constructor_makes_python_data_float32_like_torch_Tensor():
+    # torch.Tensor([1, 2]) is float32 while torch.tensor([1, 2]) is int64; the same here
+    for data in ([1, 2], [True, False], 3, [[1, 2], [3, 4]], (1, 2)):
+        t = tl.Tensor(data)
+        assert t.dtype == np.float32
+        np.testing.assert_array_equal(t.numpy(), np.asarray(data, dtype=np.float32))
+    assert tl.Tensor([1, 2], dtype=np.int64).dtype == np.int64
+    assert tl.Tensor(np.arange(3)).dtype == np.arange(3).dtype  # numpy arrays keep theirs
+    assert tl.Tensor([1, 2], requires_grad=True).requires_grad
+
+
 def test_numpy_arrays_keep_their_dtype_and_tensor_copies():
     for dtype in (np.float64, np.float32, np.int32, np.uint8, np.bool_):
         a = np.zeros(3, dtype=dtype)

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_lite.random import get_rng
-from tinygrad_lite.tensor import Tensor
+from tinygrad_lite.tensor import Tensor, to_array
 
 _DEFAULT_FLOAT = np.float32
 
@@ -42,8 +42,13 @@ def _dtype(dtype: Any, default: Any = _DEFAULT_FLOAT) -> np.dtype:
 
 
 def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Copy ``data`` into a new tensor (``torch.tensor``): Python floats become float32."""
-    return Tensor(data, dtype=dtype, requires_grad=requires_grad)
+    """Copy ``data`` into a new tensor (``torch.tensor``): the dtype is inferred as PyTorch
+    does (Python floats -> float32, ints -> int64, bools -> bool; numpy arrays keep theirs).
+    The class constructor ``Tensor(list)`` always gives float32, as ``torch.Tensor``."""
+    t = Tensor._make(to_array(data.data if isinstance(data, Tensor) else data, dtype), None)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
 
 
 def from_numpy(array: np.ndarray) -> Tensor:

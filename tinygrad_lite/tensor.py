@@ -26,8 +26,8 @@ class Tensor(AxisMethods, ConversionMethods):
     """An n-dimensional array that records the operations applied to it for ``backward``.
 
     ``Tensor(data, dtype=None, requires_grad=False)``: Python numbers and lists become float32
-    (int64 for integers, bool for booleans); numpy arrays keep their dtype.  Only floating
-    point tensors can require gradients.
+    (as ``torch.Tensor``; :func:`tinygrad_lite.tensor` infers int64/bool as ``torch.tensor``);
+    numpy arrays keep their dtype.  Only floating point tensors can require gradients.
     """
 
     __slots__ = ("data", "requires_grad", "grad", "grad_fn", "_hooks", "__weakref__")
@@ -35,6 +35,8 @@ class Tensor(AxisMethods, ConversionMethods):
     NAMESPACE = TensorNamespace
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
+        if dtype is None and isinstance(data, (bool, int, float, list, tuple)):
+            dtype = np.float32  # torch.Tensor(list) is float32; tl.tensor infers, as torch.tensor
         self.data = to_array(data.data if isinstance(data, Tensor) else data, dtype)
         self.grad: Tensor | None = None
         self.grad_fn = None
