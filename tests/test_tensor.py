@@ -334,3 +334,13 @@ def test_lists_of_one_element_tensors_convert_like_torch():
         assert ours.tolist() == theirs.tolist()
     with pytest.raises(ValueError, match=r"only one-element tensors.*shape \(2,\)"):
         tl.tensor([tl.tensor([1.0, 2.0])])
+
+
+def test_manual_seed_accepts_torch_range_and_rejects_others():
+    tl.manual_seed(-1)
+    a = tl.rand(3).numpy()
+    tl.manual_seed(2**64 - 1)  # -1 mod 2**64, as torch.manual_seed
+    np.testing.assert_array_equal(tl.rand(3).numpy(), a)
+    for bad in ("a", None, 2**64, -(2**63) - 1):
+        with pytest.raises(ValueError, match="manual_seed"):
+            tl.manual_seed(bad)

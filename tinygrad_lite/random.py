@@ -20,8 +20,18 @@ _DEFAULT = _DefaultGenerator()
 
 
 def manual_seed(seed: int) -> np.random.Generator:
-    """Seed the default generator; same seed, same random tensors.  Returns the generator."""
-    _DEFAULT.rng = np.random.default_rng(int(seed))
+    """Seed the default generator; same seed, same random tensors.  Returns the generator.
+
+    Like ``torch.manual_seed``, any integer in $[-2^{63}, 2^{64})$ is accepted; a negative seed
+    is taken modulo $2^{64}$ (so ``-1`` and ``2**64 - 1`` give the same numbers).
+    """
+    try:
+        value = int(seed)
+    except (TypeError, ValueError):
+        raise ValueError(f"manual_seed: expected an integer seed, got {seed!r}") from None
+    if not -(2**63) <= value < 2**64:
+        raise ValueError(f"manual_seed: seed must be in [-2**63, 2**64), got {value}")
+    _DEFAULT.rng = np.random.default_rng(value % 2**64)
     return _DEFAULT.rng
 
 
