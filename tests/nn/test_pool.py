@@ -135,7 +135,8 @@ def test_max_pool_float32_and_layouts():
 
 def test_pool_errors():
     x = tl.randn(1, 1, 4, 4)
-    with pytest.raises(ValueError, match=r"max_pool2d: expected a 4-D input \(N, C, H, W\)"):
+    with pytest.raises(ValueError, match=r"max_pool2d: expected 3-D \(C, H, W\) or 4-D "
+                       r"\(N, C, H, W\) input, got shape \(4, 4\)"):
         F.max_pool2d(tl.randn(4, 4), 2)
     with pytest.raises(ValueError, match="max_pool2d: pad should be at most half"):
         F.max_pool2d(x, 2, padding=2)

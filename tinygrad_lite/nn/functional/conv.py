@@ -5,6 +5,10 @@ r"""Convolution and pooling functions (``torch.nn.functional`` names, signatures
 and ``adaptive_avg_pool2d`` two averaging-matrix products, so they need no backward of their
 own.  Subgradients: max-pool sends each window's gradient to its FIRST maximum (PyTorch's
 choice); the rest is linear.
+
+Each takes a batch (N, C, H, W) or, as PyTorch does, one unbatched image (C, H, W): that goes
+through as a batch of one (``unsqueeze(0)`` ... ``squeeze(0)``, views the gradient flows through)
+and comes back 3-D.
 """
 
 from __future__ import annotations
@@ -29,17 +33,32 @@ def _pair(value: Any, name: str, op: str) -> tuple[int, int]:
     raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
 
 
-def _check_input(op: str, x: Tensor) -> None:
+def as_batch(op: str, x: Tensor) -> tuple[Tensor, bool]:
+    """``x`` as (N, C, H, W), and whether it was one unbatched (C, H, W) image.
+
+    An unbatched ``x`` becomes a batch of one (``unsqueeze(0)``, a view); the caller squeezes
+    the result back, so the output is 3-D like PyTorch's.  Other ranks raise ``ValueError``.
+    """
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}: expected input to be a Tensor, got {type(x).__name__}")
-    if x.ndim != 4:
-        raise ValueError(f"{op}: expected a 4-D input (N, C, H, W), got shape {tuple(x.shape)}")
+    if x.ndim == 3:
+        return x.unsqueeze(0), True  # (1, C, H, W)
+    if x.ndim == 4:
+        return x, False
+    raise ValueError(
+        f"{op}: expected 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape {tuple(x.shape)}"
+    )
+
+
+def _unbatch(y: Tensor, unbatched: bool) -> Tensor:
+    return y.squeeze(0) if unbatched else y
 
 
 def _check_output(op: str, x_shape: tuple[int, ...], geom: Geometry) -> tuple[int, int]:
+    """Output (H, W) of ``geom`` on an input of shape ``x_shape`` ((C, H, W) or (N, C, H, W))."""
     (kh, kw), (sh, sw), (pt, pb, pl, pr), (dh, dw) = geom
-    oh = out_size(x_shape[2], kh, sh, pt, pb, dh)
-    ow = out_size(x_shape[3], kw, sw, pl, pr, dw)
+    oh = out_size(x_shape[-2], kh, sh, pt, pb, dh)
+    ow = out_size(x_shape[-1], kw, sw, pl, pr, dw)
     if oh <= 0 or ow <= 0:
         raise ValueError(
             f"{op}: output size ({oh}, {ow}) is too small for input {tuple(x_shape)} with "
@@ -87,23 +106,25 @@ def conv2d(
 
     $y_{n,o,i,j} = b_o + \sum_{c,p,q} w_{o,c,p,q}\, x_{n,\,g(o) C_g + c,\, i s_h + p d_h - p_t,\,
     j s_w + q d_w - p_l}$ with input (N, C, H, W), weight (O, C/groups, kh, kw), bias (O,).
+    An unbatched input (C, H, W) gives an unbatched output (O, H_out, W_out).
     ``padding`` is an int, a pair, ``'valid'`` (none) or ``'same'`` (stride 1 only).
     Computed as im2col + one GEMM (see :mod:`tinygrad_lite.ops.conv`).  Input, weight and
     bias must have one dtype (``RuntimeError`` otherwise, as in PyTorch; no promotion).
     """
-    _check_input("conv2d", input)
+    x, unbatched = as_batch("conv2d", input)  # (N, C, H, W)
     if not isinstance(weight, Tensor) or weight.ndim != 4:
         shape = tuple(weight.shape) if hasattr(weight, "shape") else type(weight).__name__
         raise ValueError(f"conv2d: expected a 4-D weight (O, C/groups, kh, kw), got {shape}")
     o, cg, kh, kw = weight.shape
-    n, c, h, w = input.shape
+    c = x.shape[1]
     if groups < 1 or c % groups or o % groups:
         raise ValueError(
             f"conv2d: groups={groups} must divide both in_channels={c} and out_channels={o}"
         )
     if c != cg * groups:
+        layout = "(C, H, W)" if unbatched else "(N, C, H, W)"
         raise ValueError(
-            f"conv2d: expected input (N, C, H, W) with C={cg * groups}, got {tuple(input.shape)} "
+            f"conv2d: expected input {layout} with C={cg * groups}, got {tuple(input.shape)} "
             f"(weight {tuple(weight.shape)}, groups={groups})"
         )
     if bias is not None and tuple(bias.shape) != (o,):
@@ -116,16 +137,15 @@ def conv2d(
         raise ValueError(f"conv2d: stride and dilation must be >= 1, got {stride!r}, {dilation!r}")
     geom = ((kh, kw), stride_, conv_padding(padding, (kh, kw), stride_, dilation_), dilation_)
     _check_output("conv2d", input.shape, geom)
-    if bias is None:
-        return Convolution.apply(input, weight, geom=geom, groups=groups)
-    return Convolution.apply(input, weight, bias, geom=geom, groups=groups)
+    params = (weight,) if bias is None else (weight, bias)
+    return _unbatch(Convolution.apply(x, *params, geom=geom, groups=groups), unbatched)
 
 
 def _pool_geometry(
-    op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
-    ceil_mode: bool,
+    op: str, x_shape: tuple[int, ...], kernel_size: Any, stride: Any, padding: Any,
+    dilation: Any, ceil_mode: bool,
 ) -> Geometry:
-    _check_input(op, x)
+    """Checked pooling geometry for an input of shape ``x_shape`` ((C, H, W) or (N, C, H, W))."""
     kernel = _pair(kernel_size, "kernel_size", op)
     stride_ = kernel if stride is None or stride == [] else _pair(stride, "stride", op)
     ph, pw = _pair(padding, "padding", op)
@@ -139,10 +159,10 @@ def _pool_geometry(
         )
     eh = ew = 0
     if ceil_mode:  # extra bottom/right padding (never read by a whole window) for the last one
-        eh = _ceil_extra(op, x.shape[2], kernel[0], stride_[0], ph, dilation_[0])
-        ew = _ceil_extra(op, x.shape[3], kernel[1], stride_[1], pw, dilation_[1])
+        eh = _ceil_extra(op, x_shape[-2], kernel[0], stride_[0], ph, dilation_[0])
+        ew = _ceil_extra(op, x_shape[-1], kernel[1], stride_[1], pw, dilation_[1])
     geom = (kernel, stride_, (ph, ph + eh, pw, pw + ew), dilation_)
-    _check_output(op, x.shape, geom)
+    _check_output(op, x_shape, geom)
     return geom
 
 
@@ -173,12 +193,17 @@ def max_pool2d(
     maximum in row-major order (PyTorch's choice; ties are not split).  With
     ``return_indices=True`` also returns the flat ``h * W + w`` position of that maximum.
     ``ceil_mode=True`` rounds the output size up (the last window may hang over the edge).
+    Input (N, C, H, W) or unbatched (C, H, W); output and indices have the input's rank.
     """
-    geom = _pool_geometry("max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode)
-    needs_mask = input.requires_grad and is_grad_enabled()
-    out = MaxPool.apply(input, geom=geom, needs_mask=needs_mask)
+    x, unbatched = as_batch("max_pool2d", input)  # (N, C, H, W)
+    geom = _pool_geometry(
+        "max_pool2d", input.shape, kernel_size, stride, padding, dilation, ceil_mode
+    )
+    needs_mask = x.requires_grad and is_grad_enabled()
+    out = _unbatch(MaxPool.apply(x, geom=geom, needs_mask=needs_mask), unbatched)
     if return_indices:
-        return out, Tensor._make(max_pool_indices(input.data, geom), None)
+        indices = max_pool_indices(x.data, geom)  # (N, C, H_out, W_out)
+        return out, Tensor._make(indices[0] if unbatched else indices, None)
     return out
 
 
@@ -196,13 +221,15 @@ def avg_pool2d(
     $D = k_h k_w$ with ``count_include_pad=True`` (zeros of the padding count), else the number
     of real pixels in the window; ``divisor_override`` replaces $D$.  With ``ceil_mode=True``
     the last window may hang over the padded input: the cells beyond it never count.  Linear:
-    the gradient of every pixel of a window is $\bar y / D$.
+    the gradient of every pixel of a window is $\bar y / D$.  Input (N, C, H, W) or unbatched
+    (C, H, W); the output has the input's rank.
     """
-    geom = _pool_geometry("avg_pool2d", input, kernel_size, stride, padding, 1, ceil_mode)
-    n, c, h, w = input.shape
+    x, unbatched = as_batch("avg_pool2d", input)  # (N, C, H, W)
+    geom = _pool_geometry("avg_pool2d", input.shape, kernel_size, stride, padding, 1, ceil_mode)
+    n, c, h, w = x.shape
     oh, ow = _check_output("avg_pool2d", input.shape, geom)
-    cols = Im2Col.apply(input.reshape(n * c, 1, h, w), geom=geom)  # (kh*kw, N*C*oh*ow)
-    total = cols.sum(0).reshape(n, c, oh, ow)
+    cols = Im2Col.apply(x.reshape(n * c, 1, h, w), geom=geom)  # (kh*kw, N*C*oh*ow)
+    total = _unbatch(cols.sum(0).reshape(n, c, oh, ow), unbatched)
     if divisor_override is not None:
         if divisor_override == 0:
             raise ValueError("avg_pool2d: divisor_override must be non-zero")
@@ -234,16 +261,17 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     Output cell $i$ along an axis of length $n$ averages $[\lfloor i n / m \rfloor,
     \lceil (i+1) n / m \rceil)$.  The windows are separable, so $y = A_h\, x\, A_w^\top$ with
     two small averaging matrices: linear, gradient $A_h^\top \bar y A_w$.  ``None`` in
-    ``output_size`` keeps that input size.
+    ``output_size`` keeps that input size.  Input (N, C, H, W) or unbatched (C, H, W); the
+    output has the input's rank.
     """
-    _check_input("adaptive_avg_pool2d", input)
+    x, unbatched = as_batch("adaptive_avg_pool2d", input)  # (N, C, H, W)
     if isinstance(output_size, (int, np.integer)) or output_size is None:
         output_size = (output_size, output_size)
     if not isinstance(output_size, (tuple, list)) or len(output_size) != 2:
         raise ValueError(
             f"adaptive_avg_pool2d: output_size must be an int or a pair, got {output_size!r}"
         )
-    h, w = input.shape[2], input.shape[3]
+    h, w = x.shape[2], x.shape[3]
     oh = h if output_size[0] is None else int(output_size[0])
     ow = w if output_size[1] is None else int(output_size[1])
     if oh < 1 or ow < 1:
@@ -251,8 +279,8 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     if (oh, ow) == (h, w):
         return input * 1.0
     if h % oh == 0 and w % ow == 0:
-        return avg_pool2d(input, (h // oh, w // ow))
+        return avg_pool2d(input, (h // oh, w // ow))  # handles either rank itself
     ah = Tensor._make(_adaptive_matrix(h, oh, input.dtype), None)  # (oh, H)
     aw = Tensor._make(_adaptive_matrix(w, ow, input.dtype).T.copy(), None)  # (W, ow)
-    return ah @ input @ aw
+    return _unbatch(ah @ x @ aw, unbatched)  # (N, C, oh, ow), or (C, oh, ow) when unbatched
 

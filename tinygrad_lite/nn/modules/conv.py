@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_lite.nn import init
-from tinygrad_lite.nn.functional.conv import conv2d, conv_padding
+from tinygrad_lite.nn.functional.conv import as_batch, conv2d, conv_padding
 from tinygrad_lite.nn.modules.module import Module, Parameter
 from tinygrad_lite.tensor import Tensor
 
@@ -32,17 +32,18 @@ def pad_by_mode(x: Tensor, pads: tuple[int, int, int, int], mode: str) -> Tensor
     """Pad H by ``pads[:2]`` and W by ``pads[2:]`` with ``'reflect'``, ``'replicate'`` or
     ``'circular'`` values (PyTorch's padding modes), as one gather of source indices.
 
-    The gradient of a padded pixel flows back to the pixel it copies (repeats accumulate).
+    ``x`` is (N, C, H, W) or (C, H, W).  The gradient of a padded pixel flows back to the pixel
+    it copies (repeats accumulate).
     """
     pt, pb, pl, pr = pads
-    h, w = x.shape[2], x.shape[3]
+    h, w = x.shape[-2], x.shape[-1]
     if mode == "reflect" and (max(pt, pb) >= h or max(pl, pr) >= w):
         raise ValueError(
             f"Conv2d: padding {pads} must be smaller than the input size {(h, w)} for 'reflect'"
         )
     rows = np.pad(np.arange(h), (pt, pb), mode=_NUMPY_PAD_MODES[mode])
     columns = np.pad(np.arange(w), (pl, pr), mode=_NUMPY_PAD_MODES[mode])
-    return x[:, :, rows[:, None], columns[None, :]]
+    return x[..., rows[:, None], columns[None, :]]
 
 
 class Conv2d(Module):
@@ -104,10 +105,10 @@ class Conv2d(Module):
         init.default_layer_init_(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
-        """Convolve ``input`` (N, C_in, H, W) -> (N, C_out, H_out, W_out)."""
+        """Convolve ``input`` (N, C_in, H, W) -> (N, C_out, H_out, W_out), or unbatched
+        (C_in, H, W) -> (C_out, H_out, W_out)."""
         if self.padding_mode != "zeros":
-            if input.ndim != 4:
-                raise ValueError(f"Conv2d: expected a 4-D input, got {tuple(input.shape)}")
+            as_batch("conv2d", input)  # rank check before padding
             padded = pad_by_mode(input, self._pads, self.padding_mode)
             return conv2d(
                 padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups

@@ -31,7 +31,7 @@ class MaxPool2d(Module):
         self.ceil_mode = ceil_mode
 
     def forward(self, input: Tensor) -> Any:
-        """Pool ``input`` (N, C, H, W)."""
+        """Pool ``input`` (N, C, H, W) or unbatched (C, H, W)."""
         return max_pool2d(
             input, self.kernel_size, self.stride, self.padding, self.dilation,
             self.ceil_mode, self.return_indices,
@@ -65,7 +65,7 @@ class AvgPool2d(Module):
         self.divisor_override = divisor_override
 
     def forward(self, input: Tensor) -> Tensor:
-        """Pool ``input`` (N, C, H, W)."""
+        """Pool ``input`` (N, C, H, W) or unbatched (C, H, W)."""
         return avg_pool2d(
             input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
             self.count_include_pad, self.divisor_override,
@@ -83,7 +83,8 @@ class AdaptiveAvgPool2d(Module):
         self.output_size = output_size
 
     def forward(self, input: Tensor) -> Tensor:
-        """Pool ``input`` (N, C, H, W) to (N, C, *output_size)."""
+        """Pool ``input`` (N, C, H, W) to (N, C, *output_size), or unbatched (C, H, W) to
+        (C, *output_size)."""
         return adaptive_avg_pool2d(input, self.output_size)
 
     def extra_repr(self) -> str:
