@@ -96,3 +96,27 @@ def test_every_docs_page_is_linked_from_the_index():
     for page in sorted(DOCS.glob("*.md")):
         if page.name != "index.md":
             assert f"({page.name})" in index, f"docs/index.md does not link {page.name}"
+
+
+def test_every_relative_link_and_image_in_the_docs_resolves():
+    for page in sorted(DOCS.glob("*.md")):
+        for target in re.findall(r"\]\(([^)\s]+)\)", page.read_text()):
+            if "://" in target or target.startswith("#"):
+                continue
+            path = (page.parent / target.split("#")[0]).resolve()
+            assert path.exists(), f"{page.name} links to missing {target}"
+
+
+def test_optimizers_page_shows_what_the_tour_prints_now(capsys):
+    """docs/optimizers.md quotes `examples/optimizers_tour.py`'s default table (~6 s to run)."""
+    spec = importlib.util.spec_from_file_location(
+        "optimizers_tour", DOCS.parent / "examples" / "optimizers_tour.py"
+    )
+    tour = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tour)
+    tour.main(["--no-plot"])
+    printed = [line for line in capsys.readouterr().out.splitlines() if line and line[0] != "("]
+    page = (DOCS / "optimizers.md").read_text()
+    quoted = page.split("Output of `python examples/optimizers_tour.py")[1]
+    quoted = quoted.split("```text\n")[1].split("```")[0]
+    assert [line for line in quoted.splitlines() if line] == printed
