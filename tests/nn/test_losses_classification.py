@@ -302,3 +302,37 @@ def test_cross_entropy_double_backward_matches_torch() -> None:
     (g * g * g).sum().backward()
     (gt * gt * gt).sum().backward()
     assert_close(xs.grad, xt.grad)
+
+
+# ----- class/sample weights are constants, as in PyTorch --------------------------------------
+
+_WEIGHTED_CALLS = {  # (functional module, logits, class targets, weight) -> loss
+    "cross_entropy": lambda m, x, y, w: m.cross_entropy(x, y, weight=w[0]),
+    "nll_loss": lambda m, x, y, w: m.nll_loss(x, y, weight=w[0]),
+    "multi_margin_loss": lambda m, x, y, w: m.multi_margin_loss(x, y, weight=w[0]),
+    "binary_cross_entropy": lambda m, x, y, w: m.binary_cross_entropy(
+        x.sigmoid(), x.detach() * 0 + 0.5, weight=w),
+    "binary_cross_entropy_with_logits(weight)": lambda m, x, y, w: (
+        m.binary_cross_entropy_with_logits(x, x.detach() * 0 + 0.5, weight=w)),
+    "binary_cross_entropy_with_logits(pos_weight)": lambda m, x, y, w: (
+        m.binary_cross_entropy_with_logits(x, x.detach() * 0 + 0.5, pos_weight=w[0])),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_WEIGHTED_CALLS))
+def test_classification_loss_weights_that_require_grad_are_refused_like_torch(name):
+    call = _WEIGHTED_CALLS[name]
+    rng = np.random.default_rng(0)
+    x_np, w_np, y = rng.standard_normal((4, 3)), rng.random((4, 3)), [0, 1, 2, 1]
+    x = tl.tensor(x_np, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"not differentiable with respect to '(pos_)?weight'"):
+        call(F, x, tl.tensor(y), tl.tensor(w_np, requires_grad=True))
+    call(F, x, tl.tensor(y), tl.tensor(w_np)).backward()  # a constant weight is fine
+    with tl.no_grad():  # without grad mode nothing is differentiated, so nothing to refuse
+        call(F, x, tl.tensor(y), tl.tensor(w_np, requires_grad=True))
+    torch = pytest.importorskip("torch")
+    import torch.nn.functional as TF
+
+    with pytest.raises(RuntimeError, match="not differentiable with respect to argument"):
+        call(TF, torch.tensor(x_np, requires_grad=True), torch.tensor(y),
+             torch.tensor(w_np, requires_grad=True))

@@ -31,6 +31,7 @@ from tinygrad_lite.autograd.function import Function, raw
 from tinygrad_lite.nn.functional.activations import log_softmax
 from tinygrad_lite.nn.functional.losses import (
     apply_reduction,
+    check_constant,
     check_tensors,
     check_weight,
     class_index_mask,
@@ -53,6 +54,7 @@ def _class_weight(op: str, weight: Tensor | None, n_classes: int, dtype: np.dtyp
     if weight is None:
         return None
     check_tensors(op, weight=weight)
+    check_constant(op, weight=weight)
     if weight.shape != (n_classes,):
         raise ValueError(f"{op}: expected weight of shape ({n_classes},) (one per class), "
                          f"got {weight.shape}")
@@ -79,7 +81,7 @@ def nll_loss(
     shape $(N,)$, $()$ or $(N, d_1, \dots)$.  Targets equal to ``ignore_index`` contribute $0$
     and are left out of the mean, which is $\sum_n \ell_n / \sum_n w_{y_n}$ over the other
     targets (so ``nan`` when every target is ignored, as in PyTorch).  The gradient is
-    $-w_{y_n}$ at each target class and $0$ elsewhere; ``weight`` gets no gradient (PyTorch
+    $-w_{y_n}$ at each target class and $0$ elsewhere; ``weight`` must not require grad (PyTorch
     refuses one).
     """
     op = "nll_loss"
@@ -138,7 +140,7 @@ def cross_entropy(
     $\text{numel} / C$ (weights do not enter the divisor here, as in PyTorch).
 
     Gradient $w(p - q)$-style, smooth; finite for logits of $\pm 1000$ thanks to the
-    max-shifted ``log_softmax``.  ``weight`` gets no gradient.
+    max-shifted ``log_softmax``.  ``weight`` must not require grad (as in PyTorch).
     """
     op = "cross_entropy"
     reduction = resolve_reduction(op, size_average, reduce, reduction)
@@ -243,6 +245,7 @@ def binary_cross_entropy(
                          f"(got values in [{np.nanmin(x)}, {np.nanmax(x)}])")
     if weight is not None:
         check_weight(op, "weight", weight, input)
+        check_constant(op, weight=weight)
     loss = BinaryCrossEntropy.apply(input, target.to(input.dtype))
     if weight is not None:
         loss = loss * weight
@@ -269,10 +272,12 @@ def binary_cross_entropy_with_logits(
         loss = (1 - target) * input - log_sigmoid(input)
     else:
         check_weight(op, "pos_weight", pos_weight, input)
+        check_constant(op, pos_weight=pos_weight)
         log_weight = (pos_weight - 1) * target + 1
         loss = (1 - target) * input - log_weight * log_sigmoid(input)
     if weight is not None:
         check_weight(op, "weight", weight, input)
+        check_constant(op, weight=weight)
         loss = loss * weight
     return apply_reduction(loss, reduction)
 

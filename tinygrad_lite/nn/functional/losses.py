@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_lite.autograd.grad_mode import is_grad_enabled
 from tinygrad_lite.ops import elementwise as ew
 from tinygrad_lite.ops import special
 from tinygrad_lite.tensor import Tensor
@@ -75,6 +76,18 @@ def check_tensors(op: str, **tensors: Any) -> None:
     for name, value in tensors.items():
         if not isinstance(value, Tensor):
             raise TypeError(f"{op}: expected a Tensor for '{name}', got {type(value).__name__}")
+
+
+def check_constant(op: str, **tensors: Tensor | None) -> None:
+    """Raise a ``RuntimeError`` naming ``op`` if a given tensor requires grad while grad mode
+    is on: PyTorch's classification losses are not differentiable with respect to their
+    ``weight``/``pos_weight`` and refuse such an argument instead of silently dropping it."""
+    if not is_grad_enabled():
+        return
+    for name, value in tensors.items():
+        if isinstance(value, Tensor) and value.requires_grad:
+            raise RuntimeError(f"{op}: not differentiable with respect to '{name}' (as in "
+                               f"PyTorch); pass {name}.detach()")
 
 
 def check_weight(op: str, name: str, weight: Tensor, input: Tensor) -> None:
@@ -272,7 +285,8 @@ def multi_margin_loss(
     ``input`` is $(N, C)$ or $(C,)$, ``target`` $(N,)$ or $()$ class indices; ``weight`` (a
     $(C,)$ tensor) multiplies outside the power, as PyTorch's kernel does.  **Kink** at a zero
     margin $\text{margin} - x_y + x_i = 0$: the term counts only when strictly positive, so the
-    subgradient there is $0$ (PyTorch's ``if (z > 0)``).  ``weight`` gets no gradient.
+    subgradient there is $0$ (PyTorch's ``if (z > 0)``).  ``weight`` must not
+    require grad (as in PyTorch).
     """
     op = "multi_margin_loss"
     reduction = resolve_reduction(op, size_average, reduce, reduction)
@@ -288,6 +302,7 @@ def multi_margin_loss(
                          f"shape {input.shape}, got {target.shape}")
     if weight is not None:
         check_tensors(op, weight=weight)
+        check_constant(op, weight=weight)
     if weight is not None and weight.shape != (n_classes,):
         raise ValueError(f"{op}: expected weight of shape ({n_classes},), got {weight.shape}")
     onehot, _ = class_index_mask(op, target, n_classes, input.ndim - 1, input.ndim)
