@@ -263,6 +263,8 @@ def alone(lib_name: str, keep: bool, steps: int, threads: int) -> tuple[float, f
     """(ms/step, page faults/step) of one library's step in a fresh process of its own."""
     cmd = [sys.executable, __file__, "--alone", lib_name, "--steps", str(steps),
            "--threads", str(threads)] + (["--keep-freed"] if keep else [])
+    if CLOCK[0] is time.process_time:
+        cmd.append("--cpu-time")
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.split()
     return float(out[-2]), float(out[-1])
 
@@ -300,11 +302,11 @@ def main() -> None:
     parser.add_argument("--alone", choices=("ours", "torch"), help=argparse.SUPPRESS)
     parser.add_argument("--keep-freed", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.cpu_time:
+        CLOCK[0] = time.process_time
     if args.alone:
         alone_child(args.alone, args.keep_freed, args.steps, args.threads)
         return
-    if args.cpu_time:
-        CLOCK[0] = time.process_time
 
     x_np, y_np = bench_batch()
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cpus, "
