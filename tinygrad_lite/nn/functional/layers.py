@@ -8,8 +8,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from tinygrad_lite.autograd.grad_mode import no_grad
 from tinygrad_lite.ops.linalg import check_same_dtype
+from tinygrad_lite.ops.norm import BatchNorm
 from tinygrad_lite.random import get_rng
 from tinygrad_lite.tensor import Tensor
 
@@ -101,7 +101,6 @@ def batch_norm(
                 f"got {param.shape}"
             )
     shape = _channel_shape(input)
-    axes = (0,) + tuple(range(2, input.ndim))
     if training:
         n = input.numel() // input.shape[1]
         if n <= 1:
@@ -109,16 +108,15 @@ def batch_norm(
                 f"Expected more than 1 value per channel when training, got input size "
                 f"{input.shape}"
             )
-        mean = input.mean(axes, keepdim=True)  # (1, C, 1, ...)
-        centered = input - mean
-        var = (centered * centered).mean(axes, keepdim=True)
-        if running_mean is not None and running_var is not None:
-            with no_grad():
-                m = momentum
-                rm, rv = running_mean.data, running_var.data
-                rm[...] = (1 - m) * rm + m * mean.data.reshape(rm.shape)
-                rv[...] = (1 - m) * rv + m * var.data.reshape(rv.shape) * (n / (n - 1))
-        out = centered / (var + eps).sqrt()
+        both = weight is not None and bias is not None  # the primitive takes both or neither
+        affine = (weight, bias) if both else ()
+        out = BatchNorm.apply(
+            input, *affine, eps=eps, momentum=momentum,
+            running_mean=None if running_mean is None else running_mean.data,
+            running_var=None if running_var is None else running_var.data,
+        )
+        if both or (weight is None and bias is None):
+            return out
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: running_mean and running_var are needed in eval mode")

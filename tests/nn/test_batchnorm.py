@@ -1,0 +1,105 @@
+"""The fused batch-norm primitive (training mode): memory layouts, affine variants, running
+statistics, float32, and second derivatives; everything against PyTorch where importable."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_lite as tl
+import tinygrad_lite.nn.functional as F
+from tests.helpers import assert_close, compare_with_torch, torch_or_skip
+from tinygrad_lite import nn
+from tinygrad_lite.autograd import gradcheck, gradgradcheck
+from tinygrad_lite.ops.norm import BatchNorm
+
+RNG = np.random.default_rng(11)
+
+
+def _bn(lib, x, w, b, rm=None, rv=None):
+    f = F if lib is tl else lib.nn.functional
+    return f.batch_norm(x, rm, rv, w, b, True, 0.2, 1e-3)
+
+
+@pytest.mark.parametrize("layout", ["nchw", "channel-major input", "channel-major grad", "both"])
+def test_batch_norm_matches_torch_in_every_memory_layout(layout):
+    # conv2d returns channel-major (CNHW) memory; the primitive takes a row-block fast path there
+    torch = torch_or_skip()
+    x = RNG.standard_normal((5, 3, 4, 6)) * 3 + 1
+    w, b = RNG.standard_normal(3), RNG.standard_normal(3)
+    cm_in = layout in ("channel-major input", "both")
+    cm_grad = layout in ("channel-major grad", "both")
+    if cm_in:
+        x = np.ascontiguousarray(x.transpose(1, 0, 2, 3))  # given as (C, N, H, W)
+
+    def run(lib):
+        def fn(x, w, b):
+            x = x.permute(1, 0, 2, 3) if cm_in else x
+            y = _bn(lib, x, w, b)
+            return y.permute(1, 0, 2, 3) if cm_grad else y  # the gradient arrives transposed
+
+        return fn
+
+    compare_with_torch(run(tl), run(torch), [x, w, b])
+
+
+@pytest.mark.parametrize("affine", ["weight", "bias", "none"])
+@pytest.mark.parametrize("shape", [(6, 3), (4, 3, 5), (3, 3, 4, 2)])
+def test_batch_norm_partial_affine_matches_torch(affine, shape):
+    torch = torch_or_skip()
+    x = RNG.standard_normal(shape)
+    p = RNG.standard_normal(3)
+
+    def fn(lib):
+        def f(x, p):
+            w = p if affine == "weight" else None
+            b = p if affine == "bias" else None
+            return _bn(lib, x, w, b) * (p.sum() if affine == "none" else 1)
+
+        return f
+
+    compare_with_torch(fn(tl), fn(torch), [x, p])
+
+
+def test_batch_norm_running_statistics_match_torch_channel_major():
+    torch = torch_or_skip()
+    ours, theirs = nn.BatchNorm2d(4).double(), torch.nn.BatchNorm2d(4).double()
+    conv_out = np.ascontiguousarray(RNG.standard_normal((4, 8, 3, 3)))
+    for step in range(3):
+        x = conv_out * (step + 1) + step
+        ours(tl.tensor(x).permute(1, 0, 2, 3)).sum().backward()
+        theirs(torch.tensor(x).permute(1, 0, 2, 3)).sum().backward()
+    for key in ("running_mean", "running_var"):
+        assert_close(getattr(ours, key), getattr(theirs, key), what=key)
+    assert_close(ours.weight.grad, theirs.weight.grad, what="weight grad")
+
+
+def test_batch_norm_float32_stays_float32_and_normalises():
+    x = tl.randn(16, 4, 5, 5) * 7 + 3
+    rm, rv = tl.zeros(4), tl.ones(4)
+    y = F.batch_norm(x, rm, rv, tl.ones(4), tl.zeros(4), True)
+    assert y.dtype == np.float32 and rm.dtype == np.float32 and rv.dtype == np.float32
+    per_channel = y.numpy().transpose(1, 0, 2, 3).reshape(4, -1)
+    np.testing.assert_allclose(per_channel.mean(1), 0, atol=1e-5)
+    np.testing.assert_allclose(per_channel.std(1), 1, atol=1e-3)
+
+
+def test_batch_norm_is_one_graph_node():
+    x = tl.randn(4, 3, 5, 5, requires_grad=True)
+    y = F.batch_norm(x, None, None, tl.ones(3, requires_grad=True), tl.zeros(3), True)
+    assert isinstance(y.grad_fn, BatchNorm)
+
+
+@pytest.mark.parametrize("channel_major", [False, True])
+def test_batch_norm_first_and_second_derivatives(channel_major):
+    shape = (2, 3, 3, 2) if channel_major else (3, 2, 3, 2)  # channel-major: (C, N, H, W)
+    x = tl.tensor(RNG.standard_normal(shape), requires_grad=True)
+    w = tl.tensor(RNG.standard_normal(2) + 2, requires_grad=True)
+    b = tl.tensor(RNG.standard_normal(2), requires_grad=True)
+
+    def fn(x, w, b):
+        x = x.permute(1, 0, 2, 3) if channel_major else x
+        return F.batch_norm(x, None, None, w, b, True) ** 2  # squared: a nonzero Hessian
+
+    assert gradcheck(fn, (x, w, b))
+    assert gradgradcheck(fn, (x, w, b))

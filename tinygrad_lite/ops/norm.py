@@ -1,0 +1,133 @@
+r"""Batch normalisation with batch statistics (training mode) as one primitive.
+
+With $n$ values per channel (all dims but dim 1), the batch mean $\mu$, the *biased* variance
+$\sigma^2$, $r = 1/\sqrt{\sigma^2 + \epsilon}$ and $\hat x = (x - \mu)\,r$, the output is
+$y = \gamma \hat x + \beta$ (or $\hat x$ without an affine part).  Backward, per channel:
+
+.. math::
+
+    \bar\beta = \textstyle\sum \bar y, \qquad \bar\gamma = \sum \bar y\,\hat x, \qquad
+    \bar x = \gamma r \big(\bar y - \bar\beta / n - \hat x\, \bar\gamma / n\big).
+
+Built from ``mean``, ``-``, ``*``, ``sqrt`` and ``/`` nodes the same computation takes about
+twenty full passes over the activations backward; here it takes five (two reductions, three
+elementwise), which is where ``BatchNorm2d`` spends its time in a CNN.  Evaluation mode (running
+statistics) is an affine map and stays a composite in ``nn.functional.batch_norm``.
+
+Arrays in the channel-major memory order that ``conv2d`` returns (CNHW) are handled as
+$(C, n)$ row blocks, so every reduction runs over contiguous rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tinygrad_lite.autograd.function import NUMPY_NS, Function
+
+
+def _rows(a: np.ndarray) -> np.ndarray | None:
+    """``a`` (N, C, ...) as a (C, n) view when its memory is channel-major, else None."""
+    if a.ndim < 3:
+        return None
+    at = np.moveaxis(a, 1, 0)
+    return at.reshape(a.shape[1], -1) if at.flags.c_contiguous else None
+
+
+def _from_rows(rows: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Inverse of :func:`_rows`: a (C, n) block as an (N, C, ...) view (channel-major memory)."""
+    return np.moveaxis(rows.reshape((shape[1], shape[0]) + shape[2:]), 0, 1)
+
+
+class BatchNorm(Function):
+    r"""$y = \gamma\,(x - \mu)/\sqrt{\sigma^2 + \epsilon} + \beta$ with the batch's per-channel
+    mean and biased variance (see the module docstring for backward).
+
+    ``running_mean``/``running_var`` (numpy arrays, or None) are updated in place during the
+    forward pass, as PyTorch's ``batch_norm`` does: $r \leftarrow (1 - m) r + m s$ with the
+    *unbiased* variance $\sigma^2 n / (n - 1)$.  Under ``create_graph`` the statistics are
+    recomputed from the input with differentiable ops, so higher-order gradients are exact.
+    """
+
+    def forward(
+        self, x: np.ndarray, weight: np.ndarray | None = None, bias: np.ndarray | None = None,
+        *, eps: float, momentum: float = 0.1, running_mean: np.ndarray | None = None,
+        running_var: np.ndarray | None = None,
+    ) -> np.ndarray:
+        c = x.shape[1]
+        n = x.size // c
+        rows = _rows(x)
+        if rows is not None:  # (C, n) contiguous rows: channel sums run along memory
+            mean = rows.mean(axis=1, keepdims=True)
+            xhat = rows - mean
+            var = np.einsum("ij,ij->i", xhat, xhat)[:, None] / n
+        else:
+            axes = (0,) + tuple(range(2, x.ndim))
+            mean = x.mean(axis=axes, keepdims=True)
+            xhat = x - mean
+            var = np.mean(np.square(xhat), axis=axes, keepdims=True)
+        inv_std = 1.0 / np.sqrt(var + eps)
+        xhat *= inv_std
+        if running_mean is not None and running_var is not None:
+            m = momentum
+            running_mean[...] = (1 - m) * running_mean + m * mean.reshape(c)
+            running_var[...] = (1 - m) * running_var + m * var.reshape(c) * (n / (n - 1))
+        kept = inv_std.shape  # (C, 1) for rows, (1, C, 1, ...) otherwise
+        out = xhat if weight is None else xhat * weight.reshape(kept)
+        if bias is not None:
+            out = out + bias.reshape(kept)
+        elif out is xhat:
+            out = xhat.copy()  # xhat is saved for backward
+        self.saved = (x, weight, xhat, inv_std, eps, rows is not None)
+        return out if rows is None else _from_rows(out, x.shape)
+
+    def backward(self, grad: Any) -> tuple[Any, ...]:
+        x, weight, xhat, inv_std, eps, rows = self.saved
+        if self.xp is not NUMPY_NS:
+            return self._backward_graph(grad)
+        shape = x.shape
+        c, n = shape[1], x.size // shape[1]
+        g = _rows(grad) if rows else grad
+        if rows and g is None:  # the gradient is in another memory order: copy it once
+            g = np.ascontiguousarray(np.moveaxis(grad, 1, 0)).reshape(c, -1)
+        axes = 1 if rows else (0,) + tuple(range(2, len(shape)))
+        g_bias = g.sum(axis=axes, keepdims=True)
+        if rows:
+            g_weight = np.einsum("ij,ij->i", g, xhat)[:, None]
+        else:
+            g_weight = np.sum(g * xhat, axis=axes, keepdims=True)
+        scale = inv_std if weight is None else inv_std * weight.reshape(inv_std.shape)
+        gx = np.multiply(g, scale)
+        tmp = np.multiply(xhat, scale * g_weight / n)
+        gx -= tmp
+        gx -= scale * g_bias / n
+        gx = _from_rows(gx, shape) if rows else gx
+        grads: list[Any] = [gx if self.needs_input_grad[0] else None]
+        if weight is not None:
+            grads.append(g_weight.reshape(c) if self.needs_input_grad[1] else None)
+        if len(self.needs_input_grad) > len(grads):
+            grads.append(g_bias.reshape(c) if self.needs_input_grad[-1] else None)
+        return tuple(grads) if len(grads) > 1 else grads[0]
+
+    def _backward_graph(self, grad: Any) -> Any:
+        """The same formulas on Tensors (``create_graph``), statistics recomputed from ``x``."""
+        x, weight, _, _, eps, _ = self.saved
+        xp = self.xp
+        shape = tuple(grad.shape)
+        c, n = shape[1], int(np.prod(shape)) // shape[1]
+        axes = (0,) + tuple(range(2, len(shape)))
+        kept = (1, c) + (1,) * (len(shape) - 2)
+        centered = x - xp.sum(x, axes, keepdims=True) / n
+        inv_std = 1.0 / xp.sqrt(xp.sum(centered * centered, axes, keepdims=True) / n + eps)
+        xhat = centered * inv_std
+        g_bias = xp.sum(grad, axes, keepdims=True)
+        g_weight = xp.sum(grad * xhat, axes, keepdims=True)
+        scale = inv_std if weight is None else inv_std * xp.reshape(weight, kept)
+        gx = scale * (grad - g_bias / n - xhat * (g_weight / n))
+        grads: list[Any] = [gx if self.needs_input_grad[0] else None]
+        if weight is not None:
+            grads.append(xp.reshape(g_weight, (c,)) if self.needs_input_grad[1] else None)
+        if len(self.needs_input_grad) > len(grads):
+            grads.append(xp.reshape(g_bias, (c,)) if self.needs_input_grad[-1] else None)
+        return tuple(grads) if len(grads) > 1 else grads[0]
