@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean venv
+.PHONY: demo test lint bench bench-epoch clean venv
 
 venv: $(STAMP)
 
@@ -28,6 +28,11 @@ bench: $(STAMP)
 	$(BIN)/python bench/cnn.py
 	$(BIN)/python bench/conv_gflops.py
 	$(BIN)/python bench/memory.py
+
+# Epoch time and accuracy on MNIST next to PyTorch (needs the IDX files: DATA_DIR/mnist/*.gz).
+DATA_DIR ?= ../shared/data
+bench-epoch: $(STAMP)
+	$(BIN)/python bench/epoch.py --data-dir $(DATA_DIR) --epochs 3
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info .pytest_cache
