@@ -38,8 +38,10 @@ if __name__ == "__main__":  # thread counts must be set before numpy loads its B
     for _i, _a in enumerate(sys.argv):
         if _a == "--threads" and _i + 1 < len(sys.argv):
             _threads = sys.argv[_i + 1]
+        elif _a.startswith("--threads="):
+            _threads = _a.split("=", 1)[1]
     for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(_var, _threads)
+        os.environ[_var] = _threads  # both libraries get --threads
 
 import gc  # noqa: E402
 import platform  # noqa: E402
@@ -225,7 +227,7 @@ def compare_steps(
         t = min(theirs)
         print(f"  torch:         {t:7.2f} ms/step  {BATCH / t * 1e3:8.0f} images/s")
         print(f"  ratio ours/torch: {min(ours) / t:.2f}  (target <= 1.5)")
-    print(f"  page faults per step (both libraries together): {faults:.0f}")
+    print(f"  page faults per step (one step of each library, together): {faults:.0f}")
 
 
 def build_step(lib_name: str, x_np: np.ndarray, y_np: np.ndarray) -> Callable[[], float]:

@@ -23,8 +23,10 @@ if __name__ == "__main__":  # thread counts must be set before numpy loads its B
     for _i, _a in enumerate(sys.argv):
         if _a == "--threads" and _i + 1 < len(sys.argv):
             _threads = sys.argv[_i + 1]
+        elif _a.startswith("--threads="):
+            _threads = _a.split("=", 1)[1]
     for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(_var, _threads)
+        os.environ[_var] = _threads  # both libraries get --threads
 
 import argparse  # noqa: E402
 import platform  # noqa: E402

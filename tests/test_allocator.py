@@ -43,7 +43,11 @@ def test_keep_freed_memory_reuses_freed_blocks_without_page_faults():
 
 @pytest.mark.skipif(not GLIBC, reason="glibc only")
 def test_keep_freed_memory_reports_applied():
-    assert tl.keep_freed_memory() is True
+    # in a child process: the setting is process-wide and should not leak into other tests
+    out = subprocess.run([sys.executable, "-c", "import tinygrad_lite as tl; "
+                          "print(tl.keep_freed_memory())"], capture_output=True, text=True,
+                         check=True)  # fmt: skip
+    assert out.stdout.split()[-1] == "True"
 
 
 def test_keep_freed_memory_without_glibc_returns_false(monkeypatch):
@@ -51,7 +55,9 @@ def test_keep_freed_memory_without_glibc_returns_false(monkeypatch):
     assert tl.keep_freed_memory() is False
 
 
-@pytest.mark.parametrize("bad", [0, 1000, -5, 2.5, True, "64M"])
-def test_keep_freed_memory_rejects_bad_sizes(bad):
-    with pytest.raises(ValueError, match="keep_freed_memory: max_bytes"):
-        tl.keep_freed_memory(bad)
+def test_glibc_lookup_never_raises(monkeypatch):
+    def windows_cdll(name):  # what ctypes does on Windows with None
+        raise TypeError("LoadLibrary() argument 1 must be str, not None")
+
+    monkeypatch.setattr(allocator.ctypes, "CDLL", windows_cdll)
+    assert allocator._glibc() is None

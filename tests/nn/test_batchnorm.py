@@ -103,3 +103,34 @@ def test_batch_norm_first_and_second_derivatives(channel_major):
 
     assert gradcheck(fn, (x, w, b))
     assert gradgradcheck(fn, (x, w, b))
+
+
+def test_batch_norm_float32_statistics_stay_accurate_for_large_channel_major_batches():
+    # einsum's single running float32 sum would be off by ~1e-5 at a million values per channel
+    x64 = RNG.standard_normal((4, 256, 32, 32)) * 3 + 1  # (C, N, H, W): 262,144 per channel
+    x = tl.tensor(x64.astype(np.float32)).permute(1, 0, 2, 3)
+    rm, rv = tl.zeros(4), tl.ones(4)
+    y = F.batch_norm(x, rm, rv, None, None, True, 1.0)  # momentum 1: the batch statistics
+    flat = x64.astype(np.float32).astype(np.float64).reshape(4, -1)
+    np.testing.assert_allclose(rv.numpy(), flat.var(1, ddof=1), rtol=3e-7)
+    np.testing.assert_allclose(rm.numpy(), flat.mean(1), rtol=1e-6, atol=1e-7)
+    expect = (flat - flat.mean(1, keepdims=True)) / np.sqrt(flat.var(1, keepdims=True) + 1e-5)
+    got = y.numpy().transpose(1, 0, 2, 3).reshape(4, -1)
+    np.testing.assert_allclose(got, expect, rtol=0, atol=3e-6)
+
+
+@pytest.mark.parametrize("arg", ["weight", "bias", "running_mean", "running_var"])
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_refuses_mixed_dtypes_like_torch(arg, training):
+    x = tl.randn(4, 3, 5, 5, dtype=tl.float64)
+    f64 = tl.float64
+    kwargs = dict(running_mean=tl.zeros(3, dtype=f64), running_var=tl.ones(3, dtype=f64))
+    kwargs[arg] = tl.ones(3)  # float32
+    with pytest.raises(RuntimeError, match=f"batch_norm: input dtype float64 does not match {arg}"):
+        F.batch_norm(x, training=training, **kwargs)
+    with pytest.raises(RuntimeError, match="layer_norm: input dtype float64 does not match"):
+        F.layer_norm(x, (5,), weight=tl.ones(5))
+    torch = pytest.importorskip("torch")
+    kw = {k: torch.from_numpy(v.numpy()) for k, v in kwargs.items()}
+    with pytest.raises(RuntimeError, match="mixed dtype|expected scalar type"):
+        torch.nn.functional.batch_norm(torch.from_numpy(x.numpy()), training=training, **kw)

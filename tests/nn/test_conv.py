@@ -324,7 +324,8 @@ def test_conv2d_mixed_dtypes_raise_like_torch():
     with pytest.raises(
         RuntimeError,
         match=r"conv2d: input dtype float64 does not match weight dtype float32 \(input "
-        r"\(2, 3, 5, 5\), weight \(4, 3, 3, 3\)\); convert with \.double\(\) or \.float\(\)",
+        r"\(2, 3, 5, 5\), weight \(4, 3, 3, 3\)\); "
+        r"convert with input\.float\(\) or weight\.double\(\)",
     ):
         F.conv2d(x64, w32)
     with pytest.raises(RuntimeError, match="conv2d: input dtype float32 does not match weight "

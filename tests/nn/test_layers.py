@@ -72,7 +72,7 @@ def test_linear_mixed_dtypes_raise_like_torch() -> None:
     with pytest.raises(
         RuntimeError,
         match=r"linear: input dtype float64 does not match weight dtype float32 \(input \(8, 4\), "
-        r"weight \(3, 4\)\); convert with \.double\(\) or \.float\(\)",
+        r"weight \(3, 4\)\); convert with input\.float\(\) or weight\.double\(\)",
     ):
         F.linear(x64, w32)
     with pytest.raises(RuntimeError, match="linear: input dtype float32 does not match weight "

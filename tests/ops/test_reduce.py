@@ -154,3 +154,25 @@ def test_std_at_zero_variance_has_zero_gradient_like_torch():
 def test_std_gradgradcheck():
     x = tl.tensor(X, requires_grad=True)
     assert gradgradcheck(lambda t: t.std(1), [x])
+
+
+def test_var_std_take_a_positional_bool_as_unbiased_and_keep_float32():
+    x = tl.arange(12.0).reshape(3, 4)
+    flat = np.arange(12.0)
+    np.testing.assert_allclose(x.var(True).item(), flat.var(ddof=1), rtol=1e-6)
+    np.testing.assert_allclose(tl.var(x, False).item(), flat.var(), rtol=1e-6)
+    np.testing.assert_allclose(x.std(False).item(), flat.std(), rtol=1e-6)
+    for t in (x.std(), x.std(0), x.std(correction=0), x.var(True), x.std(1, keepdim=True)):
+        assert t.dtype == np.float32
+    torch = pytest.importorskip("torch")
+    xt = torch.arange(12.0).reshape(3, 4)
+    np.testing.assert_allclose(x.var(True).item(), xt.var(True).item(), rtol=1e-6)
+    np.testing.assert_allclose(x.std(False).item(), xt.std(False).item(), rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "op", ["sum", "mean", "amax", "amin", "max", "argmax", "logsumexp", "prod"]
+)
+def test_a_bool_is_not_a_dimension(op):
+    with pytest.raises(TypeError, match=f"{op}: dim must be an int or a tuple of ints, not bool"):
+        getattr(tl.ones(3, 4), op)(True)

@@ -69,9 +69,10 @@ def check_same_dtype(op: str, name_a: str, a: Any, name_b: str, b: Any) -> None:
     """
     if a.dtype == b.dtype:
         return
-    hint = " or ".join(
-        [_CONVERT.get(dt.name, f".to(tl.{dt.name})") for dt in (a.dtype, b.dtype)]
-    )
+    def to(dtype: np.dtype) -> str:
+        return _CONVERT.get(dtype.name, f".to(tl.{dtype.name})")
+
+    hint = f"{name_a}{to(b.dtype)} or {name_b}{to(a.dtype)}"  # either side matches the other
     raise RuntimeError(
         f"{op}: {name_a} dtype {a.dtype} does not match {name_b} dtype {b.dtype} "
         f"({name_a} {tuple(a.shape)}, {name_b} {tuple(b.shape)}); convert with {hint}"

@@ -32,6 +32,8 @@ def normalize_dims(op: str, dim: Any, ndim: int) -> tuple[int, ...] | None:
     """
     if dim is None:
         return None
+    if isinstance(dim, (bool, np.bool_)):  # an int subclass, but never a dimension (PyTorch)
+        raise TypeError(f"{op}: dim must be an int or a tuple of ints, not bool")
     dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
     if not dims:  # PyTorch: an empty dim list reduces over all dimensions
         return None
@@ -219,7 +221,8 @@ class Std(Function):
         n = _count(x.shape, axes)
         centered = x - np.mean(x, axis=axes, keepdims=True)
         ss = np.sum(centered * centered, axis=axes, keepdims=keepdim)
-        out = np.sqrt(ss / np.maximum(n - correction, 0))
+        dof = float(n - correction) if n > correction else 0.0  # a Python float keeps float32
+        out = np.sqrt(ss / dof)
         self.saved = (x, out, axes, n - correction)
         return out
 
@@ -317,9 +320,12 @@ def argmin(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
     return _arg(x, dim, keepdim, np.argmin, "argmin")
 
 
-def _correction(correction: Any, unbiased: bool | None) -> Any:
-    """PyTorch's older ``unbiased=`` flag, when given, decides the correction (1 or 0)."""
-    return correction if unbiased is None else int(bool(unbiased))
+def _correction(dim: Any, correction: Any, unbiased: bool | None) -> tuple[Any, Any]:
+    """``(dim, correction)``: PyTorch's older ``unbiased=`` flag, when given, decides the
+    correction (1 or 0); so does a bool in ``dim``'s place (``x.var(False)``: all dims, biased)."""
+    if isinstance(dim, (bool, np.bool_)):
+        return None, int(bool(dim))
+    return dim, (correction if unbiased is None else int(bool(unbiased)))
 
 
 def var(
@@ -327,8 +333,8 @@ def var(
     unbiased: bool | None = None,
 ) -> Any:
     r"""$\frac{1}{n - c} \sum_i (x_i - \bar x)^2$ over ``dim`` (unbiased: ``correction=1``;
-    ``unbiased=False`` means ``correction=0``)."""
-    correction = _correction(correction, unbiased)
+    ``unbiased=False`` or ``x.var(False)`` mean ``correction=0``)."""
+    dim, correction = _correction(dim, correction, unbiased)
     axes = normalize_dims("var", dim, x.ndim)
     n = _count(x.shape, axes)
     centered = x - mean(x, axes, keepdim=True)
@@ -340,7 +346,7 @@ def std(
     unbiased: bool | None = None,
 ) -> Any:
     r"""$\sqrt{\mathrm{var}(x)}$ over ``dim`` (unbiased by default); gradient 0 where it is 0."""
-    correction = _correction(correction, unbiased)
+    dim, correction = _correction(dim, correction, unbiased)
     axes = normalize_dims("std", dim, x.ndim)
     return Std.apply(x, axes=axes, correction=correction, keepdim=keepdim)
 

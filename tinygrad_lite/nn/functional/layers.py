@@ -1,5 +1,6 @@
 r"""Functional forms of the core layers: ``linear``, ``dropout``, ``batch_norm``, ``layer_norm``,
-``one_hot``.  Composites of primitives (no backward of their own), PyTorch's signatures.
+``one_hot``.  Composites of primitives, PyTorch's signatures; ``batch_norm`` in training mode
+is the fused :class:`~tinygrad_lite.ops.norm.BatchNorm` primitive.
 """
 
 from __future__ import annotations
@@ -100,6 +101,10 @@ def batch_norm(
                 f"batch_norm: expected {name} of shape ({input.shape[1]},) (one per channel), "
                 f"got {param.shape}"
             )
+    for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
+                    ("running_var", running_var)):  # fmt: skip
+        if t is not None:  # PyTorch refuses mixed dtypes here (no silent promotion)
+            check_same_dtype("batch_norm", "input", input, name, t)
     shape = _channel_shape(input)
     if training:
         n = input.numel() // input.shape[1]
@@ -156,6 +161,8 @@ def layer_norm(
                 f"layer_norm: expected {name} of shape {norm_shape} (normalized_shape), "
                 f"got {param.shape}"
             )
+        if param is not None:  # PyTorch refuses mixed dtypes here (no silent promotion)
+            check_same_dtype("layer_norm", "input", input, name, param)
     axes = tuple(range(input.ndim - k, input.ndim))
     mean = input.mean(axes, keepdim=True)
     centered = input - mean
