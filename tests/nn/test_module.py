@@ -278,6 +278,27 @@ def test_load_state_dict_copies_in_place_and_casts() -> None:
     assert lin.weight.data[0, 0] == 0
 
 
+def test_load_state_dict_assign_takes_the_arrays_like_torch() -> None:
+    lin = nn.Linear(3, 2)
+    weight_obj = lin.weight
+    new = {"weight": np.arange(6.0).reshape(2, 3), "bias": tl.tensor([1.0, 2.0], dtype=tl.float64)}
+    lin.load_state_dict(new, assign=True)
+    assert lin.weight is weight_obj and lin.weight.requires_grad  # requires_grad: the module's
+    assert lin.weight.dtype == np.float64 and lin.bias.data is new["bias"].data  # dtype: dict's
+    new["weight"][0, 0] = 99  # memory shared with the state dict, as torch's assign
+    assert lin.weight.data[0, 0] == 99
+    lin(tl.ones(4, 3, dtype=tl.float64)).sum().backward()
+    assert lin.weight.grad.shape == (2, 3)
+    with pytest.raises(RuntimeError, match="weight: assign=True needs a floating point array"):
+        nn.Linear(3, 2).load_state_dict({"weight": np.ones((2, 3), np.int64),
+                                          "bias": np.ones(2)}, assign=True)  # fmt: skip
+    torch = torch_or_skip()
+    t = torch.nn.Linear(3, 2)
+    t.load_state_dict({k: torch.from_numpy(np.asarray(v.data if isinstance(v, tl.Tensor) else v))
+                       for k, v in new.items()}, assign=True)  # fmt: skip
+    assert t.weight.dtype == torch.float64 and t.weight.requires_grad
+
+
 def test_load_state_dict_reports_all_problems() -> None:
     net = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
     good = {k: v.data.copy() for k, v in net.state_dict().items()}

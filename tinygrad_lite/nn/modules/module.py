@@ -349,15 +349,17 @@ class Module:
         """
         return state.collect(self, destination, prefix, keep_vars)
 
-    def load_state_dict(self, state_dict: Any, strict: bool = True) -> Any:
+    def load_state_dict(self, state_dict: Any, strict: bool = True, assign: bool = False) -> Any:
         """Copy parameters and buffers from ``state_dict`` (numpy arrays or Tensors) in place.
 
         Values are cast to each parameter's dtype; parameter objects keep their identity.
+        ``assign=True`` (PyTorch's flag) takes the state dict's arrays themselves instead: no
+        copy, their dtype, memory shared with them; each parameter keeps its ``requires_grad``.
         A wrong shape always raises ``RuntimeError``; with ``strict=True`` (default) missing
         and unexpected keys raise too, all listed in one message, and nothing is copied.
         Returns a named tuple ``(missing_keys, unexpected_keys)``.
         """
-        return state.load(self, state_dict, strict)
+        return state.load(self, state_dict, strict, assign)
 
     # ----- repr -------------------------------------------------------------------------
     def _get_name(self) -> str:

@@ -52,8 +52,9 @@ def collect(
     return destination  # type: ignore[return-value]
 
 
-def load(module: Module, state_dict: Any, strict: bool) -> IncompatibleKeys:
-    """``module.load_state_dict(state_dict, strict)``: check everything, then copy in place."""
+def load(module: Module, state_dict: Any, strict: bool, assign: bool = False) -> IncompatibleKeys:
+    """``module.load_state_dict(state_dict, strict, assign)``: check everything, then copy in
+    place (``assign``: take the arrays themselves)."""
     if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
         raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict).__name__}.")
     expected = collect(module, None, "", keep_vars=True)
@@ -71,6 +72,10 @@ def load(module: Module, state_dict: Any, strict: bool) -> IncompatibleKeys:
                 f"checkpoint, the shape in current model is {target.shape}."
             )
             continue
+        if assign and target.requires_grad and array.dtype.kind not in "fc":
+            errors.append(f"{key}: assign=True needs a floating point array for a parameter "
+                          f"that requires grad, got {array.dtype}.")  # fmt: skip
+            continue
         updates.append((target, array))
     if strict:
         if unexpected:
@@ -86,7 +91,10 @@ def load(module: Module, state_dict: Any, strict: bool) -> IncompatibleKeys:
         )
     with no_grad():
         for target, array in updates:  # copy only after every key checked: all or nothing
-            target.data[...] = array.astype(target.dtype, copy=False)
+            if assign:
+                target.data = array
+            else:
+                target.data[...] = array.astype(target.dtype, copy=False)
     return IncompatibleKeys(missing, unexpected)
 
 
