@@ -1,0 +1,80 @@
+"""The bench/ scripts run and print what docs/performance.md quotes (smoke runs, tiny sizes).
+
+No timing is checked, only that each documented command still works and reports its figures,
+so that the numbers in the docs stay re-runnable with one command.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT.parent / "shared" / "data"
+NUMBER = r"\d+(\.\d+)?"
+
+try:
+    import torch  # noqa: F401
+
+    HAS_TORCH = True
+except ImportError:
+    HAS_TORCH = False
+
+
+def run(*args: str) -> str:
+    """Run ``python bench/<args>`` from the project root; its stdout."""
+    out = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True,
+                         timeout=300)  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]
+    return out.stdout
+
+
+def test_ops_bench_prints_the_per_op_cost_and_ratio():
+    out = run("bench/ops.py", "--ops", "30", "--repeats", "2")
+    assert re.search(rf"tinygrad_lite:\s+{NUMBER} us/op best", out)
+    if HAS_TORCH:
+        assert re.search(rf"ratio ours/torch: {NUMBER} best", out)
+
+
+def test_cnn_bench_prints_step_times_breakdown_and_gflops():
+    out = run("bench/cnn.py", "--steps", "3", "--memory-steps", "0", "--same-run-only")
+    assert re.search(rf"tinygrad_lite:\s+{NUMBER} ms/step\s+{NUMBER} images/s", out)
+    assert "same process, after tl.keep_freed_memory()" in out
+    for layer in ("Conv2d", "ReLU", "MaxPool2d", "Linear", "cross_entropy", "total"):
+        assert re.search(rf"^\s+{layer}\s+fwd\s+{NUMBER}\s+bwd\s+{NUMBER}", out, re.M), layer
+    assert re.search(rf"conv3x3 16->32 at 14x14: fwd\+bwd fused {NUMBER} ms", out)
+    if HAS_TORCH:
+        assert re.search(rf"ratio ours/torch: {NUMBER}", out)
+        assert "first-step loss: ours" in out
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_cnn_bench_alone_child_prints_ms_and_faults(keep):
+    out = run("bench/cnn.py", "--alone", "ours", "--steps", "3", *(["--keep-freed"] * keep))
+    ms, faults = (float(v) for v in out.split()[-2:])
+    assert ms > 0 and faults >= 0
+
+
+def test_conv_gflops_bench_prints_fractions_of_gemm():
+    out = run("bench/conv_gflops.py", "--repeats", "2")
+    assert len(re.findall(rf"tinygrad_lite:\s+{NUMBER} ms\s+{NUMBER} GFLOP/s", out)) == 2
+    assert re.search(rf"numpy float32 GEMM 1024x1024x1024: {NUMBER} GFLOP/s", out)
+
+
+def test_memory_bench_prints_rss_growth():
+    out = run("bench/memory.py", "--steps", "50")
+    assert re.search(r"tinygrad_lite\s+RSS\s+[\d.]+ MiB at step 50", out)
+    assert re.search(r"live numpy/Python allocations \(tracemalloc\): [\d.]+ MiB", out)
+
+
+@pytest.mark.skipif(not (DATA / "mnist").is_dir(), reason="needs ../shared/data/mnist")
+def test_epoch_bench_trains_and_reports_accuracy():
+    out = run("bench/epoch.py", "--data-dir", str(DATA), "--limit", "256", "--epochs", "1")
+    assert re.search(rf"tinygrad_lite\s+epoch 1:\s+{NUMBER} s\s+{NUMBER} images/s\s+"
+                     rf"test accuracy {NUMBER}%", out)  # fmt: skip
+    if HAS_TORCH:
+        assert re.search(rf"ratio of epoch time ours/torch: {NUMBER}", out)
