@@ -6,8 +6,15 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 import tinygrad_lite as tl
+
+# Property tests draw the same examples on every run (CI must not fail by luck of the draw);
+# HYPOTHESIS_PROFILE=explore draws fresh ones, for hunting new counterexamples.
+settings.register_profile("deterministic", derandomize=True, database=None)
+settings.register_profile("explore", max_examples=2000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 
 
 @pytest.fixture(autouse=True)

@@ -306,6 +306,14 @@ def _ints_mixed_with_arrays(index):
     return int in kinds and np.ndarray in kinds
 
 
+def _ellipsis_between_arrays(index):
+    """True when an ``...`` separates array indices: PyTorch keeps them adjacent when the
+    ``...`` covers no dimension, numpy does not (see ``indexing._expand_ellipsis``)."""
+    kinds = ["a" if isinstance(i, np.ndarray) else "e" if i is Ellipsis else "-" for i in index]
+    text = "".join(kinds)
+    return "e" in text and "a" in text[: text.index("e")] and "a" in text[text.index("e") :]
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(items, max_size=3))
 def test_getitem_property_matches_numpy(index):
@@ -314,7 +322,7 @@ def test_getitem_property_matches_numpy(index):
     (Ints mixed with arrays follow PyTorch instead: see the next test.)
     """
     index = tuple(np.array(i, dtype=np.int64) if isinstance(i, list) else i for i in index)
-    assume(not _ints_mixed_with_arrays(index))
+    assume(not _ints_mixed_with_arrays(index) and not _ellipsis_between_arrays(index))
     data = rnd(3, 4, 2)
     try:
         expected = data[index]
@@ -366,3 +374,23 @@ def test_getitem_property_matches_torch(index):
         except IndexError:
             return
     compare_with_torch(lambda t: t[ours], lambda t: t[theirs], [data])
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        (slice(None), [0, 0, 0], Ellipsis, [0]),  # an empty ... keeps the arrays adjacent
+        (slice(None), [], Ellipsis, []),
+        ([1, 2], Ellipsis, [0, 1]),  # a ... over one dim separates them: broadcast dims first
+        (Ellipsis, [0, 1], [1, 0]),
+        (0, Ellipsis, [1, 0]),
+    ],
+)
+def test_getitem_ellipsis_between_array_indices_matches_torch(index):
+    torch = torch_or_skip()
+    data = rnd(3, 3, 3)
+    ours = tuple(np.array(i, dtype=np.int64) if isinstance(i, list) else i for i in index)
+    theirs = tuple(torch.tensor(i, dtype=torch.int64) if isinstance(i, list) else i
+                   for i in index)  # fmt: skip
+    compare_with_torch(lambda t: t[ours], lambda t: t[theirs], [data])
+

@@ -183,6 +183,23 @@ def split_integer_selects(
     return tuple(selects), tuple(rest)
 
 
+def _expand_ellipsis(index: tuple[Any, ...], ndim: int) -> tuple[Any, ...]:
+    """Replace a single ``...`` by the full slices it stands for.
+
+    Advanced indices separated only by an ``...`` that covers no dimension are adjacent for
+    PyTorch but not for numpy, which then moves the broadcast dimensions to the front: for
+    ``x`` of shape (3, 3, 3), ``x[:, [0, 1], ..., [0]]`` is (3, 2) in PyTorch and (2, 3) in
+    numpy.  Spelled out as slices, numpy agrees.  Anything else is left for numpy to judge.
+    """
+    if sum([i is Ellipsis for i in index]) != 1:
+        return index
+    fill = ndim - sum([_dims_indexed(i) for i in index])
+    if fill < 0:
+        return index
+    k = [i is Ellipsis for i in index].index(True)
+    return index[:k] + (slice(None),) * fill + index[k + 1 :]
+
+
 def getitem(x: Any, index: Any) -> Any:
     """``x[index]`` with PyTorch semantics (basic, advanced and boolean indexing).
 
@@ -190,6 +207,8 @@ def getitem(x: Any, index: Any) -> Any:
     :func:`split_integer_selects`).
     """
     index, basic = normalize_index(index)
+    if not basic:
+        index = _expand_ellipsis(index, x.data.ndim)
     if (
         not basic
         and any([type(i) is int for i in index])
