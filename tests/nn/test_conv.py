@@ -261,6 +261,21 @@ def test_conv2d_padding_modes_match_torch(mode):
     assert repr(ours) == repr(theirs)
 
 
+def test_conv2d_circular_padding_larger_than_input_raises_as_torch():
+    # torch refuses a circular pad that wraps around more than once; pad == size is allowed
+    torch = torch_or_skip()
+    ours = nn.Conv2d(1, 1, 3, padding=2, padding_mode="circular").double()
+    theirs = torch.nn.Conv2d(1, 1, 3, padding=2, padding_mode="circular").double()
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    x = _randn(1, 1, 2, 2)
+    assert_close(ours(tl.tensor(x)), theirs(torch.tensor(x)))
+    with pytest.raises(ValueError, match=r"Conv2d: padding \(2, 2, 2, 2\) must be at most the "
+                       r"input size \(1, 3\) for 'circular'"):
+        ours(tl.tensor(_randn(1, 1, 1, 3)))
+    with pytest.raises(RuntimeError, match="wrapping around more than once"):
+        theirs(torch.tensor(_randn(1, 1, 1, 3)))
+
+
 def test_conv2d_default_init_bounds():
     conv = nn.Conv2d(4, 8, 3, groups=2)
     bound = 1 / np.sqrt(2 * 3 * 3)  # fan_in = in/groups * kh * kw

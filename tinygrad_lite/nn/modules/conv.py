@@ -41,6 +41,11 @@ def pad_by_mode(x: Tensor, pads: tuple[int, int, int, int], mode: str) -> Tensor
         raise ValueError(
             f"Conv2d: padding {pads} must be smaller than the input size {(h, w)} for 'reflect'"
         )
+    if mode == "circular" and (max(pt, pb) > h or max(pl, pr) > w):
+        raise ValueError(
+            f"Conv2d: padding {pads} must be at most the input size {(h, w)} for 'circular' "
+            "(it would wrap around more than once)"
+        )
     rows = np.pad(np.arange(h), (pt, pb), mode=_NUMPY_PAD_MODES[mode])
     columns = np.pad(np.arange(w), (pl, pr), mode=_NUMPY_PAD_MODES[mode])
     return x[..., rows[:, None], columns[None, :]]
