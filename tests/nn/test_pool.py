@@ -207,3 +207,33 @@ def test_max_pool_nan_propagates_like_torch(width):
     compare_with_torch(
         lambda t: F.max_pool2d(t, 2), lambda t: torch.nn.functional.max_pool2d(t, 2), [x]
     )
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(kernel_size=3, stride=2, padding=1),
+    dict(kernel_size=2, stride=(1, 2), padding=(1, 0), ceil_mode=True),
+    dict(kernel_size=2, stride=1, padding=1, dilation=2),
+])
+def test_max_pool2d_all_neg_inf_window_picks_first_real_cell_as_torch(kwargs):
+    # real cells all -inf tie with the -inf padding: torch keeps the window's first real cell
+    torch = torch_or_skip()
+    x = np.full((1, 1, 3, 4), -np.inf)
+    x[0, 0, 2, 3] = 1.0
+    compare_with_torch(lambda t: F.max_pool2d(t, **kwargs),
+                       lambda t: torch.nn.functional.max_pool2d(t, **kwargs), [x])
+    _, idx = F.max_pool2d(tl.tensor(x), return_indices=True, **kwargs)
+    _, idx_t = torch.nn.functional.max_pool2d(torch.tensor(x), return_indices=True, **kwargs)
+    np.testing.assert_array_equal(idx.data, idx_t.numpy())
+
+
+@pytest.mark.parametrize("pool", ["max_pool2d", "avg_pool2d"])
+def test_ceil_mode_window_wider_than_input_matches_torch(pool):
+    # with ceil_mode the one window may hang over the end even when the kernel is wider than
+    # the (padded) input: torch rounds the negative span up to one output
+    torch = torch_or_skip()
+    kwargs = dict(kernel_size=(2, 3), stride=2, ceil_mode=True)
+    x = _randn(1, 2, 5, 2)
+    compare_with_torch(lambda t: getattr(F, pool)(t, **kwargs),
+                       lambda t: getattr(torch.nn.functional, pool)(t, **kwargs), [x])
+    with pytest.raises(ValueError, match=rf"{pool}: output size \(4, 0\) is too small"):
+        getattr(F, pool)(tl.tensor(x), (2, 3), stride=1, ceil_mode=True)

@@ -109,6 +109,8 @@ class MaxPool(Function):
         for k, sl in enumerate(slices):
             cols[k] = padded[sl]
         out, onehot = first_max_onehot(cols, needs_mask)  # (B, oh, ow), (K, B, oh, ow)
+        if needs_mask and any(geom[2]) and np.isneginf(out).any():
+            onehot = np.where(np.isneginf(out), _first_real_onehot(geom, h, w, oh, ow), onehot)
         if needs_mask:
             self.saved = (onehot, x.shape, geom, channel_major)
         return _unplanes(out, n, c, channel_major)
@@ -135,6 +137,17 @@ class MaxPool(Function):
         if channel_major:
             return xp.permute(xp.reshape(gx, (c, n, h, w)), (1, 0, 2, 3))
         return xp.reshape(gx, shape)
+
+
+def _first_real_onehot(geom: Geometry, h: int, w: int, oh: int, ow: int) -> np.ndarray:
+    r"""(K, 1, oh, ow) one-hot of each window's first cell inside the input (not padding).
+
+    A window whose real cells are all $-\infty$ ties them with its padding; PyTorch then keeps
+    its first real cell (its scan starts there, at $-\infty$, and only a greater value moves it).
+    """
+    real = _padded_planes(np.ones((1, h, w), dtype=bool), geom, False)
+    cols = np.stack([real[sl] for sl in _window_slices(geom, oh, ow)])  # (K, 1, oh, ow)
+    return first_max_onehot(cols)[1]
 
 
 def _unplanes(out: np.ndarray, n: int, c: int, channel_major: bool) -> np.ndarray:
@@ -225,6 +238,9 @@ def max_pool_indices(x: np.ndarray, geom: Geometry) -> np.ndarray:
     oh, ow = out_size(h, kh, sh, pt, pb, dh), out_size(w, kw, sw, pl, pr, dw)
     cols = im2col_array(x.reshape(n * c, 1, h, w), geom, pad_value=-np.inf)
     k = np.argmax(cols, axis=0).reshape(n, c, oh, ow)
+    if any(geom[2]):  # all-(-inf) windows: the first real cell, not the padding (as PyTorch)
+        k = np.where(np.isneginf(cols.max(axis=0).reshape(n, c, oh, ow)),
+                     np.argmax(_first_real_onehot(geom, h, w, oh, ow)[:, 0], axis=0), k)
     rows = np.arange(oh).reshape(-1, 1) * sh - pt + (k // kw) * dh
     columns = np.arange(ow) * sw - pl + (k % kw) * dw
     return (rows * w + columns).astype(np.int64)

@@ -169,10 +169,10 @@ def _pool_geometry(
 def _ceil_extra(op: str, size: int, k: int, s: int, p: int, d: int) -> int:
     """Padding ``ceil_mode=True`` adds at the end of an axis (PyTorch's rule: round the output
     size up, but the last window must start inside the input or the left padding)."""
-    span = size + 2 * p - d * (k - 1) - 1
-    if span < 0:
-        raise ValueError(f"{op}: input size {size} is too small for kernel {k} and padding {p}")
+    span = size + 2 * p - d * (k - 1) - 1  # may be negative: rounding up can still give 1
     out = -(-span // s) + 1
+    if out < 1:
+        return 0  # the caller's size check raises
     if (out - 1) * s >= size + p:
         out -= 1
     return max(0, (out - 1) * s + d * (k - 1) + 1 - (size + 2 * p))
