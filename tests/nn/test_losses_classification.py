@@ -185,6 +185,15 @@ def test_bce_target_gradient_and_double_backward() -> None:
     assert_close(xs.grad, xt.grad)
 
 
+def test_bce_zero_dim_input_backward_matches_torch() -> None:
+    # a 0-d x (1 - x) is a numpy scalar in backward: the edge floor must still apply
+    TF = _torch_f()
+    for x, y in [(0.5, 0.25), (0.0, 1.0), (1.0, 1.0)]:
+        compare_with_torch(lambda a, b: F.binary_cross_entropy(a, b),
+                           lambda a, b: TF.binary_cross_entropy(a, b),
+                           [np.array(x), np.array(y)], requires_grad=[True, True])
+
+
 def test_bce_errors() -> None:
     with pytest.raises(ValueError, match="binary_cross_entropy: all elements of input should be "
                                          "between 0 and 1"):

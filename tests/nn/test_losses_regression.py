@@ -210,6 +210,25 @@ def test_soft_margin_stays_finite_where_torch_overflows() -> None:
     assert x.grad.tolist() == [-1.0, 1.0]
 
 
+def test_soft_margin_target_broadcasts_one_way_and_has_no_gradient() -> None:
+    # torch broadcasts target to the input's shape only, and refuses a target requiring grad
+    TF = _torch_f()
+    torch = torch_or_skip()
+    x, y = np.array([[0.5, -1.0, 2.0], [1.5, 0.0, -0.5]]), np.array([1.0, -1.0, 1.0])
+    compare_with_torch(F.soft_margin_loss, TF.soft_margin_loss, [x, y],
+                       requires_grad=[True, False])
+    with pytest.raises(ValueError, match=r"soft_margin_loss: target of shape \(2, 3\) cannot be "
+                       r"broadcast to the input's shape \(3,\)"):
+        F.soft_margin_loss(tl.tensor(y), tl.tensor(x))
+    with pytest.raises(RuntimeError):
+        TF.soft_margin_loss(torch.tensor(y), torch.tensor(x))
+    with pytest.raises(RuntimeError, match="soft_margin_loss: not differentiable with respect to "
+                       "'target'"):
+        F.soft_margin_loss(tl.tensor(x), tl.tensor(x, requires_grad=True))
+    with pytest.raises(RuntimeError, match="not differentiable"):
+        TF.soft_margin_loss(torch.tensor(x), torch.tensor(x, requires_grad=True))
+
+
 @pytest.mark.parametrize("name", ["huber_loss", "smooth_l1_loss", "soft_margin_loss"])
 def test_double_backward_matches_torch(name: str) -> None:
     torch = torch_or_skip()

@@ -210,7 +210,8 @@ class BinaryCrossEntropy(Function):
         gx = gy = None
         if need_x:
             denom = x * (1 - x)
-            floor = raw(denom) < _BCE_EPS
+            xr = raw(x)  # not raw(denom): a 0-d product is a numpy scalar (.data: a buffer)
+            floor = xr * (1 - xr) < _BCE_EPS
             gx = grad * (x - y) / xp.where(floor, _BCE_EPS, denom)
         if need_y:
             with np.errstate(divide="ignore"):  # +-inf at x in {0, 1}, as PyTorch

@@ -324,11 +324,21 @@ def soft_margin_loss(
 ) -> Tensor:
     r"""Soft margin (logistic): $\ell_i = \log(1 + e^{-y_i x_i}) = -\log\sigma(y_i x_i)$.
 
-    Smooth; gradient $y_i(\sigma(y_i x_i) - 1)$.  Evaluated as $-\log\sigma$ (see
+    Smooth; gradient $y_i(\sigma(y_i x_i) - 1)$ (none for ``target``, which must not require
+    grad, as in PyTorch).  Evaluated as $-\log\sigma$ (see
     :func:`log_sigmoid`), so it stays finite where PyTorch's ``log1p(exp(-y x))`` overflows
     ($-y x > 709$ in float64: PyTorch gives ``inf`` and a ``nan`` gradient, this gives
     $-y x$ and gradient $-y$); elsewhere the two agree to rounding.
     """
-    reduction = resolve_reduction("soft_margin_loss", size_average, reduce, reduction)
-    check_broadcast("soft_margin_loss", input, target)
+    op = "soft_margin_loss"
+    reduction = resolve_reduction(op, size_average, reduce, reduction)
+    check_tensors(op, input=input, target=target)
+    try:  # target broadcasts to input's shape, never the other way (as PyTorch)
+        fits = np.broadcast_shapes(input.shape, target.shape) == input.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"{op}: target of shape {target.shape} cannot be broadcast to the "
+                         f"input's shape {input.shape}")
+    check_constant(op, target=target)  # PyTorch has no gradient for target here
     return apply_reduction(-log_sigmoid(input * target), reduction)
