@@ -191,3 +191,88 @@ def test_mixed_index_errors_name_the_users_index():
         x[5, :, [0]]
     with pytest.raises(IndexError, match=r"index 9 is out of bounds.*integer indices are applied"):
         x[0, :, [9]]
+
+
+# ----- found by differential fuzzing against PyTorch ----------------------------------------
+
+
+def test_maximum_minimum_with_a_nan_send_the_gradient_to_both_inputs():
+    a = np.array([1.0, np.nan, 2.0, 3.0, np.nan, 0.0])
+    b = np.array([1.0, 0.0, np.nan, 2.0, np.nan, 4.0])
+    for op in ("maximum", "minimum"):
+        compare_with_torch(lambda x, y, op=op: getattr(x, op)(y), None, [a, b])
+    # broadcast: the NaN in b takes the gradient of a whole row of a, and a keeps it too
+    a2, b2 = np.array([[0.5, -2.0], [3.0, 1.0], [-1.0, 0.0]]), np.array([[np.nan], [1.0], [-1.0]])
+    compare_with_torch(lambda x, y: x.maximum(y), None, [a2, b2])
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # inf - inf, 0/0 on the way to nan
+@pytest.mark.parametrize("op", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("dim", [0, 1])
+def test_softmax_of_a_slice_with_inf_or_nan_is_all_nan_like_torch(op, dim):
+    torch = torch_or_skip()
+    from tinygrad_lite.ops import unary
+
+    x = np.array([[-np.inf, np.nan], [-np.inf, 2.0], [np.inf, 1.0], [-np.inf, -np.inf]])
+    prim = unary.Softmax if op == "softmax" else unary.LogSoftmax
+    assert_close(prim.apply(tl.tensor(x), dim=dim), getattr(torch, op)(torch.tensor(x), dim))
+
+
+@pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning")  # log of an empty sum
+@pytest.mark.parametrize("shape, dim", [((1, 0), 1), ((0, 3), 1), ((2, 0, 3), 1)])
+def test_softmax_over_or_beside_an_empty_dim(shape, dim):
+    from tinygrad_lite.ops import unary
+
+    for prim, name in ((unary.Softmax, "softmax"), (unary.LogSoftmax, "log_softmax")):
+        fn = lambda t, prim=prim: prim.apply(t, dim=dim)  # noqa: E731
+        tfn = lambda t, name=name: getattr(t, name)(dim)  # noqa: E731
+        compare_with_torch(fn, tfn, [np.zeros(shape)])
+
+
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # 0/0: the NaN gradient
+@pytest.mark.parametrize("op", ["amax", "amin"])
+def test_full_amax_of_a_nan_has_a_nan_gradient_unlike_max(op):
+    # PyTorch: amax's gradient goes to the elements equal to the result; none equals NaN
+    compare_with_torch(lambda t: getattr(t, op)(), None, [np.array([[1.0, np.nan], [3.0, 2.0]])])
+
+
+def test_logsumexp_of_integers_gives_float32():
+    torch = torch_or_skip()
+    for data in ([1, 2, 3], [True, False]):
+        ours, theirs = tl.tensor(data).logsumexp(0), torch.tensor(data).logsumexp(0)
+        assert ours.dtype == np.float32 and str(theirs.dtype) == "torch.float32"
+        assert_close(ours, theirs, rtol=1e-6)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # inf - inf, x / 0
+@pytest.mark.filterwarnings("ignore::UserWarning")  # torch warns of dof <= 0
+def test_var_backward_is_torchs_closed_form_at_inf_and_few_elements():
+    x = np.array([[1.0, 2.0, np.inf], [3.0, 4.0, 5.0]])
+    compare_with_torch(lambda t: t.var(1), None, [x])  # finite gradient -inf, not nan
+    for correction in (1, 2, 0.5):  # n <= correction over a dim: the factor 2 / (n - c)
+        compare_with_torch(lambda t, c=correction: t.var(1, correction=c), None, [x[:, :1]])
+        compare_with_torch(lambda t, c=correction: t.var(correction=c), None, [np.array(1.5)])
+        compare_with_torch(lambda t, c=correction: t.var(correction=c), None, [np.ones(2)])
+    assert gradgradcheck(lambda t: t.var(1), (tl.tensor(X, requires_grad=True),))
+
+
+def test_var_of_integers_raises_naming_the_op():
+    with pytest.raises(RuntimeError, match="var: input dtype must be floating point"):
+        tl.tensor([1, 2]).var()
+
+
+def test_integer_pow_with_negative_tensor_exponents_like_torch():
+    torch = torch_or_skip()
+    a = np.array([2, 1, -1, 0, -2, 3, -1, 5])
+    p = np.array([-1, -2, -3, -1, -1, -2, -2, 2])
+    assert (tl.tensor(a) ** tl.tensor(p)).tolist() == (torch.tensor(a) ** torch.tensor(p)).tolist()
+    assert (2 ** tl.tensor(p)).tolist() == (2 ** torch.tensor(p)).tolist()
+    with pytest.raises(RuntimeError, match="pow: integers to negative integer powers"):
+        tl.tensor(a) ** -1
+
+
+def test_sign_of_bool_is_the_identity():
+    torch = torch_or_skip()
+    x = [True, False]
+    assert tl.tensor(x).sign().tolist() == torch.tensor(x).sign().tolist() == x
+    assert tl.tensor(x).sign().dtype == np.bool_

@@ -167,6 +167,14 @@ class Div(Function):
         return ga, gb
 
 
+def _int_power_negative(a: np.ndarray, p: np.ndarray) -> np.ndarray:
+    r"""PyTorch's integer ``a ** p`` where some ``p < 0``: there the result truncates to 0,
+    except $1^p = 1$ and $(-1)^p = \pm 1$."""
+    neg = p < 0
+    unit = np.where(np.abs(p) % 2 == 1, a, 1)  # |a| = 1: a ** |p|
+    return np.where(neg, np.where(np.abs(a) == 1, unit, 0), np.power(a, np.where(neg, 0, p)))
+
+
 class Pow(Function):
     r"""$z = a^p$. Backward: $\bar a = \bar z\, p\, a^{p-1}$, $\bar p = \bar z\, z \ln a$.
 
@@ -175,7 +183,10 @@ class Pow(Function):
     """
 
     def forward(self, a: np.ndarray, p: np.ndarray) -> np.ndarray:
-        out = np.power(a, p)
+        if p.dtype.kind in "iu" and a.dtype.kind in "iu" and np.any(p < 0):
+            out = _int_power_negative(a, p)  # numpy raises; PyTorch gives 0, 1 or -1
+        else:
+            out = np.power(a, p)
         if a.dtype != p.dtype:
             out = _promote(out, a, p)
         self.saved = (a, p, out)
@@ -203,32 +214,45 @@ class Pow(Function):
         return ga, gp
 
 
+def _extremum_weights(a: np.ndarray, b: np.ndarray, largest: bool) -> tuple[Any, Any]:
+    """PyTorch's weights for maximum/minimum: the loser gets 0, a tie 1/2 each, and where
+    either is NaN (neither wins nor ties) both inputs get the whole gradient."""
+    tie = 0.5 * (a == b)
+    a_loses, b_loses = (a < b, a > b) if largest else (a > b, a < b)
+    return 1 - a_loses - tie, 1 - b_loses - tie
+
+
 class Maximum(Function):
-    r"""$z = \max(a, b)$. Backward: $\bar z$ to the larger input; ties split it 1/2-1/2."""
+    r"""$z = \max(a, b)$. Backward: $\bar z$ to the larger input; ties split it 1/2-1/2;
+    where either is NaN, both get $\bar z$ (as PyTorch)."""
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        self.saved = (a.shape, b.shape, (a > b) + 0.5 * (a == b))
+        self.saved = (a.shape, b.shape, *_extremum_weights(a, b, largest=True))
         out = np.maximum(a, b)
         return out if a.dtype == b.dtype else _promote(out, a, b)
 
     def backward(self, grad: Any) -> tuple[Any, Any]:
-        sa, sb, wa = self.saved
-        wa = wa.astype(grad.dtype, copy=False) if isinstance(wa, np.ndarray) else wa
-        return self.xp.unbroadcast(grad * wa, sa), self.xp.unbroadcast(grad * (1 - wa), sb)
+        return _extremum_backward(grad, *self.saved, self.xp)
 
 
 class Minimum(Function):
-    r"""$z = \min(a, b)$. Backward: $\bar z$ to the smaller input; ties split it 1/2-1/2."""
+    r"""$z = \min(a, b)$. Backward: $\bar z$ to the smaller input; ties split it 1/2-1/2;
+    where either is NaN, both get $\bar z$ (as PyTorch)."""
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        self.saved = (a.shape, b.shape, (a < b) + 0.5 * (a == b))
+        self.saved = (a.shape, b.shape, *_extremum_weights(a, b, largest=False))
         out = np.minimum(a, b)
         return out if a.dtype == b.dtype else _promote(out, a, b)
 
     def backward(self, grad: Any) -> tuple[Any, Any]:
-        sa, sb, wa = self.saved
-        wa = wa.astype(grad.dtype, copy=False) if isinstance(wa, np.ndarray) else wa
-        return self.xp.unbroadcast(grad * wa, sa), self.xp.unbroadcast(grad * (1 - wa), sb)
+        return _extremum_backward(grad, *self.saved, self.xp)
+
+
+def _extremum_backward(grad: Any, sa: Any, sb: Any, wa: Any, wb: Any, xp: Any) -> Any:
+    """Weight ``grad`` for each input of maximum/minimum and sum it back to the input shapes."""
+    if isinstance(wa, np.ndarray):
+        wa, wb = wa.astype(grad.dtype, copy=False), wb.astype(grad.dtype, copy=False)
+    return xp.unbroadcast(grad * wa, sa), xp.unbroadcast(grad * wb, sb)
 
 
 class Where(Function):
@@ -268,6 +292,11 @@ def where(cond: Any, a: Any, b: Any) -> Any:
 
 def pow(x: Any, exponent: Any) -> Any:
     """``x ** exponent`` for a tensor or scalar exponent."""
+    if isinstance(exponent, (int, np.integer)) and exponent < 0 and x.dtype.kind in "biu":
+        raise RuntimeError(
+            f"pow: integers to negative integer powers are not allowed (input {x.dtype} of "
+            f"shape {x.shape}, exponent {exponent})"
+        )
     return Pow.apply(x, as_tensor(exponent, x))
 
 

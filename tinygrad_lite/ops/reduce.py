@@ -14,6 +14,7 @@ Subgradients at ties (see docs/subgradients.md):
 
 from __future__ import annotations
 
+import math
 from collections import namedtuple
 from typing import Any
 
@@ -136,8 +137,9 @@ class Extremum(Function):
         y = (np.amax if largest else np.amin)(x, axis=axes, keepdims=True)
         if split == "even":
             mask = x == y
-            if axes is None and x.size and np.isnan(y).any():  # PyTorch: max() of a NaN
-                mask = np.isnan(x)  # sends the gradient evenly to the NaNs
+            if axes is None and op in ("max", "min") and x.size and np.isnan(y).any():
+                mask = np.isnan(x)  # PyTorch: max() of a NaN sends it evenly to the NaNs
+            # (amax/amin of a NaN: no element equals it, 0/0 makes the slice's gradient NaN)
             weights = mask / np.sum(mask, axis=axes, keepdims=True, dtype=x.dtype)
         else:  # 'first': one-hot at the index argmax/argmin returns (axes is a single dim)
             (axis,) = axes
@@ -205,6 +207,35 @@ class LogSumExp(Function):
         xp = self.xp
         kept = _kept_shape(raw(x).shape, axes)
         return xp.reshape(grad, kept) * xp.exp(x - xp.reshape(out, kept))
+
+
+class Var(Function):
+    r"""$v = \tfrac{1}{n - c} \sum_i (x_i - \bar x)^2$ over the reduced dims.
+
+    Backward, PyTorch's closed form: $\bar x_i = 2\,\bar v\,(x_i - \bar x) / (n - c)$.  (The
+    chain rule through $\bar x$ adds a term that sums to zero; dropping it keeps an infinite
+    input's gradient $\mp\infty$ instead of NaN.)  Where $n \le c$, as PyTorch: over some
+    dims the factor is $2 / (n - c)$ itself; over all, $\infty$ (NaN where $x_i = \bar x$).
+    """
+
+    def forward(
+        self, x: np.ndarray, axes: Any = None, correction: int = 1, keepdim: bool = False
+    ) -> np.ndarray:
+        n = _count(x.shape, axes)
+        centered = x - np.mean(x, axis=axes, keepdims=True)
+        ss = np.sum(centered * centered, axis=axes, keepdims=keepdim)
+        self.saved = (x, axes, n - correction)
+        return ss / (float(n - correction) if n > correction else 0.0)  # float keeps float32
+
+    def backward(self, grad: Any) -> Any:
+        x, axes, dof = self.saved
+        xp = self.xp
+        xd = raw(x)
+        grad = xp.reshape(grad, _kept_shape(xd.shape, axes))
+        if axes is None and dof <= 0:  # PyTorch: 2 / dof is inf, so nan where x is the mean
+            return grad * np.where(xd == np.mean(xd), np.nan, np.inf).astype(xd.dtype)
+        centered = x - xp.sum(x, axes, keepdims=True) / _count(xd.shape, axes)
+        return grad * centered * (2.0 / dof if dof else math.inf)
 
 
 class Std(Function):
@@ -335,10 +366,12 @@ def var(
     r"""$\frac{1}{n - c} \sum_i (x_i - \bar x)^2$ over ``dim`` (unbiased: ``correction=1``;
     ``unbiased=False`` or ``x.var(False)`` mean ``correction=0``)."""
     dim, correction = _correction(dim, correction, unbiased)
+    if x.dtype.kind not in "fc":
+        raise RuntimeError(
+            f"var: input dtype must be floating point, got {x.dtype} (use .float() first)"
+        )
     axes = normalize_dims("var", dim, x.ndim)
-    n = _count(x.shape, axes)
-    centered = x - mean(x, axes, keepdim=True)
-    return sum(centered * centered, axes, keepdim) / np.maximum(n - correction, 0)
+    return Var.apply(x, axes=axes, correction=correction, keepdim=keepdim)
 
 
 def std(
@@ -352,7 +385,11 @@ def std(
 
 
 def logsumexp(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
-    r"""$\log \sum \exp(x)$ over ``dim``, stable for large inputs (no overflow at 1e3)."""
+    r"""$\log \sum \exp(x)$ over ``dim``, stable for large inputs (no overflow at 1e3).
+
+    Integer and bool inputs give float32, as PyTorch."""
+    if x.dtype.kind not in "fc":
+        x = x.to(np.float32)
     return LogSumExp.apply(x, axes=normalize_dims("logsumexp", dim, x.ndim), keepdim=keepdim)
 
 

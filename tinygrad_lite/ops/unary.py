@@ -87,7 +87,9 @@ class Sqrt(Function):
 
 
 def sign_array(x: np.ndarray) -> np.ndarray:
-    """``np.sign`` with PyTorch's ``sign(nan) = 0`` (numpy gives nan)."""
+    """``np.sign`` with PyTorch's ``sign(nan) = 0`` (numpy gives nan) and ``sign(bool)``."""
+    if x.dtype == np.bool_:  # numpy has no bool sign; PyTorch's is the identity
+        return x.copy()
     s = np.asarray(np.sign(x))  # a 0-d input gives a numpy scalar: make it an array
     return np.nan_to_num(s, copy=False) if s.dtype.kind == "f" else s
 
@@ -208,10 +210,13 @@ class Clamp(Function):
 
 
 def _shifted_array(x: np.ndarray, dim: int) -> np.ndarray:
-    """``x`` minus its max along ``dim`` (every exponent <= 0); a row whose max is infinite
-    is left unshifted, so an all ``-inf`` row gives nan, as PyTorch."""
+    """``x`` minus its max along ``dim`` (every exponent <= 0).  As PyTorch, a row with a
+    ``+inf`` or NaN becomes all nan, and an all ``-inf`` row is left unshifted (0/0: nan too);
+    an empty ``dim`` gives an empty result."""
+    if x.shape[dim] == 0:  # nothing to shift, and np.max has no identity
+        return x
     peak = np.max(x, axis=dim, keepdims=True)
-    return x - np.where(np.isfinite(peak), peak, 0).astype(x.dtype, copy=False)
+    return x - np.where(peak == -np.inf, 0, peak).astype(x.dtype, copy=False)
 
 
 class LogSoftmax(Function):
