@@ -237,3 +237,18 @@ def test_ceil_mode_window_wider_than_input_matches_torch(pool):
                        lambda t: getattr(torch.nn.functional, pool)(t, **kwargs), [x])
     with pytest.raises(ValueError, match=rf"{pool}: output size \(4, 0\) is too small"):
         getattr(F, pool)(tl.tensor(x), (2, 3), stride=1, ceil_mode=True)
+
+
+@pytest.mark.parametrize("width", [4, 16])  # the general path and the 2x2 fast path's fallback
+def test_max_pool_window_with_several_nans_routes_to_last_nan_as_torch(width):
+    # torch's scan moves on `val > max or isnan(val)`: the LAST NaN of a window wins
+    torch = torch_or_skip()
+    x = _ties(1, 1, 4, width)
+    x[0, 0, 0, 1] = x[0, 0, 1, 0] = np.nan  # two NaN in the first 2x2 window
+    x[0, 0, 2:4, 2] = np.nan  # two NaN in one column of another
+    compare_with_torch(lambda t: F.max_pool2d(t, 2),
+                       lambda t: torch.nn.functional.max_pool2d(t, 2), [x])
+    for kwargs in [dict(kernel_size=2), dict(kernel_size=3, stride=1, padding=1)]:
+        _, idx = F.max_pool2d(tl.tensor(x), return_indices=True, **kwargs)
+        _, idx_t = torch.nn.functional.max_pool2d(torch.tensor(x), return_indices=True, **kwargs)
+        np.testing.assert_array_equal(idx.data, idx_t.numpy())

@@ -65,13 +65,14 @@ def first_max_onehot(cols: np.ndarray, needs_mask: bool = True) -> tuple[np.ndar
     """Max over axis 0 of ``cols`` (K, ...) and the bool one-hot (K, ...) of the FIRST maximum
     (None without ``needs_mask``).
 
-    NaN propagates like PyTorch (a window holding NaN is routed to its first NaN).
+    NaN propagates like PyTorch (a window holding NaN is routed to its LAST NaN: PyTorch's scan
+    moves on ``val > max or isnan(val)``).
     """
     out = np.max(cols, axis=0)
     if not needs_mask:
         return out, None
     if np.isnan(out).any():
-        idx = np.argmax(cols, axis=0)  # argmax stops at the first NaN
+        idx = _last_nan_or_first_max(cols)
         return out, np.arange(cols.shape[0]).reshape(-1, *[1] * out.ndim) == idx
     onehot = cols == out  # every maximum; then keep only the first of each window
     seen = onehot[0].copy()
@@ -79,6 +80,13 @@ def first_max_onehot(cols: np.ndarray, needs_mask: bool = True) -> tuple[np.ndar
         np.greater(onehot[k], seen, out=onehot[k])  # a maximum not seen before
         seen |= onehot[k]
     return out, onehot
+
+
+def _last_nan_or_first_max(cols: np.ndarray) -> np.ndarray:
+    """Index along axis 0 of the last NaN of each window, or of its first maximum if none."""
+    nan = np.isnan(cols)
+    last_nan = cols.shape[0] - 1 - np.argmax(nan[::-1], axis=0)
+    return np.where(nan.any(axis=0), last_nan, np.argmax(cols, axis=0))
 
 
 class MaxPool(Function):
@@ -172,7 +180,7 @@ def max_pool_2x2(planes: np.ndarray, needs_mask: bool) -> tuple[np.ndarray, Any]
     masks, ``left`` (B, 2 oh, ow) and ``top`` (B, oh, ow), locate it.  This reads the input
     once through stride-2 views and never builds the (4, B, oh, ow) window copy.  Returns
     ``(out, (left, top))``; the masks are None without ``needs_mask`` or when a window holds
-    NaN (the caller then takes the general path, which routes to the first NaN).
+    NaN (the caller then takes the general path, which routes to the last NaN).
     """
     b, h, w = planes.shape
     oh, ow = h // 2, w // 2
@@ -237,7 +245,7 @@ def max_pool_indices(x: np.ndarray, geom: Geometry) -> np.ndarray:
     (kh, kw), (sh, sw), (pt, pb, pl, pr), (dh, dw) = geom
     oh, ow = out_size(h, kh, sh, pt, pb, dh), out_size(w, kw, sw, pl, pr, dw)
     cols = im2col_array(x.reshape(n * c, 1, h, w), geom, pad_value=-np.inf)
-    k = np.argmax(cols, axis=0).reshape(n, c, oh, ow)
+    k = _last_nan_or_first_max(cols).reshape(n, c, oh, ow)
     if any(geom[2]):  # all-(-inf) windows: the first real cell, not the padding (as PyTorch)
         k = np.where(np.isneginf(cols.max(axis=0).reshape(n, c, oh, ow)),
                      np.argmax(_first_real_onehot(geom, h, w, oh, ow)[:, 0], axis=0), k)
