@@ -194,6 +194,24 @@ def test_bce_zero_dim_input_backward_matches_torch() -> None:
                            [np.array(x), np.array(y)], requires_grad=[True, True])
 
 
+@pytest.mark.parametrize("name", ["weight", "pos_weight", "bce_weight"])
+def test_bce_weights_broadcast_to_the_input_shape_only(name: str) -> None:
+    # torch weights in place: a weight that would grow the input's shape is an error
+    torch = torch_or_skip()
+    x, y, w = np.full((3,), 0.25), np.full((3,), 0.5), np.ones((2, 3))
+    op = "binary_cross_entropy" if name == "bce_weight" else "binary_cross_entropy_with_logits"
+    key = "weight" if name == "bce_weight" else name
+    with pytest.raises(ValueError, match=rf"{op}: {key} of shape \(2, 3\) cannot be broadcast to "
+                       r"the input's shape \(3,\)"):
+        getattr(F, op)(tl.tensor(x), tl.tensor(y), **{key: tl.tensor(w)})
+    with pytest.raises(RuntimeError):
+        getattr(torch.nn.functional, op)(torch.tensor(x), torch.tensor(y),
+                                         **{key: torch.tensor(w)})
+    compare_with_torch(lambda a, b: getattr(F, op)(a, b, **{key: tl.tensor(w[0])}),
+                       lambda a, b: getattr(torch.nn.functional, op)(
+                           a, b, **{key: torch.tensor(w[0])}), [x, y])
+
+
 def test_bce_errors() -> None:
     with pytest.raises(ValueError, match="binary_cross_entropy: all elements of input should be "
                                          "between 0 and 1"):

@@ -300,7 +300,7 @@ def kl_div(
     op = "kl_div"
     reduction = resolve_reduction(op, size_average, reduce, reduction,
                                   allowed=("mean", "sum", "none", "batchmean"))
-    check_weight(op, "target", target, input)  # broadcasts silently, as in PyTorch
+    check_weight(op, "target", target, input, either_way=True)  # silently, as in PyTorch
     if reduction == "mean":
         warnings.warn(
             "kl_div: reduction: 'mean' divides the total loss by both the batch size and the "

@@ -90,12 +90,18 @@ def check_constant(op: str, **tensors: Tensor | None) -> None:
                                f"PyTorch); pass {name}.detach()")
 
 
-def check_weight(op: str, name: str, weight: Tensor, input: Tensor) -> None:
-    """Raise naming ``op`` unless ``weight`` is a Tensor that broadcasts against ``input``."""
+def check_weight(op: str, name: str, weight: Tensor, input: Tensor,
+                 either_way: bool = False) -> None:
+    """Raise naming ``op`` unless ``weight`` is a Tensor that broadcasts to ``input``'s shape
+    (one way: the loss keeps the input's shape, as PyTorch's in-place weighting does), or with
+    ``either_way`` against it (the result may be larger than ``input``)."""
     check_tensors(op, **{name: weight})
     try:
-        np.broadcast_shapes(input.shape, weight.shape)
+        shape = np.broadcast_shapes(input.shape, weight.shape)
+        fits = either_way or shape == input.shape
     except ValueError:
+        fits = False
+    if not fits:
         raise ValueError(
             f"{op}: {name} of shape {weight.shape} cannot be broadcast to the input's shape "
             f"{input.shape}"
@@ -332,13 +338,6 @@ def soft_margin_loss(
     """
     op = "soft_margin_loss"
     reduction = resolve_reduction(op, size_average, reduce, reduction)
-    check_tensors(op, input=input, target=target)
-    try:  # target broadcasts to input's shape, never the other way (as PyTorch)
-        fits = np.broadcast_shapes(input.shape, target.shape) == input.shape
-    except ValueError:
-        fits = False
-    if not fits:
-        raise ValueError(f"{op}: target of shape {target.shape} cannot be broadcast to the "
-                         f"input's shape {input.shape}")
+    check_weight(op, "target", target, input)  # one way, as PyTorch
     check_constant(op, target=target)  # PyTorch has no gradient for target here
     return apply_reduction(-log_sigmoid(input * target), reduction)
