@@ -11,10 +11,10 @@ $y = \gamma \hat x + \beta$ (or $\hat x$ without an affine part).  Backward, per
 
 Built from ``mean``, ``-``, ``*``, ``sqrt`` and ``/`` nodes the same computation takes about
 twenty full passes over the activations backward; here it takes six (two reductions, four
-elementwise) and five forward on channel-major input; $\hat x$ is never stored, only $x - \mu$.  For
-``examples/train_cnn.py``'s network this took an MNIST epoch from ~2,500 to ~3,500 images/s
-(``python bench/epoch.py``).  Evaluation mode (running
-statistics) is an affine map and stays a composite in ``nn.functional.batch_norm``.
+elementwise), and five forward on channel-major input; $\hat x$ is never stored, only
+$x - \mu$.  For ``examples/train_cnn.py``'s network this took an MNIST epoch from ~2,500 to
+~3,500 images/s (``python bench/epoch.py``).  Evaluation mode (running statistics) is an
+affine map and stays a composite in ``nn.functional.batch_norm``.
 
 Arrays in the channel-major memory order that ``conv2d`` returns (CNHW) are handled as
 $(C, n)$ row blocks, so every reduction runs over contiguous rows.
