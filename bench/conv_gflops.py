@@ -16,17 +16,11 @@ Run: ``python bench/conv_gflops.py [--repeats N] [--threads N]``.
 from __future__ import annotations
 
 import os
-import sys
 
 if __name__ == "__main__":  # thread counts must be set before numpy loads its BLAS
-    _threads = "2"
-    for _i, _a in enumerate(sys.argv):
-        if _a == "--threads" and _i + 1 < len(sys.argv):
-            _threads = sys.argv[_i + 1]
-        elif _a.startswith("--threads="):
-            _threads = _a.split("=", 1)[1]
-    for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[_var] = _threads  # both libraries get --threads
+    import blas_threads
+
+    blas_threads.set_from_argv()
 
 import argparse  # noqa: E402
 import platform  # noqa: E402

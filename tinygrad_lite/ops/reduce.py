@@ -209,6 +209,16 @@ class LogSumExp(Function):
         return xp.reshape(grad, kept) * xp.exp(x - xp.reshape(out, kept))
 
 
+def _variance(x: np.ndarray, axes: Any, correction: int, keepdim: bool) -> tuple[np.ndarray, int]:
+    """``(sum((x - mean)^2) / (n - c), n - c)`` over ``axes``; a dof of 0 or less divides by
+    0.0 (inf/nan, as PyTorch).  The divisor is a Python float, so float32 stays float32."""
+    n = _count(x.shape, axes)
+    centered = x - np.mean(x, axis=axes, keepdims=True)
+    ss = np.sum(centered * centered, axis=axes, keepdims=keepdim)
+    dof = n - correction
+    return ss / (float(dof) if dof > 0 else 0.0), dof
+
+
 class Var(Function):
     r"""$v = \tfrac{1}{n - c} \sum_i (x_i - \bar x)^2$ over the reduced dims.
 
@@ -221,11 +231,9 @@ class Var(Function):
     def forward(
         self, x: np.ndarray, axes: Any = None, correction: int = 1, keepdim: bool = False
     ) -> np.ndarray:
-        n = _count(x.shape, axes)
-        centered = x - np.mean(x, axis=axes, keepdims=True)
-        ss = np.sum(centered * centered, axis=axes, keepdims=keepdim)
-        self.saved = (x, axes, n - correction)
-        return ss / (float(n - correction) if n > correction else 0.0)  # float keeps float32
+        out, dof = _variance(x, axes, correction, keepdim)
+        self.saved = (x, axes, dof)
+        return out
 
     def backward(self, grad: Any) -> Any:
         x, axes, dof = self.saved
@@ -249,12 +257,9 @@ class Std(Function):
     def forward(
         self, x: np.ndarray, axes: Any = None, correction: int = 1, keepdim: bool = False
     ) -> np.ndarray:
-        n = _count(x.shape, axes)
-        centered = x - np.mean(x, axis=axes, keepdims=True)
-        ss = np.sum(centered * centered, axis=axes, keepdims=keepdim)
-        dof = float(n - correction) if n > correction else 0.0  # a Python float keeps float32
-        out = np.sqrt(ss / dof)
-        self.saved = (x, out, axes, n - correction)
+        var, dof = _variance(x, axes, correction, keepdim)
+        out = np.sqrt(var)
+        self.saved = (x, out, axes, dof)
         return out
 
     def backward(self, grad: Any) -> Any:
