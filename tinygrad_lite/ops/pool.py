@@ -245,10 +245,12 @@ def max_pool_indices(x: np.ndarray, geom: Geometry) -> np.ndarray:
     (kh, kw), (sh, sw), (pt, pb, pl, pr), (dh, dw) = geom
     oh, ow = out_size(h, kh, sh, pt, pb, dh), out_size(w, kw, sw, pl, pr, dw)
     cols = im2col_array(x.reshape(n * c, 1, h, w), geom, pad_value=-np.inf)
-    k = _last_nan_or_first_max(cols).reshape(n, c, oh, ow)
-    if any(geom[2]):  # all-(-inf) windows: the first real cell, not the padding (as PyTorch)
-        k = np.where(np.isneginf(cols.max(axis=0).reshape(n, c, oh, ow)),
-                     np.argmax(_first_real_onehot(geom, h, w, oh, ow)[:, 0], axis=0), k)
+    peak = cols.max(axis=0).reshape(n, c, oh, ow)
+    nan = np.isnan(peak).any()  # the NaN rule costs a pass over cols only when needed
+    k = (_last_nan_or_first_max(cols) if nan else np.argmax(cols, axis=0)).reshape(peak.shape)
+    if any(geom[2]) and np.isneginf(peak).any():  # all-(-inf) windows: the first real cell,
+        first_real = np.argmax(_first_real_onehot(geom, h, w, oh, ow)[:, 0], axis=0)
+        k = np.where(np.isneginf(peak), first_real, k)  # not the padding (as PyTorch)
     rows = np.arange(oh).reshape(-1, 1) * sh - pt + (k // kw) * dh
     columns = np.arange(ow) * sw - pl + (k % kw) * dw
     return (rows * w + columns).astype(np.int64)

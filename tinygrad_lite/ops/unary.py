@@ -180,7 +180,8 @@ class Relu(Function):
     """
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.saved = (~(x <= 0),)
+        mask = np.less_equal(x, 0)
+        self.saved = (np.logical_not(mask, out=mask),)  # in place: one bool array, not two
         return np.maximum(x, x.dtype.type(0))
 
     def backward(self, grad: Any) -> Any:
