@@ -140,7 +140,8 @@ class Extremum(Function):
             if axes is None and op in ("max", "min") and x.size and np.isnan(y).any():
                 mask = np.isnan(x)  # PyTorch: max() of a NaN sends it evenly to the NaNs
             # (amax/amin of a NaN: no element equals it, 0/0 makes the slice's gradient NaN)
-            weights = mask / np.sum(mask, axis=axes, keepdims=True, dtype=x.dtype)
+            with np.errstate(invalid="ignore"):  # that 0/0 is meant: no warning
+                weights = mask / np.sum(mask, axis=axes, keepdims=True, dtype=x.dtype)
         else:  # 'first': one-hot at the index argmax/argmin returns (axes is a single dim)
             (axis,) = axes
             idx = (np.argmax if largest else np.argmin)(x, axis=axis, keepdims=True)
