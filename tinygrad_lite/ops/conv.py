@@ -243,13 +243,16 @@ class Convolution(Function):
         xp = self.xp
         need_x, need_w = self.needs_input_grad[0], self.needs_input_grad[1]
         o = w.shape[0]
-        g2 = xp.reshape(xp.permute(grad, (1, 0, 2, 3)), (groups, o // groups, -1))  # (G, Og, L)
+        fast_w = xp is NUMPY_NS and need_w and groups == 1
+        g2 = None  # (G, Og, L); a copy unless grad has CNHW memory order, so only when needed
+        if need_x or (need_w and not fast_w) or (has_bias and not folded):
+            g2 = xp.reshape(xp.permute(grad, (1, 0, 2, 3)), (groups, o // groups, -1))
         gx = gw = gb = None
-        if xp is NUMPY_NS and need_w and folded:
-            # cols carries the bias's row of ones: [gW | gb] = gY [X; 1]^T in one GEMM
-            # ((X Y^T)^T, not Y X^T: BLAS runs this long-K product ~1.4x faster in this order)
-            gwb = np.matmul(cols, g2[0].T).T  # (O, C*kh*kw + 1)
-            gw, gb = gwb[:, :-1].reshape(w.shape), gwb[:, -1]
+        if fast_w:
+            # with a folded bias, cols carries its row of ones: [gW | gb] = gY [X; 1]^T
+            gwb = weight_grad_gemm(grad, cols)  # (O, C*kh*kw [+ 1])
+            gw = (gwb[:, :-1] if folded else gwb).reshape(w.shape)
+            gb = gwb[:, -1] if folded else None
         elif need_w:
             if xp is not NUMPY_NS:
                 cols = im2col(xp, x, geom)  # graph-connected to x under create_graph
@@ -273,6 +276,25 @@ class Convolution(Function):
             return gx, gw, gb
         return gx, gw
 
+
+
+def weight_grad_gemm(grad: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    r"""$\bar Y X^\top$, shape (O, R), for ``groups=1`` (numpy only), from the
+    (N, O, H_out, W_out) output gradient ``grad`` and the (R, L) columns ``cols``.
+
+    This is a long-K product ($L = N H_{out} W_{out}$).  BLAS runs it ~1.4x faster as
+    $(X \bar Y^\top)^\top$ than as $\bar Y X^\top$; and when the columns have few rows
+    (a first layer: $C k_h k_w \le 32$) it runs it on one core at a fraction of its speed,
+    so then the sum of the $N$ per-image products (each small enough to stay in cache) is
+    used instead: ~2x faster for the benchmark's 1->16 layer (0.57 -> 0.29 ms).
+    """
+    r, length = cols.shape
+    n, o = grad.shape[0], grad.shape[1]
+    if r > 32 or n == 1:
+        return np.matmul(cols, grad.transpose(1, 0, 2, 3).reshape(o, length).T).T
+    per_image = length // n
+    g3 = grad.reshape(n, o, per_image)  # a view for both NCHW and CNHW memory order
+    return np.matmul(g3, cols.reshape(r, n, per_image).transpose(1, 2, 0)).sum(axis=0)
 
 
 def _keeps_size(geom: Geometry) -> bool:
