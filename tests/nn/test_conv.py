@@ -19,6 +19,7 @@ from tinygrad_lite.ops.conv import (
     im2col_array,
     input_grad_flat,
     input_grad_same_size,
+    weight_grad_gemm,
 )
 
 RNG = np.random.default_rng(0)
@@ -209,6 +210,29 @@ def test_same_size_input_gradient_equals_col2im(geom, groups, block_bytes, monke
     g3 = _randn(groups, o // groups, 3 * 5 * 6)
     gcols = np.matmul(w3.transpose(0, 2, 1), g3).reshape(-1, g3.shape[2])
     assert_close(input_grad_same_size(w3, g3, x_shape, geom), col2im_array(gcols, x_shape, geom))
+
+
+@pytest.mark.parametrize("rows", [10, 33])  # per-image products summed, or one long GEMM
+@pytest.mark.parametrize("n", [1, 5])
+@pytest.mark.parametrize("channel_major", [False, True])  # grad with NCHW or CNHW memory order
+def test_weight_grad_gemm_is_grad_times_cols_transposed(rows, n, channel_major):
+    o, h, w = 4, 3, 6
+    grad = _randn(o, n, h, w).transpose(1, 0, 2, 3) if channel_major else _randn(n, o, h, w)
+    cols = _randn(rows, n * h * w)
+    expected = grad.transpose(1, 0, 2, 3).reshape(o, -1) @ cols.T
+    assert_close(weight_grad_gemm(grad, cols), expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("in_ch", [1, 16])
+def test_weight_gradients_are_c_contiguous_like_the_weights(in_ch):
+    """Linear's weight.T and the conv GEMM's transposed result must not leave the gradient in
+    the transposed memory order (the optimizer's passes would then stride across the weight)."""
+    net = nn.Sequential(nn.Conv2d(in_ch, 8, 3, padding=1), nn.Flatten(), nn.Linear(8 * 25, 3))
+    x = tl.tensor(RNG.standard_normal((4, in_ch, 5, 5)).astype(np.float32))
+    y = net(x)
+    (y * y).sum().backward()
+    for name, p in net.named_parameters():
+        assert p.grad.data.flags.c_contiguous, name
 
 
 def test_im2col_small_example():
