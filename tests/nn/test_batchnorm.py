@@ -21,22 +21,26 @@ def _bn(lib, x, w, b, rm=None, rv=None):
     return f.batch_norm(x, rm, rv, w, b, True, 0.2, 1e-3)
 
 
-@pytest.mark.parametrize("layout", ["nchw", "channel-major input", "channel-major grad", "both"])
+@pytest.mark.parametrize("layout", ["nchw", "channel-major input", "channel-major grad", "both",
+                                    "chwn input", "chwn grad", "chwn both"])
 def test_batch_norm_matches_torch_in_every_memory_layout(layout):
-    # conv2d returns channel-major (CNHW) memory; the primitive takes a row-block fast path there
+    # conv2d returns channel-major memory, CNHW or (batch innermost) CHWN; the primitive takes
+    # a row-block fast path for both
     torch = torch_or_skip()
     x = RNG.standard_normal((5, 3, 4, 6)) * 3 + 1
     w, b = RNG.standard_normal(3), RNG.standard_normal(3)
-    cm_in = layout in ("channel-major input", "both")
-    cm_grad = layout in ("channel-major grad", "both")
+    chwn = layout.startswith("chwn")
+    order, inverse = ((1, 2, 3, 0), (3, 0, 1, 2)) if chwn else ((1, 0, 2, 3), (1, 0, 2, 3))
+    cm_in = layout in ("channel-major input", "both", "chwn input", "chwn both")
+    cm_grad = layout in ("channel-major grad", "both", "chwn grad", "chwn both")
     if cm_in:
-        x = np.ascontiguousarray(x.transpose(1, 0, 2, 3))  # given as (C, N, H, W)
+        x = np.ascontiguousarray(x.transpose(order))  # given as (C, N, H, W) or (C, H, W, N)
 
     def run(lib):
         def fn(x, w, b):
-            x = x.permute(1, 0, 2, 3) if cm_in else x
+            x = x.permute(*inverse) if cm_in else x
             y = _bn(lib, x, w, b)
-            return y.permute(1, 0, 2, 3) if cm_grad else y  # the gradient arrives transposed
+            return y.permute(*order) if cm_grad else y  # the gradient arrives transposed
 
         return fn
 

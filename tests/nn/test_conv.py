@@ -10,13 +10,12 @@ import tinygrad_lite as tl
 from tests.helpers import assert_close, compare_with_torch, torch_or_skip
 from tinygrad_lite import nn
 from tinygrad_lite.nn import functional as F
-from tinygrad_lite.ops.conv import (
-    Col2Im,
-    Im2Col,
+from tinygrad_lite.ops.conv import Col2Im, Im2Col, col2im_array, im2col_array
+from tinygrad_lite.ops.conv_kernels import (
     _flat_input_grad_pays,
     _keeps_size,
-    col2im_array,
-    im2col_array,
+    im2col_batch_inner,
+    input_grad_batch_inner,
     input_grad_flat,
     input_grad_same_size,
     weight_grad_gemm,
@@ -49,6 +48,11 @@ CASES = [
     ((2, 3, 12, 11), (4, 3, 3, 3), dict(padding=1)),
     ((2, 4, 13, 12), (6, 2, 3, 3), dict(padding=(1, 2), groups=2)),
     ((1, 2, 16, 15), (3, 2, 3, 2), dict(padding="same", dilation=(2, 1))),
+    # batch at least as long as a row: the batch-innermost (CHWN) same-size path
+    ((7, 3, 5, 6), (4, 3, 3, 3), dict(padding=1)),
+    ((6, 4, 5, 4), (6, 2, 3, 3), dict(padding=1, groups=2)),
+    ((8, 2, 4, 5), (3, 2, 4, 2), dict(padding="same", dilation=(1, 2))),
+    ((9, 3, 6, 3), (2, 3, 3, 3), dict(padding=2, dilation=2)),
 ]
 
 
@@ -198,11 +202,54 @@ def test_im2col_same_width_path_matches_reference(geom, pad_value):
 
 
 @pytest.mark.parametrize("geom", [g for g in SAME_WIDTH_GEOMS if _keeps_size(g)])
+def test_im2col_batch_inner_is_im2col_in_hwn_order(geom):
+    x = _randn(4, 3, 5, 6)
+    xb = np.ascontiguousarray(x.transpose(1, 2, 3, 0))
+    k = 3 * geom[0][0] * geom[0][1]
+    expected = im2col_array(x, geom).reshape(k, 4, 5, 6).transpose(0, 2, 3, 1).reshape(k, -1)
+    cols = im2col_batch_inner(xb, geom, ones_row=True)
+    np.testing.assert_array_equal(cols[:-1], expected)
+    assert (cols[-1] == 1).all()
+
+
+@pytest.mark.parametrize("geom", [g for g in SAME_WIDTH_GEOMS if _keeps_size(g)])
+@pytest.mark.parametrize("groups", [1, 2])
+@pytest.mark.parametrize("block_bytes", [1, 1 << 22])  # one image row per block, or all
+def test_batch_inner_input_gradient_equals_col2im(geom, groups, block_bytes, monkeypatch):
+    import tinygrad_lite.ops.conv_kernels as conv_ops
+
+    monkeypatch.setattr(conv_ops, "_BLOCK_BYTES", block_bytes)
+    x_shape, o = (3, 4, 5, 6), 6
+    w3 = _randn(groups, o // groups, 4 // groups * geom[0][0] * geom[0][1])
+    g3 = _randn(groups, o // groups, 3 * 5 * 6)  # columns in (N, H, W) order
+    gcols = np.matmul(w3.transpose(0, 2, 1), g3).reshape(-1, g3.shape[2])
+    hwn = g3.reshape(groups, o // groups, 3, 5, 6).transpose(0, 1, 3, 4, 2).reshape(g3.shape)
+    gx = input_grad_batch_inner(w3, np.ascontiguousarray(hwn), x_shape, geom)
+    assert gx.transpose(1, 2, 3, 0).flags.c_contiguous
+    assert_close(gx, col2im_array(gcols, x_shape, geom), rtol=1e-12, atol=1e-12)
+
+
+def test_batch_inner_chain_matches_torch():
+    """conv -> relu -> conv -> max-pool -> conv on a batch-innermost chain (each layer's input
+    already in that order), against PyTorch, forward and backward."""
+    torch = torch_or_skip()
+    shapes = [(8, 2, 6, 6), (4, 2, 3, 3), (4,), (5, 4, 3, 3), (3, 5, 3, 3)]
+    args = [_randn(*shape) for shape in shapes]
+
+    def net(m, x, w1, b1, w2, w3):
+        y = m.nn.functional.conv2d(x, w1, b1, padding=1).relu()
+        y = m.nn.functional.max_pool2d(m.nn.functional.conv2d(y, w2, padding=1), 2)
+        return m.nn.functional.conv2d(y, w3, padding=1)
+
+    compare_with_torch(lambda *a: net(tl, *a), lambda *a: net(torch, *a), args)
+
+
+@pytest.mark.parametrize("geom", [g for g in SAME_WIDTH_GEOMS if _keeps_size(g)])
 @pytest.mark.parametrize("groups", [1, 2])
 @pytest.mark.parametrize("block_bytes", [1, 1 << 22])  # one image per block, or all at once
 def test_same_size_input_gradient_equals_col2im(geom, groups, block_bytes, monkeypatch):
     """The flat-shift input gradient (stride 1, output the input's size) is col2im(W^T G)."""
-    import tinygrad_lite.ops.conv as conv_ops
+    import tinygrad_lite.ops.conv_kernels as conv_ops
 
     monkeypatch.setattr(conv_ops, "_BLOCK_BYTES", block_bytes)
     x_shape, o = (3, 4, 5, 6), 6
@@ -220,7 +267,7 @@ def test_weight_grad_gemm_is_grad_times_cols_transposed(rows, n, channel_major):
     grad = _randn(o, n, h, w).transpose(1, 0, 2, 3) if channel_major else _randn(n, o, h, w)
     cols = _randn(rows, n * h * w)
     expected = grad.transpose(1, 0, 2, 3).reshape(o, -1) @ cols.T
-    assert_close(weight_grad_gemm(grad, cols), expected, rtol=1e-12, atol=1e-12)
+    assert_close(weight_grad_gemm(grad.reshape(n, o, -1), cols), expected, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("in_ch", [1, 16])

@@ -133,6 +133,32 @@ def test_max_pool_float32_and_layouts():
     assert_close(F.max_pool2d(h, 2), ref.data)
 
 
+@pytest.mark.parametrize("case", ["ties", "nan", "odd size", "create_graph"])
+def test_max_pool_batch_inner_input_matches_torch(case):
+    """A (C, H, W, N)-ordered input (what conv2d returns for a batch at least as long as a row)
+    takes its own 2x2 path: ties go to the first maximum, NaN windows to the general path."""
+    torch = torch_or_skip()
+    rng = np.random.default_rng(3)
+    h = 7 if case == "odd size" else 6
+    x = rng.integers(-2, 3, size=(3, h, 6, 8)).astype(np.float64)  # many ties
+    if case == "nan":
+        x[1, 2, 3, 4] = np.nan
+    g = rng.standard_normal((8, 3, h // 2, 3))
+    ours = tl.tensor(x, requires_grad=True)
+    theirs = torch.tensor(x, requires_grad=True)
+    y, ty = F.max_pool2d(ours.permute(3, 0, 1, 2), 2), torch.nn.functional.max_pool2d(
+        theirs.permute(3, 0, 1, 2), 2)
+    assert_close(y, ty)
+    if case == "create_graph":
+        (gx,) = tl.autograd.grad((y * tl.tensor(g)).sum(), ours, create_graph=True)
+        (tgx,) = torch.autograd.grad((ty * torch.tensor(g)).sum(), theirs, create_graph=True)
+        assert_close(gx, tgx)
+        return
+    (y * tl.tensor(g)).sum().backward()
+    (ty * torch.tensor(g)).sum().backward()
+    assert_close(ours.grad, theirs.grad)
+
+
 def test_pool_errors():
     x = tl.randn(1, 1, 4, 4)
     with pytest.raises(ValueError, match=r"max_pool2d: expected 3-D \(C, H, W\) or 4-D "

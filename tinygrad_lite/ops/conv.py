@@ -39,6 +39,16 @@ from typing import Any
 import numpy as np
 
 from tinygrad_lite.autograd.function import NUMPY_NS, Function
+from tinygrad_lite.ops.conv_kernels import (
+    _flat_input_grad_pays,
+    _keeps_size,
+    im2col_batch_inner,
+    input_grad_batch_inner,
+    input_grad_flat,
+    input_grad_same_size,
+    is_batch_inner,
+    weight_grad_gemm,
+)
 
 Geometry = tuple[tuple[int, int], tuple[int, int], tuple[int, int, int, int], tuple[int, int]]
 """``(kernel, stride, padding, dilation)``: ``(kh, kw), (sh, sw), (top, bottom, left, right),
@@ -225,7 +235,12 @@ class Convolution(Function):
         oh = out_size(x.shape[2], kh, sh, pt, pb, dh)
         ow = out_size(x.shape[3], kw, sw, pl, pr, dw)
         fold_bias = b is not None and groups == 1
-        cols = im2col_array(x, geom, ones_row=fold_bias)  # (C*kh*kw [+ 1], L)
+        batch_inner = _batch_inner_pays(x, geom)
+        if batch_inner:  # columns (and output) in (H, W, N) order, see conv_kernels
+            xb = np.ascontiguousarray(x.transpose(1, 2, 3, 0))  # (C, H, W, N); a view if CHWN
+            cols = im2col_batch_inner(xb, geom, ones_row=fold_bias)
+        else:
+            cols = im2col_array(x, geom, ones_row=fold_bias)  # (C*kh*kw [+ 1], L)
         if fold_bias:  # [W | b] @ [X; 1]: the bias costs one GEMM row, not a pass over Y
             out = np.matmul(np.concatenate([w.reshape(o, -1), b[:, None]], axis=1), cols)
         elif groups == 1:
@@ -235,22 +250,30 @@ class Convolution(Function):
             out = np.matmul(w.reshape(groups, o // groups, -1), cols3).reshape(o, -1)
             if b is not None:
                 out += b[:, None]
-        self.saved = (x, w, cols, geom, groups, b is not None, fold_bias)
+        self.saved = (x, w, cols, geom, groups, b is not None, fold_bias, batch_inner)
+        if batch_inner:
+            return out.reshape(o, oh, ow, n).transpose(3, 0, 1, 2)
         return out.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)
 
     def backward(self, grad: Any) -> tuple[Any, ...]:
-        x, w, cols, geom, groups, has_bias, folded = self.saved
+        x, w, cols, geom, groups, has_bias, folded, batch_inner = self.saved
         xp = self.xp
         need_x, need_w = self.needs_input_grad[0], self.needs_input_grad[1]
-        o = w.shape[0]
+        n, o = x.shape[0], w.shape[0]
+        batch_inner = batch_inner and xp is NUMPY_NS  # create_graph recomputes NCHW columns
+        order = (1, 2, 3, 0) if batch_inner else (1, 0, 2, 3)  # the columns' (pixel) order
         fast_w = xp is NUMPY_NS and need_w and groups == 1
-        g2 = None  # (G, Og, L); a copy unless grad has CNHW memory order, so only when needed
-        if need_x or (need_w and not fast_w) or (has_bias and not folded):
-            g2 = xp.reshape(xp.permute(grad, (1, 0, 2, 3)), (groups, o // groups, -1))
+        g2 = None  # (G, Og, L); a copy unless grad has the columns' memory order, so only
+        if need_x or (need_w and not fast_w) or (has_bias and not folded):  # when needed
+            g2 = xp.reshape(xp.permute(grad, order), (groups, o // groups, -1))
         gx = gw = gb = None
         if fast_w:
             # with a folded bias, cols carries its row of ones: [gW | gb] = gY [X; 1]^T
-            gwb = weight_grad_gemm(grad, cols)  # (O, C*kh*kw [+ 1])
+            if batch_inner:  # n blocks of whole (H, W, N) rows: a view when grad is CHWN
+                g3 = np.reshape(grad.transpose(1, 2, 3, 0), (o, n, -1)).transpose(1, 0, 2)
+            else:  # one block per image: a view for NCHW and CNHW memory orders
+                g3 = grad.reshape(n, o, -1)
+            gwb = weight_grad_gemm(g3, cols)  # (O, C*kh*kw [+ 1])
             # C-contiguous like w (a 4.6k-value copy for 16->32), so optimizers run unstrided
             gw = np.ascontiguousarray(gwb[:, :-1] if folded else gwb).reshape(w.shape)
             gb = gwb[:, -1] if folded else None
@@ -262,7 +285,9 @@ class Convolution(Function):
             gw = xp.reshape(xp.swap_last(xp.matmul(cols3, xp.swap_last(g2))), w.shape)
         if need_x:
             w3 = xp.reshape(w, (groups, o // groups, -1))
-            if xp is NUMPY_NS and _keeps_size(geom):
+            if batch_inner:
+                gx = input_grad_batch_inner(w3, g2, x.shape, geom)
+            elif xp is NUMPY_NS and _keeps_size(geom):
                 gx = input_grad_same_size(w3, g2, x.shape, geom)
             elif xp is NUMPY_NS and _flat_input_grad_pays(x.shape, geom):
                 gx = input_grad_flat(w3, grad, x.shape, geom)
@@ -278,121 +303,8 @@ class Convolution(Function):
         return gx, gw
 
 
-
-def weight_grad_gemm(grad: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    r"""$\bar Y X^\top$, shape (O, R), for ``groups=1`` (numpy only), from the
-    (N, O, H_out, W_out) output gradient ``grad`` and the (R, L) columns ``cols``.
-
-    This is a long-K product ($L = N H_{out} W_{out}$).  BLAS runs it ~1.4x faster as
-    $(X \bar Y^\top)^\top$ than as $\bar Y X^\top$; and when the columns have few rows
-    (a first layer: $C k_h k_w \le 32$) it runs it on one core at a fraction of its speed,
-    so then the sum of the $N$ per-image products (each small enough to stay in cache) is
-    used instead: ~2x faster for the benchmark's 1->16 layer (0.57 -> 0.29 ms).
-    """
-    r, length = cols.shape
-    n, o = grad.shape[0], grad.shape[1]
-    if r > 32 or n == 1:
-        return np.matmul(cols, grad.transpose(1, 0, 2, 3).reshape(o, length).T).T
-    per_image = length // n
-    g3 = grad.reshape(n, o, per_image)  # a view for both NCHW and CNHW memory order
-    return np.matmul(g3, cols.reshape(r, n, per_image).transpose(1, 2, 0)).sum(axis=0)
-
-
-def _keeps_size(geom: Geometry) -> bool:
-    """Stride 1 and an output the size of the input (3x3 padding 1, ``padding='same'``)."""
-    (kh, kw), stride, (pt, pb, pl, pr), (dh, dw) = geom
-    return stride == (1, 1) and (pt + pb, pl + pr) == (dh * (kh - 1), dw * (kw - 1))
-
-
-def input_grad_same_size(
-    w3: np.ndarray, g2: np.ndarray, x_shape: tuple[int, ...], geom: Geometry
-) -> np.ndarray:
-    r"""$\bar x = \mathrm{col2im}(W^\top \bar Y)$ for stride 1 when the output has the input's
-    size (see :func:`_im2col_same_width`), with ``g2`` the (G, O_g, N H W) gradient.
-
-    Kernel offset $(i, j)$ moves each column entry by one flat shift
-    $s = (i d_h - p_t) W + (j d_w - p_l)$ of the whole $(N H W)$-long row, so col2im is
-    $k_h k_w$ contiguous adds, once the entries whose pixel lies outside the image (above,
-    below, or wrapped around a row edge) are zeroed.  Unlike :func:`input_grad_flat`, the GEMM
-    runs on the output grid itself (no padded copy of the gradient, ~25% fewer columns for 3x3
-    padding 1), and the result is a contiguous CNHW buffer, not a crop.  The GEMM result is
-    made in blocks of whole images of about ``_BLOCK_BYTES`` (a loop over a few blocks, not
-    over images or pixels), which bounds that temporary for large batches.
-    """
-    (kh, kw), _, (pt, _, pl, _), (dh, dw) = geom
-    n, c, h, w = x_shape
-    groups, og, cgk = w3.shape
-    oh, plane = h, h * w
-    wt = np.ascontiguousarray(w3.transpose(0, 2, 1))  # (G, Cg*kh*kw, Og)
-    shifts = [(i * dh - pt) * w + (j * dw - pl) for i in range(kh) for j in range(kw)]
-    length = n * plane
-    buf = np.zeros((c, length), dtype=g2.dtype)  # (C, N*H*W): the CNHW input gradient
-    images = max(1, _BLOCK_BYTES // (groups * cgk * plane * g2.dtype.itemsize))
-    for first in range(0, n, images):
-        m = min(images, n - first)
-        cols = np.matmul(wt, g2[:, :, first * plane : (first + m) * plane])  # (G, Cg*k*k, m*plane)
-        cols6 = cols.reshape(c, kh, kw, m, oh, w)
-        for i in range(kh):
-            r0 = min(oh, max(0, pt - i * dh))  # output rows whose input row exists
-            r1 = max(r0, min(oh, h + pt - i * dh))
-            cols6[:, i, :, :, :r0] = 0
-            cols6[:, i, :, :, r1:] = 0
-            for j in range(kw):
-                c0 = j * dw - pl  # columns wrapped around a row edge
-                if c0 < 0:
-                    cols6[:, i, j, :, r0:r1, : min(-c0, w)] = 0
-                elif c0 > 0:
-                    cols6[:, i, j, :, r0:r1, max(w - c0, 0) :] = 0
-                # entries shifted past either end of the batch are among the zeroed ones
-                start = first * plane + shifts[i * kw + j]
-                lo, hi = max(start, 0), min(start + m * plane, length)
-                if hi > lo:
-                    src = cols6[:, i, j].reshape(c, m * plane)
-                    buf[:, lo:hi] += src[:, lo - start : hi - start]
-    return buf.reshape(c, n, h, w).transpose(1, 0, 2, 3)
-
-
-def _flat_input_grad_pays(x_shape: tuple[int, ...], geom: Geometry) -> bool:
-    """Stride 1, and the padded grid is at most 1.5x the output grid (3x3 pad 1: 1.15-1.3x)."""
-    (kh, kw), stride, (pt, pb, pl, pr), (dh, dw) = geom
-    hp, wp = x_shape[2] + pt + pb, x_shape[3] + pl + pr
-    oh, ow = hp - dh * (kh - 1), wp - dw * (kw - 1)
-    return stride == (1, 1) and hp * wp <= 1.5 * oh * ow
-
-
-def input_grad_flat(
-    w3: np.ndarray, grad: np.ndarray, x_shape: tuple[int, ...], geom: Geometry
-) -> np.ndarray:
-    r"""$\bar x = \mathrm{col2im}(W^\top \bar Y)$ for stride 1, with contiguous slice-adds.
-
-    The output gradient is embedded in the padded grid $(O, N, H_p, W_p)$ (zeros where no
-    output pixel sits), so kernel offset $(i, j)$ becomes a *flat* shift by $i d_h W_p + j d_w$
-    of the whole $(N H_p W_p)$-long row of every channel: $k_h k_w$ contiguous adds instead of
-    strided ones with rows of length $W$.  Costs ~30% more GEMM columns for 3x3 padding 1,
-    saves ~2/3 of col2im; the zeros make the extra columns contribute nothing.
-    """
-    (kh, kw), _, (pt, pb, pl, pr), (dh, dw) = geom
-    n, c, h, w = x_shape
-    groups, og, _ = w3.shape
-    hp, wp = h + pt + pb, w + pl + pr
-    oh, ow = hp - dh * (kh - 1), wp - dw * (kw - 1)
-    length = n * hp * wp
-    gpad = np.zeros((groups * og, n, hp, wp), dtype=grad.dtype)
-    gpad[:, :, :oh, :ow] = grad.transpose(1, 0, 2, 3)
-    gcols = np.matmul(w3.transpose(0, 2, 1), gpad.reshape(groups, og, length))
-    gcols = gcols.reshape(c, kh, kw, length)
-    buf = np.zeros((c, length + dh * (kh - 1) * wp + dw * (kw - 1)), dtype=grad.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            off = i * dh * wp + j * dw
-            buf[:, off : off + length] += gcols[:, i, j]
-    padded = buf[:, :length].reshape(c, n, hp, wp)
-    return padded[:, :, pt : pt + h, pl : pl + w].transpose(1, 0, 2, 3)
-
-
-_BLOCK_BYTES = 1 << 23
-"""Bound on the GEMM result that :func:`input_grad_same_size` makes at once (blocks of whole
-images), so that the temporary stays at most 8 MiB however large the batch.  Each block costs
-~18 numpy calls (zeroing and adds), so small blocks pay call overhead: for the benchmark's
-16->32 layer (a 7.2 MB result) the input gradient takes 1.41 ms in 2 MiB blocks and 1.18 ms in
-one block (timed on this machine, best of 200 calls each)."""
+def _batch_inner_pays(x: np.ndarray, geom: Geometry) -> bool:
+    """Use the batch-innermost (CHWN) order: a stride-1 same-size convolution whose input
+    already has it, or whose batch is at least as long as an image row (numpy's loops then
+    run over rows of $N$ values, not of $W$)."""
+    return _keeps_size(geom) and (is_batch_inner(x) or x.shape[0] >= x.shape[3] > 1)

@@ -29,12 +29,20 @@ import numpy as np
 from tinygrad_lite.autograd.function import NUMPY_NS, Function
 
 
-def _rows(a: np.ndarray) -> np.ndarray | None:
-    """``a`` (N, C, ...) as a (C, n) view when its memory is channel-major, else None."""
+def _channel_major_order(a: np.ndarray) -> tuple[int, ...] | None:
+    """The channels-first axis order in which ``a`` (N, C, ...) is C-contiguous in memory:
+    CNHW (what ``conv2d`` returns) or, for 4-D arrays, CHWN (its batch-innermost order);
+    None if neither."""
     if a.ndim < 3:
         return None
-    at = np.moveaxis(a, 1, 0)
-    return at.reshape(a.shape[1], -1) if at.flags.c_contiguous else None
+    orders = [(1, 0, *range(2, a.ndim))] + ([(1, 2, 3, 0)] if a.ndim == 4 else [])
+    return next((o for o in orders if a.transpose(o).flags.c_contiguous), None)
+
+
+def _rows(a: np.ndarray, order: tuple[int, ...]) -> np.ndarray:
+    """``a`` (N, C, ...) as (C, n) rows in the axis ``order``: a view when ``a`` has that
+    memory order, else a copy."""
+    return np.ascontiguousarray(a.transpose(order)).reshape(a.shape[1], -1)
 
 
 _CHUNK = 2048
@@ -60,9 +68,9 @@ def _row_dots(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def _from_rows(rows: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Inverse of :func:`_rows`: a (C, n) block as an (N, C, ...) view (channel-major memory)."""
-    return np.moveaxis(rows.reshape((shape[1], shape[0]) + shape[2:]), 0, 1)
+def _from_rows(rows: np.ndarray, shape: tuple[int, ...], order: tuple[int, ...]) -> np.ndarray:
+    """Inverse of :func:`_rows`: (C, n) rows as an (N, C, ...) view of that memory order."""
+    return rows.reshape(tuple(shape[i] for i in order)).transpose(np.argsort(order))
 
 
 class BatchNorm(Function):
@@ -82,7 +90,8 @@ class BatchNorm(Function):
     ) -> np.ndarray:
         c = x.shape[1]
         n = x.size // c
-        rows = _rows(x)
+        order = _channel_major_order(x)
+        rows = None if order is None else _rows(x, order)
         if rows is not None:  # (C, n) contiguous rows: channel sums run along memory
             mean = rows.mean(axis=1, keepdims=True)
             centered = rows - mean
@@ -102,18 +111,17 @@ class BatchNorm(Function):
         if bias is not None:
             out += bias.reshape(inv_std.shape)
         # x itself is only read by the create_graph path (to reconnect the statistics to it)
-        self.save_for_backward(x, weight, centered, inv_std, eps, rows is not None)
-        return out if rows is None else _from_rows(out, x.shape)
+        self.save_for_backward(x, weight, centered, inv_std, eps, order)
+        return out if order is None else _from_rows(out, x.shape, order)
 
     def backward(self, grad: Any) -> tuple[Any, ...]:
-        x, weight, centered, inv_std, eps, rows = self.saved
+        x, weight, centered, inv_std, eps, order = self.saved
         if self.xp is not NUMPY_NS:
             return self._backward_graph(grad)
         shape = x.shape
         c, n = shape[1], x.size // shape[1]
-        g = _rows(grad) if rows else grad
-        if rows and g is None:  # the gradient is in another memory order: copy it once
-            g = np.ascontiguousarray(np.moveaxis(grad, 1, 0)).reshape(c, -1)
+        rows = order is not None
+        g = _rows(grad, order) if rows else grad  # a copy if grad has another memory order
         axes = 1 if rows else (0,) + tuple(range(2, len(shape)))
         g_bias = g.sum(axis=axes, keepdims=True)
         if rows:  # sum(g * x-hat) = r * sum(g * (x - mu))
@@ -125,7 +133,7 @@ class BatchNorm(Function):
         tmp = np.multiply(centered, scale * inv_std * g_weight / n)  # x-hat * scale * g_w / n
         gx -= tmp
         gx -= scale * g_bias / n
-        gx = _from_rows(gx, shape) if rows else gx
+        gx = _from_rows(gx, shape, order) if rows else gx
         grads: list[Any] = [gx if self.needs_input_grad[0] else None]
         if weight is not None:
             grads.append(g_weight.reshape(c) if self.needs_input_grad[1] else None)

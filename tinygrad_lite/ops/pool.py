@@ -21,6 +21,7 @@ import numpy as np
 
 from tinygrad_lite.autograd.function import NUMPY_NS, Function
 from tinygrad_lite.ops.conv import Geometry, col2im, im2col_array, out_size
+from tinygrad_lite.ops.conv_kernels import is_batch_inner
 
 
 def _planes(x: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -102,6 +103,13 @@ class MaxPool(Function):
         n, c, h, w = x.shape
         (kh, kw), (sh, sw), (pt, pb, pl, pr), (dh, dw) = geom
         oh, ow = out_size(h, kh, sh, pt, pb, dh), out_size(w, kw, sw, pl, pr, dw)
+        if (_is_2x2_tiles(geom) and (h, w) == (2 * oh, 2 * ow) and is_batch_inner(x)
+                and not x.flags.c_contiguous):  # fmt: skip
+            out, masks = max_pool_2x2_batch_inner(x.transpose(1, 2, 3, 0), needs_mask)
+            if masks is not None or not needs_mask:  # (a NaN window takes the general path)
+                if needs_mask:
+                    self.saved = (masks, x.shape, geom, "batch_inner")
+                return out.transpose(3, 0, 1, 2)
         planes, channel_major = _planes(x)
         planes = planes[:, 0]  # (B, H, W)
         if _is_2x2_tiles(geom) and w >= 16:  # narrower rows: per-row overhead eats the gain
@@ -128,6 +136,11 @@ class MaxPool(Function):
         xp = self.xp
         n, c, h, w = shape
         b = n * c
+        if channel_major == "batch_inner":
+            if xp is NUMPY_NS:
+                gb = np.ascontiguousarray(grad.transpose(1, 2, 3, 0))  # a view if CHWN
+                return _scatter_2x2_batch_inner(onehot, gb).transpose(3, 0, 1, 2)
+            onehot, channel_major = _onehot_batch_inner(onehot), False
         g = xp.permute(grad, (1, 0, 2, 3)) if channel_major else grad
         if isinstance(onehot, tuple):  # the 2x2 fast path saved its (left, top) masks
             if xp is NUMPY_NS:
@@ -211,6 +224,50 @@ def _scatter_2x2(left: np.ndarray, top: np.ndarray, g: np.ndarray,
     np.multiply(row_grad, left, out=first)
     np.subtract(row_grad, first, out=second)
     return out
+
+
+def max_pool_2x2_batch_inner(xb: np.ndarray, needs_mask: bool) -> tuple[np.ndarray, Any]:
+    r"""2x2 / stride 2 max-pooling of ``xb`` (C, H, W, N) with H, W even, in that memory order.
+
+    The window's four cells $a, b$ (top row) and $c, d$ are strided views whose rows hold the
+    whole batch ($N$ values), so each numpy loop runs over $N$ values (not $W/2$).  Returns
+    ``(out, masks)``: ``out`` (C, H/2, W/2, N) and the bool masks ``(a >= b, c >= d,
+    top >= bottom)`` that locate the first maximum in row-major order (None without
+    ``needs_mask`` or when a window holds NaN: the caller's general path then handles it).
+    """
+    c, h, w, n = xb.shape
+    v = xb.reshape(c, h // 2, 2, w // 2, 2, n)
+    a, b, cc, d = v[:, :, 0, :, 0], v[:, :, 0, :, 1], v[:, :, 1, :, 0], v[:, :, 1, :, 1]
+    top, bottom = np.maximum(a, b), np.maximum(cc, d)
+    out = np.maximum(top, bottom)
+    if not needs_mask or np.isnan(out).any():
+        return out, None
+    return out, (a >= b, cc >= d, top >= bottom)
+
+
+def _scatter_2x2_batch_inner(masks: tuple[np.ndarray, ...], g: np.ndarray) -> np.ndarray:
+    """Route ``g`` (C, H/2, W/2, N) to each window's first maximum (numpy only): returns the
+    (C, H, W, N) input gradient.  As :func:`_scatter_2x2`, the other cell of a pair gets
+    ``g - g * mask``."""
+    left_top, left_bottom, top = masks
+    c, oh, ow, n = g.shape
+    out = np.empty((c, 2 * oh, 2 * ow, n), dtype=g.dtype)
+    v = out.reshape(c, oh, 2, ow, 2, n)
+    upper = np.multiply(g, top)
+    lower = np.subtract(g, upper)
+    for row, row_grad, left in ((0, upper, left_top), (1, lower, left_bottom)):
+        np.multiply(row_grad, left, out=v[:, :, row, :, 0])
+        np.subtract(row_grad, v[:, :, row, :, 0], out=v[:, :, row, :, 1])
+    return out
+
+
+def _onehot_batch_inner(masks: tuple[np.ndarray, ...]) -> np.ndarray:
+    """The (4, N*C, H/2, W/2) one-hot of the first maximum (NCHW planes) from the masks of
+    :func:`max_pool_2x2_batch_inner`, for the differentiable (``create_graph``) backward."""
+    left_top, left_bottom, top = masks
+    cells = [top & left_top, top & ~left_top, ~top & left_bottom, ~top & ~left_bottom]
+    c, oh, ow, n = top.shape
+    return np.stack([m.transpose(3, 0, 1, 2).reshape(n * c, oh, ow) for m in cells])
 
 
 def _onehot_2x2(left: np.ndarray, top: np.ndarray) -> np.ndarray:

@@ -1,0 +1,229 @@
+r"""The convolution's hot-path kernels: its weight gradient, and the stride-1 "same size"
+case (3x3 padding 1, ``padding='same'``) in the two memory orders ``conv2d`` uses.
+
+:func:`input_grad_same_size` and :func:`input_grad_flat` work on the channel-major (CNHW) order
+of :func:`~tinygrad_lite.ops.conv.im2col_array`'s columns.  The *batch-innermost* order (CHWN:
+memory $(C, H, W, N)$, each pixel's values for the whole batch side by side) is the layout the
+stride-1 same-size convolution returns: every later step then runs numpy loops over rows of
+$W N$ or $N$ values instead of rows of $W$ (for the benchmark's 14x14 and 7x7 maps numpy's
+per-row cost dominated max-pooling), and a shift by $(\Delta h, \Delta w)$ is one flat shift
+by $(\Delta h\, W + \Delta w) N$ of each channel (:func:`im2col_batch_inner`,
+:func:`input_grad_batch_inner`).  ``bench/cnn.py`` measures the step; ``docs/performance.md``
+has the figures.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from tinygrad_lite.ops.conv import Geometry
+
+
+def weight_grad_gemm(g3: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    r"""$\bar Y X^\top$, shape (O, R), for ``groups=1``, from the output gradient ``g3`` as
+    (B, O, P) blocks of columns (column $b P + p$ of $\bar Y$ is ``g3[b, :, p]``; a view of
+    the gradient in any of the convolution's memory orders) and the (R, B P) columns ``cols``.
+
+    This is a long-K product ($B P = N H_{out} W_{out}$).  BLAS runs it ~1.4x faster as
+    $(X \bar Y^\top)^\top$ than as $\bar Y X^\top$; and when the columns have few rows
+    (a first layer: $C k_h k_w \le 32$) it runs it on one core at a fraction of its speed,
+    so then the sum of the $B$ block products (each small enough to stay in cache) is used
+    instead: ~2x faster for the benchmark's 1->16 layer (0.57 -> 0.29 ms).
+    """
+    r, length = cols.shape
+    b, o, per_block = g3.shape
+    if r > 32 or b == 1:  # one GEMM (a copy of the gradient only for the NCHW memory order)
+        return np.matmul(cols, g3.transpose(1, 0, 2).reshape(o, length).T).T
+    return np.matmul(g3, cols.reshape(r, b, per_block).transpose(1, 2, 0)).sum(axis=0)
+
+
+def _keeps_size(geom: Geometry) -> bool:
+    """Stride 1 and an output the size of the input (3x3 padding 1, ``padding='same'``)."""
+    (kh, kw), stride, (pt, pb, pl, pr), (dh, dw) = geom
+    return stride == (1, 1) and (pt + pb, pl + pr) == (dh * (kh - 1), dw * (kw - 1))
+
+
+def input_grad_same_size(
+    w3: np.ndarray, g2: np.ndarray, x_shape: tuple[int, ...], geom: Geometry
+) -> np.ndarray:
+    r"""$\bar x = \mathrm{col2im}(W^\top \bar Y)$ for stride 1 when the output has the input's
+    size (see :func:`_im2col_same_width`), with ``g2`` the (G, O_g, N H W) gradient.
+
+    Kernel offset $(i, j)$ moves each column entry by one flat shift
+    $s = (i d_h - p_t) W + (j d_w - p_l)$ of the whole $(N H W)$-long row, so col2im is
+    $k_h k_w$ contiguous adds, once the entries whose pixel lies outside the image (above,
+    below, or wrapped around a row edge) are zeroed.  Unlike :func:`input_grad_flat`, the GEMM
+    runs on the output grid itself (no padded copy of the gradient, ~25% fewer columns for 3x3
+    padding 1), and the result is a contiguous CNHW buffer, not a crop.  The GEMM result is
+    made in blocks of whole images of about ``_BLOCK_BYTES`` (a loop over a few blocks, not
+    over images or pixels), which bounds that temporary for large batches.
+    """
+    (kh, kw), _, (pt, _, pl, _), (dh, dw) = geom
+    n, c, h, w = x_shape
+    groups, og, cgk = w3.shape
+    oh, plane = h, h * w
+    wt = np.ascontiguousarray(w3.transpose(0, 2, 1))  # (G, Cg*kh*kw, Og)
+    shifts = [(i * dh - pt) * w + (j * dw - pl) for i in range(kh) for j in range(kw)]
+    length = n * plane
+    buf = np.zeros((c, length), dtype=g2.dtype)  # (C, N*H*W): the CNHW input gradient
+    images = max(1, _BLOCK_BYTES // (groups * cgk * plane * g2.dtype.itemsize))
+    for first in range(0, n, images):
+        m = min(images, n - first)
+        cols = np.matmul(wt, g2[:, :, first * plane : (first + m) * plane])  # (G, Cg*k*k, m*plane)
+        cols6 = cols.reshape(c, kh, kw, m, oh, w)
+        for i in range(kh):
+            r0 = min(oh, max(0, pt - i * dh))  # output rows whose input row exists
+            r1 = max(r0, min(oh, h + pt - i * dh))
+            cols6[:, i, :, :, :r0] = 0
+            cols6[:, i, :, :, r1:] = 0
+            for j in range(kw):
+                c0 = j * dw - pl  # columns wrapped around a row edge
+                if c0 < 0:
+                    cols6[:, i, j, :, r0:r1, : min(-c0, w)] = 0
+                elif c0 > 0:
+                    cols6[:, i, j, :, r0:r1, max(w - c0, 0) :] = 0
+                # entries shifted past either end of the batch are among the zeroed ones
+                start = first * plane + shifts[i * kw + j]
+                lo, hi = max(start, 0), min(start + m * plane, length)
+                if hi > lo:
+                    src = cols6[:, i, j].reshape(c, m * plane)
+                    buf[:, lo:hi] += src[:, lo - start : hi - start]
+    return buf.reshape(c, n, h, w).transpose(1, 0, 2, 3)
+
+
+def _flat_input_grad_pays(x_shape: tuple[int, ...], geom: Geometry) -> bool:
+    """Stride 1, and the padded grid is at most 1.5x the output grid (3x3 pad 1: 1.15-1.3x)."""
+    (kh, kw), stride, (pt, pb, pl, pr), (dh, dw) = geom
+    hp, wp = x_shape[2] + pt + pb, x_shape[3] + pl + pr
+    oh, ow = hp - dh * (kh - 1), wp - dw * (kw - 1)
+    return stride == (1, 1) and hp * wp <= 1.5 * oh * ow
+
+
+def input_grad_flat(
+    w3: np.ndarray, grad: np.ndarray, x_shape: tuple[int, ...], geom: Geometry
+) -> np.ndarray:
+    r"""$\bar x = \mathrm{col2im}(W^\top \bar Y)$ for stride 1, with contiguous slice-adds.
+
+    The output gradient is embedded in the padded grid $(O, N, H_p, W_p)$ (zeros where no
+    output pixel sits), so kernel offset $(i, j)$ becomes a *flat* shift by $i d_h W_p + j d_w$
+    of the whole $(N H_p W_p)$-long row of every channel: $k_h k_w$ contiguous adds instead of
+    strided ones with rows of length $W$.  Costs ~30% more GEMM columns for 3x3 padding 1,
+    saves ~2/3 of col2im; the zeros make the extra columns contribute nothing.
+    """
+    (kh, kw), _, (pt, pb, pl, pr), (dh, dw) = geom
+    n, c, h, w = x_shape
+    groups, og, _ = w3.shape
+    hp, wp = h + pt + pb, w + pl + pr
+    oh, ow = hp - dh * (kh - 1), wp - dw * (kw - 1)
+    length = n * hp * wp
+    gpad = np.zeros((groups * og, n, hp, wp), dtype=grad.dtype)
+    gpad[:, :, :oh, :ow] = grad.transpose(1, 0, 2, 3)
+    gcols = np.matmul(w3.transpose(0, 2, 1), gpad.reshape(groups, og, length))
+    gcols = gcols.reshape(c, kh, kw, length)
+    buf = np.zeros((c, length + dh * (kh - 1) * wp + dw * (kw - 1)), dtype=grad.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            off = i * dh * wp + j * dw
+            buf[:, off : off + length] += gcols[:, i, j]
+    padded = buf[:, :length].reshape(c, n, hp, wp)
+    return padded[:, :, pt : pt + h, pl : pl + w].transpose(1, 0, 2, 3)
+
+
+_BLOCK_BYTES = 1 << 23
+"""Bound on the GEMM result that :func:`input_grad_same_size` makes at once (blocks of whole
+images), so that the temporary stays at most 8 MiB however large the batch.  Each block costs
+~18 numpy calls (zeroing and adds), so small blocks pay call overhead: for the benchmark's
+16->32 layer (a 7.2 MB result) the input gradient takes 1.41 ms in 2 MiB blocks and 1.18 ms in
+one block (timed on this machine, best of 200 calls each)."""
+
+
+# ----- batch-innermost (CHWN) memory order ---------------------------------------------------
+def is_batch_inner(x: np.ndarray) -> bool:
+    """Whether ``x`` (N, C, H, W) is a view of a C-contiguous (C, H, W, N) array."""
+    return x.ndim == 4 and x.transpose(1, 2, 3, 0).flags.c_contiguous
+
+
+def _flat_shift(i: int, j: int, geom: Geometry, w: int, n: int) -> int:
+    """Kernel offset ``(i, j)``'s shift in a channel's flat (H, W, N) index."""
+    (_, _), _, (pt, _, pl, _), (dh, dw) = geom
+    return ((i * dh - pt) * w + (j * dw - pl)) * n
+
+
+def _zero_wrapped(part: np.ndarray, c0: int) -> None:
+    """Zero the entries of ``part`` (C, rows, W, N) for kernel column offset ``c0``
+    ($j d_w - p_l$) whose input column lies left or right of the image: a flat shift wraps
+    them around to the neighbouring row."""
+    w = part.shape[2]
+    if c0 < 0:
+        part[:, :, : min(-c0, w)] = 0
+    elif c0 > 0:
+        part[:, :, max(w - c0, 0) :] = 0
+
+
+def im2col_batch_inner(xb: np.ndarray, geom: Geometry, ones_row: bool = False) -> np.ndarray:
+    r"""Columns $(C k_h k_w\,[+1],\; H W N)$ of ``xb`` (C, H, W, N) for a stride-1 convolution
+    whose output has the input's size (column $(h W + w) N + n$ is output pixel $(n, h, w)$).
+
+    Kernel offset $(i, j)$ copies each channel's whole $H W N$-long row shifted by one flat
+    offset; the entries whose input pixel lies above or below the image fall outside that row
+    (zero), and those wrapped around a row edge are zeroed after.  ``ones_row`` appends a row
+    of ones for a folded bias, as :func:`~tinygrad_lite.ops.conv.im2col_array`.
+    """
+    (kh, kw), _, (_, _, pl, _), (_, dw) = geom
+    c, h, w, n = xb.shape
+    length = h * w * n
+    size = c * kh * kw * length
+    flat = np.empty(size + (length if ones_row else 0), dtype=xb.dtype)
+    cols = flat[:size].reshape(c, kh, kw, length)
+    src = xb.reshape(c, length)
+    for i in range(kh):
+        for j in range(kw):
+            shift = _flat_shift(i, j, geom, w, n)
+            lo = min(max(0, -shift), length)
+            hi = max(min(length, length - shift), lo)
+            out = cols[:, i, j]
+            out[:, lo:hi] = src[:, lo + shift : hi + shift]
+            out[:, :lo] = 0
+            out[:, hi:] = 0
+            _zero_wrapped(out.reshape(c, h, w, n), j * dw - pl)
+    if ones_row:
+        flat[size:] = 1
+    return flat.reshape(-1, length)
+
+
+def input_grad_batch_inner(
+    w3: np.ndarray, g2: np.ndarray, x_shape: tuple[int, ...], geom: Geometry
+) -> np.ndarray:
+    r"""$\bar x = \mathrm{col2im}(W^\top \bar Y)$ for the batch-innermost same-size
+    convolution: ``g2`` is the (G, O_g, H W N) gradient; returns (N, C, H, W), a view of a
+    (C, H, W, N) buffer.
+
+    The adjoint of :func:`im2col_batch_inner`: kernel offset $(i, j)$'s rows of $W^\top \bar Y$
+    are added back shifted by the same flat offset, after zeroing the entries wrapped around
+    a row edge (those whose pixel lies above or below the image fall outside the buffer).  The
+    GEMM result is made in blocks of whole output rows of at most ``_BLOCK_BYTES``.
+    """
+    (kh, kw), _, (_, _, pl, _), (_, dw) = geom
+    n, c, h, w = x_shape
+    groups, _, cgk = w3.shape
+    wt = np.ascontiguousarray(w3.transpose(0, 2, 1))  # (G, Cg*kh*kw, Og)
+    row = w * n  # one image row of the whole batch
+    length = h * row
+    buf = np.zeros((c, length), dtype=g2.dtype)
+    rows = max(1, _BLOCK_BYTES // (groups * cgk * row * g2.dtype.itemsize))
+    for first in range(0, h, rows):
+        m = min(rows, h - first)
+        cols = np.matmul(wt, g2[:, :, first * row : (first + m) * row])  # (G, Cg*k*k, m*row)
+        cols6 = cols.reshape(c, kh, kw, m, w, n)
+        for i in range(kh):
+            for j in range(kw):
+                part = cols6[:, i, j]
+                _zero_wrapped(part, j * dw - pl)
+                start = first * row + _flat_shift(i, j, geom, w, n)
+                lo, hi = max(start, 0), min(start + m * row, length)
+                if hi > lo:
+                    buf[:, lo:hi] += part.reshape(c, m * row)[:, lo - start : hi - start]
+    return buf.reshape(c, h, w, n).transpose(3, 0, 1, 2)
