@@ -176,19 +176,19 @@ class Relu(Function):
     $\mathrm{relu}'(0) = 0$, and a NaN input passes its gradient (PyTorch's mask).
 
     ``np.maximum`` (one pass, NaN propagates, $-\infty \mapsto 0$), not ``x * mask``
-    (which gives ``nan`` at $-\infty$ and $-0$ for negative inputs).  The mask is rebuilt in
-    backward from the saved output ($y \le 0 \iff x \le 0$, and $y$ is NaN iff $x$ is): one
-    pass less than saving it, as PyTorch's ``threshold_backward(grad, result, 0)`` does.
+    (which gives ``nan`` at $-\infty$ and $-0$ for negative inputs).  The saved mask is a
+    quarter of the output's size (float32): rebuilding it in backward from the saved output
+    saves a pass but keeps the output alive until then, which under glibc's malloc defaults
+    cost more page faults than the pass (``bench/cnn.py``).
     """
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        y = np.maximum(x, x.dtype.type(0))
-        self.saved = (y,)
-        return y
+        mask = np.less_equal(x, 0)
+        self.saved = (np.logical_not(mask, out=mask),)  # in place: one bool array, not two
+        return np.maximum(x, x.dtype.type(0))
 
     def backward(self, grad: Any) -> Any:
-        mask = np.less_equal(self.saved[0], 0)
-        return grad * np.logical_not(mask, out=mask)  # in place: one bool array, not two
+        return grad * self.saved[0]
 
 
 class Clamp(Function):
