@@ -15,6 +15,9 @@ A convolution is then a single GEMM, ``W.reshape(O, C*kh*kw) @ cols``, whose res
 $(O, N H_{out} W_{out})$ is returned as a transposed *view* (logical shape NCHW, memory order
 CNHW).  Keeping the channel axis outermost in memory makes every im2col copy, the GEMM, and the
 col2im adds run over long contiguous rows; numpy ufuncs keep that memory order downstream.
+The stride-1 same-size case (3x3 padding 1) on a batch at least as long as an image row uses
+columns in $(H, W, N)$ order instead and returns CHWN memory, batch innermost (see
+:mod:`tinygrad_lite.ops.conv_kernels`).
 
 **Adjoints.**  ``im2col`` is linear; its adjoint is ``col2im``, which adds every column entry
 back onto the pixel it came from (overlapping windows accumulate).  So :class:`Im2Col` and
@@ -26,10 +29,10 @@ measures it against the composite ``Im2Col -> matmul -> reshape -> permute -> ad
 10-15% faster for the benchmark's two layers, forward + backward).  Its backward uses the saved
 columns for ordinary backward and recomputes them with :class:`Im2Col` under ``create_graph``,
 so that the weight gradient stays connected to the input.  For stride 1 the input gradient
-takes :func:`input_grad_same_size` (output the size of the input, e.g. 3x3 padding 1) or
-:func:`input_grad_flat`, whose slice-adds run over whole contiguous rows; im2col of a stride-1
-convolution that keeps the width copies whole images per kernel offset
-(:func:`_im2col_same_width`).
+takes ``input_grad_batch_inner``, ``input_grad_same_size`` (output the size of the input, e.g.
+3x3 padding 1) or ``input_grad_flat`` (in :mod:`~tinygrad_lite.ops.conv_kernels`), whose
+slice-adds run over whole contiguous rows; im2col of a stride-1 convolution that keeps the
+width copies whole images per kernel offset (:func:`_im2col_same_width`).
 """
 
 from __future__ import annotations

@@ -16,8 +16,9 @@ $x - \mu$.  For ``examples/train_cnn.py``'s network this took an MNIST epoch fro
 ~3,500 images/s (``python bench/epoch.py``).  Evaluation mode (running statistics) is an
 affine map and stays a composite in ``nn.functional.batch_norm``.
 
-Arrays in the channel-major memory order that ``conv2d`` returns (CNHW) are handled as
-$(C, n)$ row blocks, so every reduction runs over contiguous rows.
+Arrays in the channel-major memory orders that ``conv2d`` returns (CNHW, or CHWN with the
+batch innermost) are handled as $(C, n)$ row blocks, so every reduction runs over contiguous
+rows, and the output keeps the input's order.
 """
 
 from __future__ import annotations

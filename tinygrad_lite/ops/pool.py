@@ -9,6 +9,11 @@ rows.  Backward multiplies the one-hot by the output gradient and writes it back
 same strided slices (``col2im``; ``multiply(out=...)`` when windows are disjoint).  No Python
 loop runs over pixels or images.
 
+``MaxPool2d(2)``, the common case, has two faster paths that never copy the windows:
+:func:`max_pool_2x2` on planes, and :func:`max_pool_2x2_batch_inner` on the batch-innermost
+(CHWN) memory order that ``conv2d`` returns for its 3x3-padding-1 hot path, where each window
+cell is a strided view whose rows hold the whole batch.
+
 Average pooling needs no primitive of its own (``nn.functional.avg_pool2d`` is ``Im2Col`` +
 ``sum``), nor does adaptive average pooling (two matrix products).
 """
@@ -108,7 +113,7 @@ class MaxPool(Function):
             out, masks = max_pool_2x2_batch_inner(x.transpose(1, 2, 3, 0), needs_mask)
             if masks is not None or not needs_mask:  # (a NaN window takes the general path)
                 if needs_mask:
-                    self.saved = (masks, x.shape, geom, "batch_inner")
+                    self.saved = (masks, x.shape, geom, "chwn")
                 return out.transpose(3, 0, 1, 2)
         planes, channel_major = _planes(x)
         planes = planes[:, 0]  # (B, H, W)
@@ -116,7 +121,7 @@ class MaxPool(Function):
             out, masks = max_pool_2x2(planes, needs_mask)
             if masks is not None or not needs_mask:  # (a NaN window takes the general path)
                 if needs_mask:
-                    self.saved = (masks, x.shape, geom, channel_major)
+                    self.saved = (masks, x.shape, geom, _layout(channel_major))
                 return _unplanes(out, n, c, channel_major)
         slices = _window_slices(geom, oh, ow)
         # one contiguous copy per kernel offset, so the comparisons run on contiguous rows
@@ -128,19 +133,20 @@ class MaxPool(Function):
         if needs_mask and any(geom[2]) and np.isneginf(out).any():
             onehot = np.where(np.isneginf(out), _first_real_onehot(geom, h, w, oh, ow), onehot)
         if needs_mask:
-            self.saved = (onehot, x.shape, geom, channel_major)
+            self.saved = (onehot, x.shape, geom, _layout(channel_major))
         return _unplanes(out, n, c, channel_major)
 
     def backward(self, grad: Any) -> Any:
-        onehot, shape, geom, channel_major = self.saved
+        onehot, shape, geom, layout = self.saved  # layout: of the planes (or CHWN's masks)
         xp = self.xp
         n, c, h, w = shape
         b = n * c
-        if channel_major == "batch_inner":
+        if layout == "chwn":
             if xp is NUMPY_NS:
                 gb = np.ascontiguousarray(grad.transpose(1, 2, 3, 0))  # a view if CHWN
                 return _scatter_2x2_batch_inner(onehot, gb).transpose(3, 0, 1, 2)
-            onehot, channel_major = _onehot_batch_inner(onehot), False
+            onehot, layout = _onehot_batch_inner(onehot), "nchw"
+        channel_major = layout == "cnhw"
         g = xp.permute(grad, (1, 0, 2, 3)) if channel_major else grad
         if isinstance(onehot, tuple):  # the 2x2 fast path saved its (left, top) masks
             if xp is NUMPY_NS:
@@ -169,6 +175,11 @@ def _first_real_onehot(geom: Geometry, h: int, w: int, oh: int, ow: int) -> np.n
     real = _padded_planes(np.ones((1, h, w), dtype=bool), geom, False)
     cols = np.stack([real[sl] for sl in _window_slices(geom, oh, ow)])  # (K, 1, oh, ow)
     return first_max_onehot(cols)[1]
+
+
+def _layout(channel_major: bool) -> str:
+    """The saved name of the planes' order: "cnhw" (channel-major) or "nchw"."""
+    return "cnhw" if channel_major else "nchw"
 
 
 def _unplanes(out: np.ndarray, n: int, c: int, channel_major: bool) -> np.ndarray:
