@@ -4,11 +4,11 @@ Every activation and gradient of a step is a fresh numpy array.  With glibc's ma
 arrays above ``M_MMAP_THRESHOLD`` (128 KiB at start, raised by glibc itself as large blocks are
 freed) get their own ``mmap``, and the heap's free top is returned to the OS once it exceeds
 ``M_TRIM_THRESHOLD``; either way the next step touches brand-new pages, and each first touch is
-a page fault (~1-2 us in a VM).  For ``bench/cnn.py``'s net that is about 3,000-4,000 faults
-and ~5 of ~16 ms per step when the training script runs alone.
+a page fault (~1-2 us in a VM).  For ``bench/cnn.py``'s net that is about 3,400 faults and
+~3.5 of ~13.5 ms per step when the training script runs alone.
 
 :func:`keep_freed_memory` fixes both thresholds once (``mallopt``), so freed blocks stay in the
-heap and the next step reuses them: no page faults, and the step takes ~11 ms.  The price is
+heap and the next step reuses them: no page faults, and the step takes ~10 ms.  The price is
 that up to 64 MiB of freed memory stays with the process instead of going back to the OS, and
 blocks of 32 MiB or more are still ``mmap``-ed (glibc's own adaptation is switched off).  It
 is a process-wide setting, which is why the library never makes it on its own: a training
