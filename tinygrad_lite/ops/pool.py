@@ -145,6 +145,8 @@ class MaxPool(Function):
             if xp is NUMPY_NS:
                 gb = np.ascontiguousarray(grad.transpose(1, 2, 3, 0))  # a view if CHWN
                 return _scatter_2x2_batch_inner(onehot, gb).transpose(3, 0, 1, 2)
+            if not isinstance(onehot, np.ndarray):  # create_graph hands a constant Tensor
+                onehot = onehot.data
             onehot, layout = _onehot_batch_inner(onehot), "nchw"
         channel_major = layout == "cnhw"
         g = xp.permute(grad, (1, 0, 2, 3)) if channel_major else grad
@@ -242,42 +244,40 @@ def max_pool_2x2_batch_inner(xb: np.ndarray, needs_mask: bool) -> tuple[np.ndarr
 
     The window's four cells $a, b$ (top row) and $c, d$ are strided views whose rows hold the
     whole batch ($N$ values), so each numpy loop runs over $N$ values (not $W/2$).  Returns
-    ``(out, masks)``: ``out`` (C, H/2, W/2, N) and the bool masks ``(a >= b, c >= d,
-    top >= bottom)`` that locate the first maximum in row-major order (None without
-    ``needs_mask`` or when a window holds NaN: the caller's general path then handles it).
+    ``(out, onehot)``: ``out`` (C, H/2, W/2, N), and the bool one-hot of each window's FIRST
+    maximum in row-major order in the input's own layout, viewed as (C, H/2, 2, W/2, 2, N)
+    (None without ``needs_mask``, or when a window holds NaN: the caller's general path then
+    handles it).  With the one-hot in that layout, backward is one broadcast multiply.
     """
     c, h, w, n = xb.shape
     v = xb.reshape(c, h // 2, 2, w // 2, 2, n)
-    a, b, cc, d = v[:, :, 0, :, 0], v[:, :, 0, :, 1], v[:, :, 1, :, 0], v[:, :, 1, :, 1]
-    top, bottom = np.maximum(a, b), np.maximum(cc, d)
-    out = np.maximum(top, bottom)
+    out = np.maximum(np.maximum(v[:, :, 0, :, 0], v[:, :, 0, :, 1]),
+                     np.maximum(v[:, :, 1, :, 0], v[:, :, 1, :, 1]))  # fmt: skip
     if not needs_mask or np.isnan(out).any():
         return out, None
-    return out, (a >= b, cc >= d, top >= bottom)
+    onehot = np.equal(v, out[:, :, None, :, None, :])  # every maximum; keep each window's first
+    seen = onehot[:, :, 0, :, 0].copy()
+    for row, col in ((0, 1), (1, 0), (1, 1)):
+        cell = onehot[:, :, row, :, col]
+        np.greater(cell, seen, out=cell)  # a maximum not seen before
+        if (row, col) != (1, 1):
+            seen |= cell
+    return out, onehot
 
 
-def _scatter_2x2_batch_inner(masks: tuple[np.ndarray, ...], g: np.ndarray) -> np.ndarray:
-    """Route ``g`` (C, H/2, W/2, N) to each window's first maximum (numpy only): returns the
-    (C, H, W, N) input gradient.  As :func:`_scatter_2x2`, the other cell of a pair gets
-    ``g - g * mask``."""
-    left_top, left_bottom, top = masks
-    c, oh, ow, n = g.shape
-    out = np.empty((c, 2 * oh, 2 * ow, n), dtype=g.dtype)
-    v = out.reshape(c, oh, 2, ow, 2, n)
-    upper = np.multiply(g, top)
-    lower = np.subtract(g, upper)
-    for row, row_grad, left in ((0, upper, left_top), (1, lower, left_bottom)):
-        np.multiply(row_grad, left, out=v[:, :, row, :, 0])
-        np.subtract(row_grad, v[:, :, row, :, 0], out=v[:, :, row, :, 1])
-    return out
+def _scatter_2x2_batch_inner(onehot: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """Route ``g`` (C, H/2, W/2, N) to each window's first maximum (numpy only): the
+    (C, H, W, N) input gradient, one multiply of ``g`` broadcast over the window cells by
+    the one-hot of :func:`max_pool_2x2_batch_inner`."""
+    c, oh, _, ow, _, n = onehot.shape
+    return np.multiply(g[:, :, None, :, None, :], onehot).reshape(c, 2 * oh, 2 * ow, n)
 
 
-def _onehot_batch_inner(masks: tuple[np.ndarray, ...]) -> np.ndarray:
-    """The (4, N*C, H/2, W/2) one-hot of the first maximum (NCHW planes) from the masks of
+def _onehot_batch_inner(onehot: np.ndarray) -> np.ndarray:
+    """The (4, N*C, H/2, W/2) one-hot of the first maximum (NCHW planes) from the one-hot of
     :func:`max_pool_2x2_batch_inner`, for the differentiable (``create_graph``) backward."""
-    left_top, left_bottom, top = masks
-    cells = [top & left_top, top & ~left_top, ~top & left_bottom, ~top & ~left_bottom]
-    c, oh, ow, n = top.shape
+    c, oh, _, ow, _, n = onehot.shape
+    cells = [onehot[:, :, row, :, col] for row in (0, 1) for col in (0, 1)]
     return np.stack([m.transpose(3, 0, 1, 2).reshape(n * c, oh, ow) for m in cells])
 
 
