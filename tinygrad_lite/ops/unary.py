@@ -183,9 +183,9 @@ class Relu(Function):
     """
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        mask = np.less_equal(x, 0)
-        self.saved = (np.logical_not(mask, out=mask),)  # in place: one bool array, not two
-        return np.maximum(x, x.dtype.type(0))
+        y = np.maximum(x, x.dtype.type(0))
+        self.saved = (np.not_equal(y, 0),)  # y != 0 iff not x <= 0 (NaN included): one pass
+        return y
 
     def backward(self, grad: Any) -> Any:
         return grad * self.saved[0]
