@@ -96,10 +96,12 @@ def test_conv2d_float32_stays_float32():
 
 
 @pytest.mark.parametrize("groups", [1, 2])
-def test_conv2d_double_backward_matches_torch(groups):
+@pytest.mark.parametrize("batch_inner", [False, True])  # stride 2, or stride 1 with N >= W
+def test_conv2d_double_backward_matches_torch(groups, batch_inner):
     torch = torch_or_skip()
-    x0, w0, b0 = _randn(2, 4, 5, 6), _randn(4, 4 // groups, 3, 3), _randn(4)
-    kw = dict(stride=(1, 2), padding=1, groups=groups)
+    n = 7 if batch_inner else 2
+    x0, w0, b0 = _randn(n, 4, 5, 6), _randn(4, 4 // groups, 3, 3), _randn(4)
+    kw = dict(stride=1 if batch_inner else (1, 2), padding=1, groups=groups)
 
     def second_order(lib, fconv, x, w, b):
         y = fconv(x, w, b, **kw)
@@ -242,6 +244,19 @@ def test_batch_inner_chain_matches_torch():
         return m.nn.functional.conv2d(y, w3, padding=1)
 
     compare_with_torch(lambda *a: net(tl, *a), lambda *a: net(torch, *a), args)
+
+
+def test_batch_inner_order_flows_through_a_cnn():
+    """The fast path depends on the order surviving each layer: a layer that silently returned
+    NCHW memory would make every later one copy (slower, still correct)."""
+    layers = [nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2),
+              nn.Conv2d(4, 6, 3, padding=1, bias=False), nn.ReLU(), nn.MaxPool2d(2)]  # fmt: skip
+    y = tl.tensor(RNG.standard_normal((16, 1, 8, 8)).astype(np.float32))
+    for layer in layers:
+        y = layer(y)
+        assert y.data.transpose(1, 2, 3, 0).flags.c_contiguous, type(layer).__name__
+    y.sum().backward()
+    assert layers[0].weight.grad.shape == (4, 1, 3, 3)
 
 
 @pytest.mark.parametrize("geom", [g for g in SAME_WIDTH_GEOMS if _keeps_size(g)])
