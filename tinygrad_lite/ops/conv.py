@@ -272,7 +272,7 @@ class Convolution(Function):
         gx = gw = gb = None
         if fast_w:
             # with a folded bias, cols carries its row of ones: [gW | gb] = gY [X; 1]^T
-            if batch_inner:  # n blocks of whole (H, W, N) rows: a view when grad is CHWN
+            if batch_inner:  # n equal blocks of consecutive columns: a view when grad is CHWN
                 g3 = np.reshape(grad.transpose(1, 2, 3, 0), (o, n, -1)).transpose(1, 0, 2)
             else:  # one block per image: a view for NCHW and CNHW memory orders
                 g3 = grad.reshape(n, o, -1)
