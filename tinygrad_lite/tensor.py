@@ -276,6 +276,10 @@ class Tensor(AxisMethods, ConversionMethods):
         """Elementwise square root."""
         return unary.Sqrt.apply(self)
 
+    def square(self) -> Tensor:
+        """Elementwise x**2, as ``self * self`` (gradient 2x)."""
+        return self * self
+
     def abs(self) -> Tensor:
         """Elementwise |x|; the subgradient at 0 is 0."""
         return unary.Abs.apply(self)

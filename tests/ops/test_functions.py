@@ -32,6 +32,8 @@ CASES = {
     "log": (lambda m, a: m.log(a), [POS]),
     "log1p": (lambda m, a: m.log1p(a), [POS]),
     "sqrt": (lambda m, a: m.sqrt(a), [POS]),
+    "square": (lambda m, a: m.square(a), [KINKS]),
+    "square method": (lambda m, a: a.square() * 2, [A]),
     "abs": (lambda m, a: m.abs(a), [KINKS]),
     "sign": (lambda m, a: m.sign(a), [KINKS]),
     "sin": (lambda m, a: m.sin(a), [A]),

@@ -15,7 +15,7 @@ from tinygrad_lite.tensor import Tensor
 
 __all__ = [
     "add", "sub", "mul", "div", "pow", "neg", "matmul",
-    "exp", "log", "log1p", "sqrt", "abs", "sign", "sin", "cos", "tanh", "sigmoid", "relu",
+    "exp", "log", "log1p", "sqrt", "square", "abs", "sign", "sin", "cos", "tanh", "sigmoid", "relu",
     "clamp", "clip", "maximum", "minimum",
     "lt", "le", "gt", "ge", "eq", "ne",
     "sum", "mean", "amax", "amin", "max", "min", "argmax", "argmin", "var", "std",
@@ -105,6 +105,11 @@ def log1p(input: Any) -> Any:
 def sqrt(input: Any) -> Any:
     """Elementwise square root (``torch.sqrt``)."""
     return _tensor("sqrt", input).sqrt()
+
+
+def square(input: Any) -> Any:
+    """Elementwise x**2 (``torch.square``)."""
+    return _tensor("square", input).square()
 
 
 def abs(input: Any) -> Any:  # noqa: A001
