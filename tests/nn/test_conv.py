@@ -246,6 +246,24 @@ def test_batch_inner_chain_matches_torch():
     compare_with_torch(lambda *a: net(tl, *a), lambda *a: net(torch, *a), args)
 
 
+@pytest.mark.parametrize("kwargs", [dict(stride=2), dict(padding=1), dict(padding="same")])
+@pytest.mark.parametrize("n", [2, 8])  # the second takes the batch-innermost path
+def test_conv2d_gradient_of_the_bias_alone_matches_torch(kwargs, n):
+    """Input and weight frozen, only the bias trains (fine-tuning a first layer's biases)."""
+    torch = torch_or_skip()
+    x, w, b = _randn(n, 3, 6, 6), _randn(4, 3, 3, 3), _randn(4)
+    gy = _randn(*torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w), **kwargs).shape)
+    ours = tl.tensor(b, requires_grad=True)
+    theirs = torch.tensor(b, requires_grad=True)
+    y = F.conv2d(tl.tensor(x), tl.tensor(w), ours, **kwargs)
+    (y * tl.tensor(gy)).sum().backward(retain_graph=True)
+    ty = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w), theirs, **kwargs)
+    (ty * torch.tensor(gy)).sum().backward()
+    assert_close(ours.grad, theirs.grad)
+    (g,) = tl.autograd.grad((y * tl.tensor(gy)).sum(), ours, create_graph=True)
+    assert_close(g, theirs.grad)
+
+
 def test_batch_inner_order_flows_through_a_cnn():
     """The fast path depends on the order surviving each layer: a layer that silently returned
     NCHW memory would make every later one copy (slower, still correct)."""

@@ -267,7 +267,7 @@ class Convolution(Function):
         order = (1, 2, 3, 0) if batch_inner else (1, 0, 2, 3)  # the columns' (pixel) order
         fast_w = xp is NUMPY_NS and need_w and groups == 1
         g2 = None  # (G, Og, L); a copy unless grad has the columns' memory order, so only
-        if need_x or (need_w and not fast_w) or (has_bias and not folded):  # when needed
+        if need_x or (need_w and not fast_w) or (has_bias and not fast_w):  # when needed
             g2 = xp.reshape(xp.permute(grad, order), (groups, o // groups, -1))
         gx = gw = gb = None
         if fast_w:
