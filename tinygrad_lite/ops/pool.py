@@ -108,9 +108,10 @@ class MaxPool(Function):
         n, c, h, w = x.shape
         (kh, kw), (sh, sw), (pt, pb, pl, pr), (dh, dw) = geom
         oh, ow = out_size(h, kh, sh, pt, pb, dh), out_size(w, kw, sw, pl, pr, dw)
-        if (_is_2x2_tiles(geom) and (h, w) == (2 * oh, 2 * ow) and is_batch_inner(x)
-                and not x.flags.c_contiguous):  # fmt: skip
-            out, masks = max_pool_2x2_batch_inner(x.transpose(1, 2, 3, 0), needs_mask)
+        if _is_2x2_tiles(geom) and is_batch_inner(x) and not x.flags.c_contiguous:
+            # (an odd last row or column is outside every window: cropped, a view)
+            xb = x.transpose(1, 2, 3, 0)[:, : 2 * oh, : 2 * ow]
+            out, masks = max_pool_2x2_batch_inner(xb, needs_mask)
             if masks is not None or not needs_mask:  # (a NaN window takes the general path)
                 if needs_mask:
                     self.saved = (masks, x.shape, geom, "chwn")
@@ -144,7 +145,7 @@ class MaxPool(Function):
         if layout == "chwn":
             if xp is NUMPY_NS:
                 gb = np.ascontiguousarray(grad.transpose(1, 2, 3, 0))  # a view if CHWN
-                return _scatter_2x2_batch_inner(onehot, gb).transpose(3, 0, 1, 2)
+                return _scatter_2x2_batch_inner(onehot, gb, h, w).transpose(3, 0, 1, 2)
             if not isinstance(onehot, np.ndarray):  # create_graph hands a constant Tensor
                 onehot = onehot.data
             onehot, layout = _onehot_batch_inner(onehot), "nchw"
@@ -240,7 +241,8 @@ def _scatter_2x2(left: np.ndarray, top: np.ndarray, g: np.ndarray,
 
 
 def max_pool_2x2_batch_inner(xb: np.ndarray, needs_mask: bool) -> tuple[np.ndarray, Any]:
-    r"""2x2 / stride 2 max-pooling of ``xb`` (C, H, W, N) with H, W even, in that memory order.
+    r"""2x2 / stride 2 max-pooling of ``xb`` (C, H, W, N), H and W even (the caller crops an odd
+    last row or column), in that memory order.
 
     The window's four cells $a, b$ (top row) and $c, d$ are strided views whose rows hold the
     whole batch ($N$ values), so each numpy loop runs over $N$ values (not $W/2$).  Returns
@@ -265,12 +267,15 @@ def max_pool_2x2_batch_inner(xb: np.ndarray, needs_mask: bool) -> tuple[np.ndarr
     return out, onehot
 
 
-def _scatter_2x2_batch_inner(onehot: np.ndarray, g: np.ndarray) -> np.ndarray:
+def _scatter_2x2_batch_inner(onehot: np.ndarray, g: np.ndarray, h: int, w: int) -> np.ndarray:
     """Route ``g`` (C, H/2, W/2, N) to each window's first maximum (numpy only): the
     (C, H, W, N) input gradient, one multiply of ``g`` broadcast over the window cells by
-    the one-hot of :func:`max_pool_2x2_batch_inner`."""
+    the one-hot of :func:`max_pool_2x2_batch_inner` (an odd last row or column gets 0)."""
     c, oh, _, ow, _, n = onehot.shape
-    return np.multiply(g[:, :, None, :, None, :], onehot).reshape(c, 2 * oh, 2 * ow, n)
+    out = (np.empty if (h, w) == (2 * oh, 2 * ow) else np.zeros)((c, h, w, n), dtype=g.dtype)
+    cells = out[:, : 2 * oh, : 2 * ow].reshape(c, oh, 2, ow, 2, n)
+    np.multiply(g[:, :, None, :, None, :], onehot, out=cells)
+    return out
 
 
 def _onehot_batch_inner(onehot: np.ndarray) -> np.ndarray:
