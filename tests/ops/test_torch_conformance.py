@@ -259,6 +259,17 @@ def test_var_backward_is_torchs_closed_form_at_inf_and_few_elements():
 def test_var_of_integers_raises_naming_the_op():
     with pytest.raises(RuntimeError, match="var: input dtype must be floating point"):
         tl.tensor([1, 2]).var()
+    with pytest.raises(RuntimeError, match="std: input dtype must be floating point"):
+        tl.tensor([1, 2]).std()
+
+
+def test_bool_inputs_torch_rejects_raise():
+    mask = tl.tensor([True, False])
+    with pytest.raises(RuntimeError, match="relu: boolean inputs are not supported"):
+        tl.nn.functional.relu(mask)
+    with pytest.raises(RuntimeError, match=r"matmul: not implemented for bool tensors \(\(1, 2\)"):
+        mask.reshape(1, 2) @ mask.reshape(2, 1)
+    assert (tl.tensor([[1, 2]]) @ tl.tensor([[1], [2]])).tolist() == [[5]]  # ints still work
 
 
 def test_integer_pow_with_negative_tensor_exponents_like_torch():

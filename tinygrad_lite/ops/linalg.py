@@ -98,6 +98,11 @@ def matmul(a: Any, b: Any) -> Any:
     """
     _check(a, b)
     check_same_dtype("matmul", "input", a, "other", b)
+    if a.dtype == np.bool_:
+        raise NotImplementedError(  # a RuntimeError, as PyTorch's
+            f"matmul: not implemented for bool tensors ({tuple(a.shape)} @ {tuple(b.shape)}); "
+            "convert with .float() or .long()"
+        )
     if a.ndim >= 2 and b.ndim >= 2:
         return MatMul.apply(a, b)
     if a.ndim == 1 and b.ndim == 1:

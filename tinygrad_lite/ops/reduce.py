@@ -286,11 +286,15 @@ def sum(x: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001 (t
 
 def mean(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
     """Arithmetic mean over ``dim`` (floating point inputs only, as in PyTorch)."""
-    if x.dtype.kind not in "fc":
-        raise RuntimeError(
-            f"mean: input dtype must be floating point, got {x.dtype} (use .float() first)"
-        )
+    _require_float("mean", x)
     return Mean.apply(x, axes=normalize_dims("mean", dim, x.ndim), keepdim=keepdim)
+
+
+def _require_float(op: str, x: Any) -> None:
+    """PyTorch's rule for mean, var and std: floating point input only (RuntimeError)."""
+    if x.dtype.kind not in "fc":
+        raise RuntimeError(f"{op}: input dtype must be floating point, got {x.dtype} "
+                           "(use .float() first)")  # fmt: skip
 
 
 def amax(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
@@ -372,10 +376,7 @@ def var(
     r"""$\frac{1}{n - c} \sum_i (x_i - \bar x)^2$ over ``dim`` (unbiased: ``correction=1``;
     ``unbiased=False`` or ``x.var(False)`` mean ``correction=0``)."""
     dim, correction = _correction(dim, correction, unbiased)
-    if x.dtype.kind not in "fc":
-        raise RuntimeError(
-            f"var: input dtype must be floating point, got {x.dtype} (use .float() first)"
-        )
+    _require_float("var", x)
     axes = normalize_dims("var", dim, x.ndim)
     return Var.apply(x, axes=axes, correction=correction, keepdim=keepdim)
 
@@ -386,6 +387,7 @@ def std(
 ) -> Any:
     r"""$\sqrt{\mathrm{var}(x)}$ over ``dim`` (unbiased by default); gradient 0 where it is 0."""
     dim, correction = _correction(dim, correction, unbiased)
+    _require_float("std", x)
     axes = normalize_dims("std", dim, x.ndim)
     return Std.apply(x, axes=axes, correction=correction, keepdim=keepdim)
 

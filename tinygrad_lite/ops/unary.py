@@ -183,6 +183,8 @@ class Relu(Function):
     """
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        if x.dtype == np.bool_:
+            raise RuntimeError("relu: boolean inputs are not supported (as in PyTorch)")
         y = np.maximum(x, x.dtype.type(0))
         self.saved = (np.not_equal(y, 0),)  # y != 0 iff not x <= 0 (NaN included): one pass
         return y
