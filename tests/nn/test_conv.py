@@ -15,7 +15,6 @@ from tinygrad_lite.ops.conv_kernels import (
     _flat_input_grad_pays,
     _keeps_size,
     im2col_batch_inner,
-    input_grad_batch_inner,
     input_grad_flat,
     input_grad_same_size,
     weight_grad_gemm,
@@ -226,7 +225,7 @@ def test_batch_inner_input_gradient_equals_col2im(geom, groups, block_bytes, mon
     g3 = _randn(groups, o // groups, 3 * 5 * 6)  # columns in (N, H, W) order
     gcols = np.matmul(w3.transpose(0, 2, 1), g3).reshape(-1, g3.shape[2])
     hwn = g3.reshape(groups, o // groups, 3, 5, 6).transpose(0, 1, 3, 4, 2).reshape(g3.shape)
-    gx = input_grad_batch_inner(w3, np.ascontiguousarray(hwn), x_shape, geom)
+    gx = input_grad_same_size(w3, np.ascontiguousarray(hwn), x_shape, geom, batch_inner=True)
     assert gx.transpose(1, 2, 3, 0).flags.c_contiguous
     assert_close(gx, col2im_array(gcols, x_shape, geom), rtol=1e-12, atol=1e-12)
 

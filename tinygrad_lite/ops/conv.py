@@ -29,8 +29,8 @@ measures it against the composite ``Im2Col -> matmul -> reshape -> permute -> ad
 10-15% faster for the benchmark's two layers, forward + backward).  Its backward uses the saved
 columns for ordinary backward and recomputes them with :class:`Im2Col` under ``create_graph``,
 so that the weight gradient stays connected to the input.  For stride 1 the input gradient
-takes ``input_grad_batch_inner``, ``input_grad_same_size`` (output the size of the input, e.g.
-3x3 padding 1) or ``input_grad_flat`` (in :mod:`~tinygrad_lite.ops.conv_kernels`), whose
+takes ``input_grad_same_size`` (output the size of the input, e.g. 3x3 padding 1, in either
+memory order) or ``input_grad_flat`` (in :mod:`~tinygrad_lite.ops.conv_kernels`), whose
 slice-adds run over whole contiguous rows; im2col of a stride-1 convolution that keeps the
 width copies whole images per kernel offset (:func:`_im2col_same_width`).
 """
@@ -46,7 +46,6 @@ from tinygrad_lite.ops.conv_kernels import (
     _flat_input_grad_pays,
     _keeps_size,
     im2col_batch_inner,
-    input_grad_batch_inner,
     input_grad_flat,
     input_grad_same_size,
     is_batch_inner,
@@ -288,10 +287,8 @@ class Convolution(Function):
             gw = xp.reshape(xp.swap_last(xp.matmul(cols3, xp.swap_last(g2))), w.shape)
         if need_x:
             w3 = xp.reshape(w, (groups, o // groups, -1))
-            if batch_inner:
-                gx = input_grad_batch_inner(w3, g2, x.shape, geom)
-            elif xp is NUMPY_NS and _keeps_size(geom):
-                gx = input_grad_same_size(w3, g2, x.shape, geom)
+            if xp is NUMPY_NS and _keeps_size(geom):
+                gx = input_grad_same_size(w3, g2, x.shape, geom, batch_inner)
             elif xp is NUMPY_NS and _flat_input_grad_pays(x.shape, geom):
                 gx = input_grad_flat(w3, grad, x.shape, geom)
             else:

@@ -1,14 +1,15 @@
 r"""The convolution's hot-path kernels: its weight gradient, and the stride-1 "same size"
 case (3x3 padding 1, ``padding='same'``) in the two memory orders ``conv2d`` uses.
 
-:func:`input_grad_same_size` and :func:`input_grad_flat` work on the channel-major (CNHW) order
-of :func:`~tinygrad_lite.ops.conv.im2col_array`'s columns.  The *batch-innermost* order (CHWN:
-memory $(C, H, W, N)$, each pixel's values for the whole batch side by side) is the layout the
-stride-1 same-size convolution returns: every later step then runs numpy loops over rows of
+:func:`input_grad_flat` works on the channel-major (CNHW) order of
+:func:`~tinygrad_lite.ops.conv.im2col_array`'s columns, :func:`input_grad_same_size` on that
+or on the *batch-innermost* order (CHWN: memory $(C, H, W, N)$, each pixel's values for the
+whole batch side by side).  CHWN is the layout the stride-1 same-size convolution returns when
+the batch is at least an image row long: every later step then runs numpy loops over rows of
 $W N$ or $N$ values instead of rows of $W$ (for the benchmark's 14x14 and 7x7 maps numpy's
 per-row cost dominated max-pooling), and a shift by $(\Delta h, \Delta w)$ is one flat shift
-by $(\Delta h\, W + \Delta w) N$ of each channel (:func:`im2col_batch_inner`,
-:func:`input_grad_batch_inner`).  ``bench/cnn.py`` measures the step; ``docs/performance.md``
+by $(\Delta h\, W + \Delta w) N$ of each channel (:func:`im2col_batch_inner` and its
+adjoint).  ``bench/cnn.py`` measures the step; ``docs/performance.md``
 has the figures.
 """
 
@@ -44,54 +45,6 @@ def _keeps_size(geom: Geometry) -> bool:
     """Stride 1 and an output the size of the input (3x3 padding 1, ``padding='same'``)."""
     (kh, kw), stride, (pt, pb, pl, pr), (dh, dw) = geom
     return stride == (1, 1) and (pt + pb, pl + pr) == (dh * (kh - 1), dw * (kw - 1))
-
-
-def input_grad_same_size(
-    w3: np.ndarray, g2: np.ndarray, x_shape: tuple[int, ...], geom: Geometry
-) -> np.ndarray:
-    r"""$\bar x = \mathrm{col2im}(W^\top \bar Y)$ for stride 1 when the output has the input's
-    size (see :func:`_im2col_same_width`), with ``g2`` the (G, O_g, N H W) gradient.
-
-    Kernel offset $(i, j)$ moves each column entry by one flat shift
-    $s = (i d_h - p_t) W + (j d_w - p_l)$ of the whole $(N H W)$-long row, so col2im is
-    $k_h k_w$ contiguous adds, once the entries whose pixel lies outside the image (above,
-    below, or wrapped around a row edge) are zeroed.  Unlike :func:`input_grad_flat`, the GEMM
-    runs on the output grid itself (no padded copy of the gradient, ~25% fewer columns for 3x3
-    padding 1), and the result is a contiguous CNHW buffer, not a crop.  The GEMM result is
-    made in blocks of whole images of about ``_BLOCK_BYTES`` (a loop over a few blocks, not
-    over images or pixels), which bounds that temporary for large batches.
-    """
-    (kh, kw), _, (pt, _, pl, _), (dh, dw) = geom
-    n, c, h, w = x_shape
-    groups, og, cgk = w3.shape
-    oh, plane = h, h * w
-    wt = np.ascontiguousarray(w3.transpose(0, 2, 1))  # (G, Cg*kh*kw, Og)
-    shifts = [(i * dh - pt) * w + (j * dw - pl) for i in range(kh) for j in range(kw)]
-    length = n * plane
-    buf = np.zeros((c, length), dtype=g2.dtype)  # (C, N*H*W): the CNHW input gradient
-    images = max(1, _BLOCK_BYTES // (groups * cgk * plane * g2.dtype.itemsize))
-    for first in range(0, n, images):
-        m = min(images, n - first)
-        cols = np.matmul(wt, g2[:, :, first * plane : (first + m) * plane])  # (G, Cg*k*k, m*plane)
-        cols6 = cols.reshape(c, kh, kw, m, oh, w)
-        for i in range(kh):
-            r0 = min(oh, max(0, pt - i * dh))  # output rows whose input row exists
-            r1 = max(r0, min(oh, h + pt - i * dh))
-            cols6[:, i, :, :, :r0] = 0
-            cols6[:, i, :, :, r1:] = 0
-            for j in range(kw):
-                c0 = j * dw - pl  # columns wrapped around a row edge
-                if c0 < 0:
-                    cols6[:, i, j, :, r0:r1, : min(-c0, w)] = 0
-                elif c0 > 0:
-                    cols6[:, i, j, :, r0:r1, max(w - c0, 0) :] = 0
-                # entries shifted past either end of the batch are among the zeroed ones
-                start = first * plane + shifts[i * kw + j]
-                lo, hi = max(start, 0), min(start + m * plane, length)
-                if hi > lo:
-                    src = cols6[:, i, j].reshape(c, m * plane)
-                    buf[:, lo:hi] += src[:, lo - start : hi - start]
-    return buf.reshape(c, n, h, w).transpose(1, 0, 2, 3)
 
 
 def _flat_input_grad_pays(x_shape: tuple[int, ...], geom: Geometry) -> bool:
@@ -134,10 +87,11 @@ def input_grad_flat(
 
 _BLOCK_BYTES = 1 << 23
 """Bound on the GEMM result that :func:`input_grad_same_size` makes at once (blocks of whole
-images), so that the temporary stays at most 8 MiB however large the batch.  Each block costs
-~18 numpy calls (zeroing and adds), so small blocks pay call overhead: for the benchmark's
-16->32 layer (a 7.2 MB result) the input gradient takes 1.41 ms in 2 MiB blocks and 1.18 ms in
-one block (timed on this machine, best of 200 calls each)."""
+images or batch rows), so that the temporary stays at most 8 MiB however large the batch.
+Each block costs ~18 numpy calls (zeroing and adds), so small blocks pay call overhead: for
+the benchmark's 16->32 layer (a 7.2 MB result) the input gradient took 1.41 ms in 2 MiB blocks
+and 1.18 ms in one block (best of 200 calls each), and the training step 3-9% longer with
+1-2 MiB blocks."""
 
 
 # ----- batch-innermost (CHWN) memory order ---------------------------------------------------
@@ -194,36 +148,54 @@ def im2col_batch_inner(xb: np.ndarray, geom: Geometry, ones_row: bool = False) -
     return flat.reshape(-1, length)
 
 
-def input_grad_batch_inner(
-    w3: np.ndarray, g2: np.ndarray, x_shape: tuple[int, ...], geom: Geometry
+# ----- the input gradient of the same-size convolution, in either memory order ---------------
+def input_grad_same_size(
+    w3: np.ndarray, g2: np.ndarray, x_shape: tuple[int, ...], geom: Geometry,
+    batch_inner: bool = False,
 ) -> np.ndarray:
-    r"""$\bar x = \mathrm{col2im}(W^\top \bar Y)$ for the batch-innermost same-size
-    convolution: ``g2`` is the (G, O_g, H W N) gradient; returns (N, C, H, W), a view of a
-    (C, H, W, N) buffer.
+    r"""$\bar x = \mathrm{col2im}(W^\top \bar Y)$ for stride 1 when the output has the input's
+    size, with ``g2`` the (G, O_g, L) gradient whose columns are in (N, H, W) order, or in
+    (H, W, N) order with ``batch_inner``.  Returns (N, C, H, W): a view of a contiguous CNHW
+    or CHWN buffer (the adjoint of ``_im2col_same_width`` / :func:`im2col_batch_inner`).
 
-    The adjoint of :func:`im2col_batch_inner`: kernel offset $(i, j)$'s rows of $W^\top \bar Y$
-    are added back shifted by the same flat offset, after zeroing the entries wrapped around
-    a row edge (those whose pixel lies above or below the image fall outside the buffer).  The
-    GEMM result is made in blocks of whole output rows of at most ``_BLOCK_BYTES``.
+    Kernel offset $(i, j)$ moves each column entry by one flat shift
+    $s = ((i d_h - p_t) W + (j d_w - p_l)) \cdot b$ of the whole $L$-long row ($b = N$ when the
+    batch is innermost, else 1), so col2im is $k_h k_w$ contiguous adds, once the entries whose
+    pixel lies outside the image (above, below, or wrapped around a row edge) are zeroed.
+    Unlike :func:`input_grad_flat`, the GEMM runs on the output grid itself (no padded copy of
+    the gradient, ~25% fewer columns for 3x3 padding 1).  The GEMM result is made in blocks of
+    at most ``_BLOCK_BYTES`` (whole images, or whole rows of the batch-innermost order: a loop
+    over a few blocks, not over images or pixels), which bounds that temporary for large
+    batches.
     """
-    (kh, kw), _, (_, _, pl, _), (_, dw) = geom
+    (kh, kw), _, (pt, _, pl, _), (dh, dw) = geom
     n, c, h, w = x_shape
     groups, _, cgk = w3.shape
     wt = np.ascontiguousarray(w3.transpose(0, 2, 1))  # (G, Cg*kh*kw, Og)
-    row = w * n  # one image row of the whole batch
-    length = h * row
-    buf = np.zeros((c, length), dtype=g2.dtype)
-    rows = max(1, _BLOCK_BYTES // (groups * cgk * row * g2.dtype.itemsize))
-    for first in range(0, h, rows):
-        m = min(rows, h - first)
-        cols = np.matmul(wt, g2[:, :, first * row : (first + m) * row])  # (G, Cg*k*k, m*row)
-        cols6 = cols.reshape(c, kh, kw, m, w, n)
+    inner = n if batch_inner else 1  # values per pixel side by side in a row
+    unit = w * n if batch_inner else h * w  # columns per block unit: a batch row, or an image
+    units = h if batch_inner else n
+    length = n * h * w
+    buf = np.zeros((c, length), dtype=g2.dtype)  # (C, L): the CNHW or CHWN input gradient
+    per_block = max(1, _BLOCK_BYTES // (groups * cgk * unit * g2.dtype.itemsize))
+    for first in range(0, units, per_block):
+        m = min(per_block, units - first)
+        cols = np.matmul(wt, g2[:, :, first * unit : (first + m) * unit])  # (G, Cg*k*k, m*unit)
+        images, rows = (1, m) if batch_inner else (m, h)
+        cols7 = cols.reshape(c, kh, kw, images, rows, w, inner)
         for i in range(kh):
+            if not batch_inner:  # (batch innermost, such entries land outside the buffer)
+                r0 = min(h, max(0, pt - i * dh))  # output rows whose input row exists
+                r1 = max(r0, min(h, h + pt - i * dh))
+                cols7[:, i, :, :, :r0] = 0  # (else their shift would reach another image)
+                cols7[:, i, :, :, r1:] = 0
             for j in range(kw):
-                part = cols6[:, i, j]
-                _zero_wrapped(part, j * dw - pl)
-                start = first * row + _flat_shift(i, j, geom, w, n)
-                lo, hi = max(start, 0), min(start + m * row, length)
+                part = cols7[:, i, j]
+                _zero_wrapped(part.reshape(c, images * rows, w, inner), j * dw - pl)
+                start = first * unit + ((i * dh - pt) * w + (j * dw - pl)) * inner
+                lo, hi = max(start, 0), min(start + m * unit, length)
                 if hi > lo:
-                    buf[:, lo:hi] += part.reshape(c, m * row)[:, lo - start : hi - start]
-    return buf.reshape(c, h, w, n).transpose(3, 0, 1, 2)
+                    buf[:, lo:hi] += part.reshape(c, m * unit)[:, lo - start : hi - start]
+    if batch_inner:
+        return buf.reshape(c, h, w, n).transpose(3, 0, 1, 2)
+    return buf.reshape(c, n, h, w).transpose(1, 0, 2, 3)
