@@ -111,10 +111,10 @@ class MaxPool(Function):
         if _is_2x2_tiles(geom) and is_batch_inner(x) and not x.flags.c_contiguous:
             # (an odd last row or column is outside every window: cropped, a view)
             xb = x.transpose(1, 2, 3, 0)[:, : 2 * oh, : 2 * ow]
-            out, masks = max_pool_2x2_batch_inner(xb, needs_mask)
-            if masks is not None or not needs_mask:  # (a NaN window takes the general path)
+            out, onehot = max_pool_2x2_batch_inner(xb, needs_mask)
+            if onehot is not None or not needs_mask:  # (a NaN window takes the general path)
                 if needs_mask:
-                    self.saved = (masks, x.shape, geom, "chwn")
+                    self.saved = (onehot, x.shape, geom, "chwn")
                 return out.transpose(3, 0, 1, 2)
         planes, channel_major = _planes(x)
         planes = planes[:, 0]  # (B, H, W)
