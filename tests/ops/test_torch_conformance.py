@@ -272,6 +272,24 @@ def test_bool_inputs_torch_rejects_raise():
     assert (tl.tensor([[1, 2]]) @ tl.tensor([[1], [2]])).tolist() == [[5]]  # ints still work
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # sqrt of negatives, 1 / 0
+@pytest.mark.parametrize("p", [0.5, -0.5, 1.5])
+def test_square_root_powers_at_signed_zero_and_infinities_like_torch(p):
+    """PyTorch computes x ** 0.5 as sqrt and x ** -0.5 as 1 / sqrt (and so the gradient of
+    x ** 0.5): at -0.0 that gives -0.0 and -inf where np.power gives +inf, at -inf nan."""
+    torch = torch_or_skip()
+    vals = np.array([-0.0, 0.0, -np.inf, np.inf, -1.0, 4.0])
+    ours = tl.tensor(vals, requires_grad=True)
+    theirs = torch.tensor(vals, requires_grad=True)
+    y, ty = ours**p, theirs**p
+    y.sum().backward()
+    ty.sum().backward()
+    for a, b in ((y.data, ty.detach().numpy()), (ours.grad.data, theirs.grad.numpy())):
+        np.testing.assert_array_equal(a, b)  # NaN where torch has NaN
+        finite_or_zero = ~np.isnan(b)
+        assert (np.signbit(a) == np.signbit(b))[finite_or_zero].all(), (a, b)
+
+
 def test_integer_pow_with_negative_tensor_exponents_like_torch():
     torch = torch_or_skip()
     a = np.array([2, 1, -1, 0, -2, 3, -1, 5])

@@ -167,6 +167,16 @@ class Div(Function):
         return ga, gb
 
 
+def _power(a: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """``a ** p`` with PyTorch's special cases for a scalar exponent of 1/2 and -1/2 (``sqrt``
+    and ``1 / sqrt``): at -0.0 they give -0.0 and -inf, at -inf nan (``np.power``: +inf and
+    0)."""
+    if p.ndim == 0 and a.dtype.kind == "f" and p in (0.5, -0.5):
+        root = np.sqrt(a)
+        return root if p > 0 else np.divide(1, root, out=root)
+    return np.power(a, p)
+
+
 def _int_power_negative(a: np.ndarray, p: np.ndarray) -> np.ndarray:
     r"""PyTorch's integer ``a ** p`` where some ``p < 0``: there the result truncates to 0,
     except $1^p = 1$ and $(-1)^p = \pm 1$."""
@@ -179,14 +189,15 @@ class Pow(Function):
     r"""$z = a^p$. Backward: $\bar a = \bar z\, p\, a^{p-1}$, $\bar p = \bar z\, z \ln a$.
 
     Kinks, as PyTorch: $\bar a = 0$ where $p = 0$ (even at $a = 0$); $\bar p = 0$ where
-    $a = 0$ and $p \ge 0$.
+    $a = 0$ and $p \ge 0$.  A scalar exponent of $\pm 1/2$ is computed as PyTorch does, as
+    ``sqrt`` / ``1 / sqrt`` (:func:`_power`), which fixes the signs at $-0$ and $-\infty$.
     """
 
     def forward(self, a: np.ndarray, p: np.ndarray) -> np.ndarray:
         if p.dtype.kind in "iu" and a.dtype.kind in "iu" and np.any(p < 0):
             out = _int_power_negative(a, p)  # numpy raises; PyTorch gives 0, 1 or -1
         else:
-            out = np.power(a, p)
+            out = _power(a, p)
         if a.dtype != p.dtype:
             out = _promote(out, a, p)
         self.saved = (a, p, out)
@@ -203,7 +214,7 @@ class Pow(Function):
                 zero = pd == 0
                 ga = xp.where(zero, 0.0, grad * p * a ** xp.where(zero, 1.0, p - 1))
             else:
-                ga = grad * p * a ** (p - 1)
+                ga = grad * p * (a ** (p - 1) if raw(a) is not a else _power(a, p - 1))
             ga = xp.unbroadcast(ga, a.shape)
         if need_p:
             ad, pd = raw(a), raw(p)
