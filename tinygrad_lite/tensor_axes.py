@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from tinygrad_lite.ops import movement, reduce
+from tinygrad_lite.ops import movement, product, reduce
 
 if TYPE_CHECKING:
     from tinygrad_lite.tensor import Tensor
@@ -76,7 +76,7 @@ class AxisMethods:
 
     def prod(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         """Product over ``dim``; gradients are exact with zeros present."""
-        return reduce.prod(self, dim, keepdim)
+        return product.prod(self, dim, keepdim)
 
     # ----- movement (ops/movement.py) ---------------------------------------------------
     def reshape(self, *shape: Any) -> Tensor:

@@ -71,6 +71,20 @@ def test_prod_with_zeros_matches_torch(dim):
     compare_with_torch(lambda t: t.prod(dim) if dim is not None else t.prod(), None, [x])
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # 0 * inf
+@pytest.mark.parametrize("dim", [None, 0, 1])
+def test_prod_with_zeros_next_to_infinities_matches_torch(dim):
+    """With a zero present the gradient is the exact product of the others (no y / x_i, which
+    is nan next to an inf), and the full product of two or more zeros has gradient 0."""
+    torch = torch_or_skip()
+    for x in (np.array([[0.0, np.inf, 2.0], [1.0, 2.0, 3.0]]),
+              np.array([[0.0, 3.0, np.inf], [0.0, 2.0, 3.0]])):  # fmt: skip
+        ours, theirs = tl.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        (ours.prod() if dim is None else ours.prod(dim)).sum().backward()
+        (theirs.prod() if dim is None else theirs.prod(dim)).sum().backward()
+        np.testing.assert_array_equal(ours.grad.data, theirs.grad.numpy())
+
+
 def test_prod_double_backward_with_a_zero():
     torch = torch_or_skip()
     x = np.array([[1.5, 0.0, 2.0], [0.7, -1.0, 3.0]])

@@ -10,7 +10,7 @@ from typing import Any
 
 from tinygrad_lite.autograd.function import unbroadcast
 from tinygrad_lite.ops import elementwise as ew
-from tinygrad_lite.ops import linalg, movement, padding, reduce
+from tinygrad_lite.ops import linalg, movement, padding, product
 
 
 class TensorNamespace:
@@ -58,7 +58,7 @@ class TensorNamespace:
     @staticmethod
     def prod(x: Any, axes: Any) -> Any:
         """Product of a Tensor over ``axes``, keeping the reduced axes."""
-        return reduce.Prod.apply(x, axes=axes, keepdim=True)
+        return product.Prod.apply(x, axes=axes, keepdim=True)
 
     @staticmethod
     def permute(x: Any, axes: tuple[int, ...]) -> Any:

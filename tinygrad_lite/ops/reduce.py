@@ -1,4 +1,4 @@
-r"""Reductions: sum, mean, amax/amin (and max/min), prod, logsumexp; var/std as composites.
+r"""Reductions: sum, mean, amax/amin (and max/min), logsumexp, var/std (prod: ``product.py``).
 
 Every reduction takes ``dim`` (an int, a tuple of ints, or None for all dimensions) and
 ``keepdim``, as in PyTorch.  Backward re-inserts the reduced axes (``keepdim`` shape) and
@@ -154,33 +154,6 @@ class Extremum(Function):
         shape, axes, weights = self.saved
         xp = self.xp
         return xp.reshape(grad, _kept_shape(shape, axes)) * weights
-
-
-class Prod(Function):
-    r"""$y = \prod_{i \in \text{dims}} x_i$.
-
-    Backward, exact with zeros present: $\bar x_i = \bar y\, y / x_i$ where $x_i \ne 0$; at a
-    zero, $\bar y \prod_{j \ne i} x_j$ if it is the only zero of its slice, else 0.
-    """
-
-    def forward(self, x: np.ndarray, axes: Any = None, keepdim: bool = False) -> np.ndarray:
-        out = np.prod(x, axis=axes, keepdims=keepdim)
-        self.saved = (x, out, axes)  # the output itself: under create_graph it joins the graph
-        return out
-
-    def backward(self, grad: Any) -> Any:
-        x, out, axes = self.saved
-        xp = self.xp
-        xd = raw(x)
-        kept = _kept_shape(xd.shape, axes)
-        g, out = xp.reshape(grad, kept), xp.reshape(out, kept)
-        zero = xd == 0
-        if not zero.any():
-            return g * out / x
-        x1 = xp.where(zero, 1.0, x)
-        one_zero = (np.sum(zero, axis=axes, keepdims=True) == 1).astype(xd.dtype)
-        others = xp.prod(x1, axes) * one_zero
-        return xp.where(zero, g * others, g * out / x1)
 
 
 class LogSumExp(Function):
@@ -399,8 +372,3 @@ def logsumexp(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
     if x.dtype.kind not in "fc":
         x = x.to(np.float32)
     return LogSumExp.apply(x, axes=normalize_dims("logsumexp", dim, x.ndim), keepdim=keepdim)
-
-
-def prod(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
-    """Product over ``dim`` (an int, or None for all elements)."""
-    return Prod.apply(x, axes=normalize_dims("prod", dim, x.ndim), keepdim=keepdim)
