@@ -69,3 +69,17 @@ def compare_with_torch(
             continue
         assert a.grad is not None, f"input {i}: no gradient"
         assert_close(a.grad, b.grad, rtol, atol, f"grad of input {i}")
+
+
+def data_makers(seed: int) -> tuple[Callable[..., np.ndarray], Callable[..., np.ndarray]]:
+    """``(randn, ties)`` drawing from one seeded generator: standard normal values, and few
+    distinct values (0, 1, 2) so that max-pool windows hold several equal maxima."""
+    rng = np.random.default_rng(seed)
+
+    def randn(*shape: int) -> np.ndarray:
+        return rng.standard_normal(shape)
+
+    def ties(*shape: int) -> np.ndarray:
+        return rng.integers(0, 3, size=shape).astype(np.float64)
+
+    return randn, ties

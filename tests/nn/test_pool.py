@@ -7,20 +7,11 @@ import numpy as np
 import pytest
 
 import tinygrad_lite as tl
-from tests.helpers import assert_close, compare_with_torch, torch_or_skip
+from tests.helpers import assert_close, compare_with_torch, data_makers, torch_or_skip
 from tinygrad_lite import nn
 from tinygrad_lite.nn import functional as F
 
-RNG = np.random.default_rng(1)
-
-
-def _randn(*shape: int) -> np.ndarray:
-    return RNG.standard_normal(shape)
-
-
-def _ties(*shape: int) -> np.ndarray:
-    """Few distinct values, so most windows hold several equal maxima."""
-    return RNG.integers(0, 3, size=shape).astype(np.float64)
+_randn, _ties = data_makers(1)  # ties: few distinct values, many equal maxima per window
 
 
 MAX_CASES = [

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 import tinygrad_lite.tensor as _tm
-from tinygrad_lite.autograd.function import Function, raw
+from tinygrad_lite.autograd.function import NUMPY_NS, Function, raw
 
 _FLOAT32 = np.dtype(np.float32)
 
@@ -214,7 +214,7 @@ class Pow(Function):
                 zero = pd == 0
                 ga = xp.where(zero, 0.0, grad * p * a ** xp.where(zero, 1.0, p - 1))
             else:
-                ga = grad * p * (a ** (p - 1) if raw(a) is not a else _power(a, p - 1))
+                ga = grad * p * (_power(a, p - 1) if xp is NUMPY_NS else a ** (p - 1))
             ga = xp.unbroadcast(ga, a.shape)
         if need_p:
             ad, pd = raw(a), raw(p)

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_lite.autograd.function import NUMPY_NS, Function, raw
-from tinygrad_lite.ops.reduce import _kept_shape, normalize_dims
+from tinygrad_lite.ops.reduce import kept_shape, normalize_dims
 
 
 class Prod(Function):
@@ -31,7 +31,7 @@ class Prod(Function):
         x, out, axes = self.saved
         xp = self.xp
         xd = raw(x)
-        kept = _kept_shape(xd.shape, axes)
+        kept = kept_shape(xd.shape, axes)
         g, out = xp.reshape(grad, kept), xp.reshape(out, kept)
         zero = xd == 0
         if not zero.any():

@@ -75,7 +75,7 @@ def check_nonempty(op: str, shape: tuple[int, ...], axes: tuple[int, ...] | None
             )
 
 
-def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> tuple[int, ...]:
+def kept_shape(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> tuple[int, ...]:
     """``shape`` with the reduced axes set to 1 (the ``keepdim=True`` output shape)."""
     if axes is None:
         return (1,) * len(shape)
@@ -101,7 +101,7 @@ class Sum(Function):
     def backward(self, grad: Any) -> Any:
         shape, axes = self.saved
         xp = self.xp
-        return xp.broadcast_to(xp.reshape(grad, _kept_shape(shape, axes)), shape)
+        return xp.broadcast_to(xp.reshape(grad, kept_shape(shape, axes)), shape)
 
 
 class Mean(Function):
@@ -118,7 +118,7 @@ class Mean(Function):
         shape, axes = self.saved
         xp = self.xp
         n = _count(shape, axes)
-        return xp.broadcast_to(xp.reshape(grad, _kept_shape(shape, axes)), shape) / n
+        return xp.broadcast_to(xp.reshape(grad, kept_shape(shape, axes)), shape) / n
 
 
 class Extremum(Function):
@@ -153,7 +153,7 @@ class Extremum(Function):
     def backward(self, grad: Any) -> Any:
         shape, axes, weights = self.saved
         xp = self.xp
-        return xp.reshape(grad, _kept_shape(shape, axes)) * weights
+        return xp.reshape(grad, kept_shape(shape, axes)) * weights
 
 
 class LogSumExp(Function):
@@ -179,7 +179,7 @@ class LogSumExp(Function):
     def backward(self, grad: Any) -> Any:
         x, out, axes = self.saved
         xp = self.xp
-        kept = _kept_shape(raw(x).shape, axes)
+        kept = kept_shape(raw(x).shape, axes)
         return xp.reshape(grad, kept) * xp.exp(x - xp.reshape(out, kept))
 
 
@@ -213,7 +213,7 @@ class Var(Function):
         x, axes, dof = self.saved
         xp = self.xp
         xd = raw(x)
-        grad = xp.reshape(grad, _kept_shape(xd.shape, axes))
+        grad = xp.reshape(grad, kept_shape(xd.shape, axes))
         if axes is None and dof <= 0:  # PyTorch: 2 / dof is inf, so nan where x is the mean
             return grad * np.where(xd == np.mean(xd), np.nan, np.inf).astype(xd.dtype)
         centered = x - xp.sum(x, axes, keepdims=True) / _count(xd.shape, axes)
@@ -240,7 +240,7 @@ class Std(Function):
         x, out, axes, dof = self.saved
         xp = self.xp
         xd = raw(x)
-        kept = _kept_shape(xd.shape, axes)
+        kept = kept_shape(xd.shape, axes)
         n = _count(xd.shape, axes)
         out_k = xp.reshape(out, kept)
         zero = np.broadcast_to(raw(out).reshape(kept) == 0, xd.shape)
