@@ -76,6 +76,30 @@ class ConversionMethods:
             )
         return self.data
 
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """numpy's array protocol (numpy 2 signature): ``np.asarray(t)``, ``plt.imshow(t)`` and
+        ``torch.as_tensor(t)`` see the data.  Shared, not copied, unless ``dtype`` changes it or
+        ``copy=True``; refused, as ``numpy()``, on a tensor that requires grad."""
+        arr = self.numpy()
+        if dtype is not None and np.dtype(dtype) != arr.dtype:
+            if copy is False:
+                raise ValueError(
+                    f"__array__: converting {arr.dtype} to {np.dtype(dtype)} needs a copy, "
+                    "but copy=False"
+                )
+            return arr.astype(dtype)
+        return arr.copy() if copy else arr
+
+    def __dlpack__(self, **kwargs: Any) -> Any:
+        """The DLPack protocol (what ``torch.as_tensor(t)`` and ``torch.from_dlpack(t)`` use):
+        the data's capsule, shared, not copied; refused, as ``numpy()``, on a tensor that
+        requires grad."""
+        return self.numpy().__dlpack__(**kwargs)
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        """DLPack's device of the data: the CPU."""
+        return self.data.__dlpack_device__()
+
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
         if self.data.size != 1:
