@@ -113,7 +113,7 @@ class Tensor(AxisMethods, ConversionMethods, InplaceMethods):
     @property
     def _version(self) -> int:
         """How many in-place writes this tensor's storage has had (shared with its views)."""
-        return 0 if self._vc is None else self._vc.value
+        return 0 if self._vc is None else self._vc[0]
 
     @property
     def is_leaf(self) -> bool:
