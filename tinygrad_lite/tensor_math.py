@@ -69,6 +69,12 @@ class MathMethods:
         """Python remainder of ``self / other`` (sign of ``other``)."""
         return rounding.remainder(self, other)
 
+    def __mod__(self, other: Any) -> Tensor:
+        return rounding.remainder(self, other)
+
+    def __rmod__(self, other: Any) -> Tensor:
+        return rounding.remainder(other, self)
+
     # ----- rearranging (ops/arrange.py) -------------------------------------------------
     def tril(self, diagonal: int = 0) -> Tensor:
         """Lower triangle of the last two dimensions (the rest set to 0)."""
@@ -97,9 +103,9 @@ class MathMethods:
         return arrange.sum_to_size(self, size)
 
     # ----- sorting (ops/sorting.py) -----------------------------------------------------
-    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
+    def sort(self, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Any:
         """``(values, indices)`` sorted along ``dim``; ties keep their order."""
-        return sorting.sort(self, dim, descending, stable)
+        return sorting.sort(self, dim, descending, stable=stable)
 
     def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
         """The indices that sort along ``dim``."""

@@ -105,9 +105,9 @@ def outer(input: Any, vec2: Any) -> Any:
     return _tensor("outer", input).outer(vec2)
 
 
-def sort(input: Any, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
+def sort(input: Any, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Any:
     """``(values, indices)`` sorted along ``dim`` (``torch.sort``)."""
-    return _tensor("sort", input).sort(dim, descending, stable)
+    return _tensor("sort", input).sort(dim, descending, stable=stable)
 
 
 def argsort(input: Any, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:

@@ -72,7 +72,8 @@ class Cumprod(Function):
     """
 
     def forward(self, x: np.ndarray, dim: int) -> np.ndarray:
-        y = np.cumprod(x, axis=dim)
+        with np.errstate(invalid="ignore"):  # 0 * inf: nan, as PyTorch, without a warning
+            y = np.cumprod(x, axis=dim)
         self.saved = (x, y, dim)
         return y
 

@@ -32,14 +32,16 @@ __all__ = ["Scatter", "scatter", "scatter_add", "index_add", "masked_select"]
 def _index_array(op: str, index: Any) -> np.ndarray:
     arr = index.data if isinstance(index, _tm.Tensor) else np.asarray(index)
     if arr.dtype.kind not in "iu":
-        raise RuntimeError(f"{op}: Expected dtype int64 for index, got {arr.dtype}")
+        raise RuntimeError(f"{op}: Expected dtype int32/int64 for index, got {arr.dtype}")
     return arr
 
 
-def _bounds(op: str, idx: np.ndarray, dim: int, size: int) -> None:
-    bad = idx[(idx < -size) | (idx >= size)] if idx.size else idx
+def _bounds(
+    op: str, idx: np.ndarray, dim: int, size: int, error: type[Exception] = RuntimeError
+) -> None:
+    bad = idx[(idx < 0) | (idx >= size)] if idx.size else idx
     if bad.size:
-        raise RuntimeError(
+        raise error(
             f"{op}: index {int(bad.flat[0])} is out of bounds for dimension {dim} with size "
             f"{size}"
         )
@@ -66,7 +68,7 @@ def _scatter_grid(
         )
     _bounds(op, idx, dim, x_shape[dim])
     grids = list(np.indices(idx.shape, sparse=True))
-    grids[dim] = idx % x_shape[dim]
+    grids[dim] = idx
     return tuple(grids)
 
 
@@ -196,10 +198,10 @@ def index_add(x: Any, dim: int, index: Any, source: Any, alpha: Any = 1) -> Any:
         raise RuntimeError(
             f"index_add: source {source.shape} must match self {x.shape} outside dimension {d}"
         )
-    _bounds("index_add", idx, d, x.shape[d])
+    _bounds("index_add", idx, d, x.shape[d], IndexError)
     if alpha != 1:
         source = source * alpha
-    index = (slice(None),) * d + (idx % x.shape[d],)
+    index = (slice(None),) * d + (idx,)
     return x + IndexAdd.apply(source.reshape(src_shape), shape=x.shape, index=index)
 
 

@@ -53,7 +53,7 @@ def argsort(x: Any, dim: int = -1, descending: bool = False, stable: bool = Fals
     return _tm.Tensor._make(idx, None)
 
 
-def sort(x: Any, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
+def sort(x: Any, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Any:
     """``(values, indices)`` of ``x`` sorted along ``dim`` (``torch.sort``); always stable.
 
     The gradient of ``values`` flows back to the entries at ``indices``.

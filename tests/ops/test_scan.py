@@ -1,0 +1,105 @@
+"""cumsum, cumprod (zeros included) and diff vs PyTorch, forward, backward, double backward."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_lite as tl
+from tests.helpers import assert_close, compare_with_torch, torch_or_skip
+from tinygrad_lite.autograd import gradcheck, gradgradcheck
+
+RNG = np.random.default_rng(13)
+A = RNG.standard_normal((3, 4))
+ZEROS = np.array([[2.0, 0.0, 3.0, 0.0, 4.0], [0.0, 1.5, -2.0, 0.5, 3.0], [1.0, 2.0, 0.0, 0.0, 0.0]])
+INF_ZERO = np.array([[2.0, np.inf, 0.0, 3.0], [0.0, 1.0, np.inf, 2.0]])
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_cumsum_matches_torch(dim):
+    compare_with_torch(lambda x: x.cumsum(dim), None, [A])
+
+
+@pytest.mark.parametrize("data", [A, ZEROS, ZEROS.T, INF_ZERO], ids=["plain", "zeros", "zT", "inf"])
+@pytest.mark.parametrize("dim", [0, 1])
+def test_cumprod_matches_torch_with_zeros(data, dim):
+    compare_with_torch(lambda x: x.cumprod(dim), None, [data])
+
+
+def test_cumprod_gradient_at_zeros_is_the_product_of_the_others():
+    x = tl.tensor([2.0, 0.0, 3.0, 0.0, 4.0], dtype=tl.float64, requires_grad=True)
+    x.cumprod(0).backward(tl.tensor([1.0, 2.0, 3.0, 4.0, 5.0], dtype=tl.float64))
+    assert x.grad.tolist() == [1.0, 22.0, 0.0, 0.0, 0.0]  # PyTorch's values
+
+
+@pytest.mark.parametrize("data", [A, ZEROS], ids=["plain", "zeros"])
+def test_cumprod_cumsum_gradcheck_and_gradgradcheck(data):
+    x = tl.tensor(data, requires_grad=True)
+    for fn in (lambda t: t.cumprod(1), lambda t: t.cumprod(0), lambda t: t.cumsum(1) ** 2):
+        assert gradcheck(fn, (x,))
+        assert gradgradcheck(fn, (x,))
+
+
+def test_cumprod_double_backward_with_zeros_matches_torch():
+    torch = torch_or_skip()
+    data = ZEROS[0]
+    g = np.array([1.0, -2.0, 0.5, 3.0, 1.5])
+    x = tl.tensor(data, requires_grad=True)
+    (gx,) = tl.autograd.grad(x.cumprod(0), x, tl.tensor(g), create_graph=True)
+    (gx * gx).sum().backward()
+    xt = torch.tensor(data, requires_grad=True)
+    (gxt,) = torch.autograd.grad(xt.cumprod(0), xt, torch.tensor(g), create_graph=True)
+    (gxt * gxt).sum().backward()
+    assert_close(gx, gxt, what="first order")
+    assert_close(x.grad, xt.grad, what="second order")
+
+
+def test_scan_dtypes_as_torch():
+    torch = torch_or_skip()
+    for make in (lambda m: m.tensor([1, 2, 3]), lambda m: m.tensor([True, False, True])):
+        for op in ("cumsum", "cumprod"):
+            ours, theirs = getattr(make(tl), op)(0), getattr(make(torch), op)(0)
+            assert str(theirs.dtype) == f"torch.{ours.dtype}"
+            np.testing.assert_array_equal(ours.data, theirs.numpy())
+    y = tl.tensor([1.0, 2.0], requires_grad=True).cumsum(0, dtype=tl.float64)
+    assert y.dtype == np.float64 and y.requires_grad
+    assert tl.tensor(2.5).cumsum(0).item() == 2.5 and tl.tensor(2.5).cumprod(-1).shape == ()
+
+
+def test_scan_errors():
+    with pytest.raises(IndexError, match=r"cumsum: dimension out of range .* got 2"):
+        tl.zeros(3).cumsum(2)
+    with pytest.raises(IndexError, match="cumprod: dimension out of range"):
+        tl.zeros(3, 2).cumprod(-3)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m, x: m.diff(x),
+        lambda m, x: m.diff(x, n=2, dim=0),
+        lambda m, x: m.diff(x, n=3),
+        lambda m, x: m.diff(x, n=0),
+        lambda m, x: m.diff(x, n=7),
+        lambda m, x: x.diff(dim=1, prepend=x[:, :2] * 2, append=x[:, 1:2]),
+    ],
+)
+def test_diff_matches_torch(call):
+    torch = torch_or_skip()
+    compare_with_torch(lambda x: call(tl, x), lambda x: call(torch, x), [A])
+
+
+def test_diff_bool_int_and_errors():
+    torch = torch_or_skip()
+    for data in ([True, False, False, True], [1, 4, 9, 16]):
+        ours, theirs = tl.tensor(data).diff(), torch.tensor(data).diff()
+        np.testing.assert_array_equal(ours.data, theirs.numpy())
+        assert str(theirs.dtype) == f"torch.{ours.dtype}"
+    x = tl.tensor(A, requires_grad=True)
+    assert gradgradcheck(lambda t: t.diff(n=2) ** 2, (x,))
+    with pytest.raises(RuntimeError, match="diff: order must be non-negative but got -1"):
+        tl.zeros(3).diff(n=-1)
+    with pytest.raises(RuntimeError, match=r"diff: prepend \(1,\) must have the same number"):
+        tl.zeros(2, 3).diff(prepend=tl.zeros(1))
+    with pytest.raises(RuntimeError, match="at least one-dimensional"):
+        tl.tensor(1.0).diff()
