@@ -78,8 +78,13 @@ def test_sublist_form_as_torch():
 def test_float32_dtype_promotion_and_integers():
     torch = torch_or_skip()
     a, b = r(4, 5).astype(np.float32), r(5, 3).astype(np.float32)
-    compare_with_torch(lambda x, y: tl.einsum("ij,jk", x, y),
-                       lambda x, y: torch.einsum("ij,jk", x, y), [a, b], rtol=1e-5, atol=1e-6)  # fmt: skip
+    compare_with_torch(
+        lambda x, y: tl.einsum("ij,jk", x, y),
+        lambda x, y: torch.einsum("ij,jk", x, y),
+        [a, b],
+        rtol=1e-5,
+        atol=1e-6,
+    )
     for call in (
         lambda m: m.einsum("ij,jk", m.tensor([[1.0]]), m.tensor([[1.0, 2.0]], dtype=m.float64)),
         lambda m: m.einsum("i,i", m.tensor([1, 2]), m.tensor([3, 4])),

@@ -98,7 +98,8 @@ def test_fmod_remainder_scalars_dtypes_and_errors(name):
 
 def test_remainder_with_a_number_first():
     torch = torch_or_skip()
-    ours, theirs = tl.remainder(2, tl.tensor([3.0, -3.0])), torch.remainder(2, torch.tensor([3.0, -3.0]))
+    ours = tl.remainder(2, tl.tensor([3.0, -3.0]))
+    theirs = torch.remainder(2, torch.tensor([3.0, -3.0]))
     np.testing.assert_array_equal(ours.data, theirs.numpy())
 
 

@@ -85,8 +85,13 @@ def test_normalize_matches_torch_including_zero_rows(p, dim):
 def test_float32_and_dtype_argument():
     torch = torch_or_skip()
     a = A.astype(np.float32)
-    compare_with_torch(lambda x: tl.linalg.vector_norm(x, 2, 1),
-                       lambda x: torch.linalg.vector_norm(x, 2, 1), [a], rtol=1e-6, atol=1e-6)  # fmt: skip
+    compare_with_torch(
+        lambda x: tl.linalg.vector_norm(x, 2, 1),
+        lambda x: torch.linalg.vector_norm(x, 2, 1),
+        [a],
+        rtol=1e-6,
+        atol=1e-6,
+    )
     y = tl.linalg.vector_norm(tl.tensor(a), dtype=tl.float64)
     assert y.dtype == np.float64
 
