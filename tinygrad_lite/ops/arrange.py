@@ -52,7 +52,7 @@ class Roll(Function):
     """
 
     def forward(self, x: np.ndarray, shifts: tuple[int, ...], dims: tuple[int, ...]) -> np.ndarray:
-        self.saved = (shifts, dims)
+        self.save_for_backward(shifts, dims)
         return np.roll(x, shifts, axis=dims)
 
     def backward(self, grad: Any) -> Any:

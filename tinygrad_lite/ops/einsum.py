@@ -153,7 +153,7 @@ class Einsum(Function):
         y = np.asarray(np.einsum(equation, *full, optimize=len(full) > 1))
         if any(np.may_share_memory(y, a) for a in operands):  # 'ij->ji' returns a view
             y = y.copy()
-        self.saved = (*operands, terms, out, sizes)
+        self.save_for_backward(*operands, terms, out, sizes)
         return y
 
     def backward(self, grad: Any) -> tuple[Any, ...]:

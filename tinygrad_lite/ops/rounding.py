@@ -140,7 +140,7 @@ class Fmod(Function):
         if dtype.kind == "f":
             with np.errstate(divide="ignore", invalid="ignore"):
                 quotient = np.trunc(a / b)
-        self.saved = (a.shape, b.shape, quotient)
+        self.save_for_backward(a.shape, b.shape, quotient)
         with np.errstate(invalid="ignore"):
             return np.fmod(a, b)
 
@@ -160,12 +160,12 @@ class Remainder(Function):
         _check_integer_divisor("remainder", a, b)
         a, b = a.astype(dtype, copy=False), b.astype(dtype, copy=False)
         if dtype.kind != "f":
-            self.saved = (a.shape, b.shape, None)
+            self.save_for_backward(a.shape, b.shape, None)
             return np.remainder(a, b)
         with np.errstate(divide="ignore", invalid="ignore"):
             quotient = np.floor_divide(a, b)
             mod = np.fmod(a, b)
-        self.saved = (a.shape, b.shape, quotient)
+        self.save_for_backward(a.shape, b.shape, quotient)
         fix = (mod != 0) & ((b < 0) != (mod < 0))
         return np.where(fix, mod + b, mod)
 

@@ -28,12 +28,26 @@ from tinygrad_lite.ops.movement import cat
 __all__ = ["Cumsum", "Cumprod", "cumsum", "cumprod", "diff"]
 
 
+def _accumulator(x: np.ndarray) -> Any:
+    """The dtype PyTorch's CPU scans accumulate in: float64 for float32/float16 (each output
+    is the running float64 sum rounded once), the input's own dtype otherwise."""
+    return np.float64 if x.dtype.kind == "f" and x.dtype.itemsize < 8 else None
+
+
+def _scan_array(scan: Any, x: np.ndarray, dim: int) -> np.ndarray:
+    """``np.cumsum``/``np.cumprod`` along ``dim`` with PyTorch's accumulator dtype."""
+    acc = _accumulator(x)
+    if acc is None:
+        return scan(x, axis=dim)
+    return scan(x, axis=dim, dtype=acc).astype(x.dtype)
+
+
 def _cumsum_array(x: np.ndarray, dim: int, reverse: bool) -> np.ndarray:
-    """``np.cumsum`` along ``dim``, from the end when ``reverse`` (PyTorch's reversed_cumsum:
+    """Cumulative sum along ``dim``, from the end when ``reverse`` (PyTorch's reversed_cumsum:
     flip, cumsum, flip -- the same order of additions)."""
     if not reverse:
-        return np.cumsum(x, axis=dim)
-    return np.flip(np.cumsum(np.flip(x, dim), axis=dim), dim)
+        return _scan_array(np.cumsum, x, dim)
+    return np.flip(_scan_array(np.cumsum, np.flip(x, dim), dim), dim)
 
 
 def _cumsum(xp: Any, x: Any, dim: int, reverse: bool) -> Any:
@@ -51,7 +65,7 @@ class Cumsum(Function):
     """
 
     def forward(self, x: np.ndarray, dim: int, reverse: bool = False) -> np.ndarray:
-        self.saved = (dim, reverse)
+        self.save_for_backward(dim, reverse)
         return _cumsum_array(x, dim, reverse)
 
     def backward(self, grad: Any) -> Any:
@@ -73,8 +87,8 @@ class Cumprod(Function):
 
     def forward(self, x: np.ndarray, dim: int) -> np.ndarray:
         with np.errstate(invalid="ignore"):  # 0 * inf: nan, as PyTorch, without a warning
-            y = np.cumprod(x, axis=dim)
-        self.saved = (x, y, dim)
+            y = _scan_array(np.cumprod, x, dim)
+        self.save_for_backward(x, y, dim)
         return y
 
     def backward(self, grad: Any) -> Any:
@@ -102,7 +116,7 @@ def _cumprod_grad_with_zeros(
     with np.errstate(invalid="ignore", divide="ignore"):
         w = np.where(before, grad * y, 0)
         g_before = _cumsum_array(w, dim, True) / np.where(before, x, 1)
-        z = np.cumprod(np.where(first, 1, x), axis=dim)
+        z = _scan_array(np.cumprod, np.where(first, 1, x), dim)
         after_first = np.cumsum(first, axis=dim) > 0
         g_first = np.sum(np.where(after_first, grad * z, 0), axis=dim, keepdims=True)
     out = np.where(before, g_before, 0)

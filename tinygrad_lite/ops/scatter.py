@@ -68,7 +68,7 @@ def _scatter_grid(
         )
     _bounds(op, idx, dim, x_shape[dim])
     grids = list(np.indices(idx.shape, sparse=True))
-    grids[dim] = idx
+    grids[dim] = idx.copy()  # saved for backward: later writes to the index must not leak
     return tuple(grids)
 
 
@@ -100,7 +100,7 @@ class Scatter(Function):
         written = np.zeros(x.shape, dtype=bool)
         written.flat[targets] = True
         pad = tuple((0, s - n) for s, n in zip(src.shape, idx_shape))
-        self.saved = (written, grid, pad)
+        self.save_for_backward(written, grid, pad)
         return out
 
     def backward(self, grad: Any) -> tuple[Any, Any]:

@@ -17,7 +17,7 @@ class Tan(Function):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         y = np.tan(floating(x))
-        self.saved = (y,)
+        self.save_for_backward(y)
         return y
 
     def backward(self, grad: Any) -> Any:

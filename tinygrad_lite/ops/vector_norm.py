@@ -53,7 +53,7 @@ class VectorNorm(Function):
 
     def forward(self, x: np.ndarray, p: float, axes: Any, keepdim: bool) -> np.ndarray:
         out = np.asarray(_norm_array(x, p, axes, keepdim))
-        self.saved = (x, out, p, axes)
+        self.save_for_backward(x, out, p, axes)
         return out
 
     def backward(self, grad: Any) -> Any:
