@@ -107,3 +107,14 @@ def test_errors():
         tl.linalg.vector_norm(tl.zeros(0), math.inf)
     with pytest.raises(IndexError, match="linalg.vector_norm: dimension out of range"):
         tl.linalg.vector_norm(tl.zeros(2), dim=1)
+
+
+@pytest.mark.parametrize("ord", [1, 3, math.inf, 2])
+def test_nan_entries_as_torch(ord):
+    """sign(nan) = 0 in PyTorch's backward: the 1- and inf-norms give 0 there, not NaN."""
+    torch = torch_or_skip()
+    compare_with_torch(
+        lambda x: tl.linalg.vector_norm(x, ord),
+        lambda x: torch.linalg.vector_norm(x, ord),
+        [np.array([1.0, np.nan, -2.0])],
+    )

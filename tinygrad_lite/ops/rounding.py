@@ -193,7 +193,7 @@ def _binary(op: str, cls: Any, a: Any, b: Any) -> Any:
     except ValueError:
         raise RuntimeError(f"{op}: cannot broadcast shapes {a.shape} and {b.shape}") from None
     if a.dtype == np.bool_ and b.dtype == np.bool_:
-        raise RuntimeError(f"{op}: not implemented for bool tensors, as in PyTorch")
+        raise NotImplementedError(f"{op}: not implemented for bool tensors, as in PyTorch")
     return cls.apply(a, b, dtype=ew.result_dtype(a.data, b.data))
 
 

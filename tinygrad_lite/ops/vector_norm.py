@@ -24,9 +24,10 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_lite.autograd.function import Function, raw
+from tinygrad_lite.autograd.function import NUMPY_NS, Function, raw
 from tinygrad_lite.ops import elementwise as ew
 from tinygrad_lite.ops.reduce import check_nonempty, kept_shape, normalize_dims
+from tinygrad_lite.ops.unary import sign_array
 
 __all__ = ["VectorNorm", "vector_norm", "norm", "normalize"]
 
@@ -45,6 +46,11 @@ def _norm_array(x: np.ndarray, p: float, axes: Any, keepdim: bool) -> np.ndarray
         return np.sum(a != 0, axis=axes, keepdims=keepdim).astype(x.dtype)
     with np.errstate(divide="ignore"):
         return np.sum(a**p, axis=axes, keepdims=keepdim) ** (1 / p)
+
+
+def _sign(xp: Any, x: Any) -> Any:
+    r"""$\mathrm{sign}(x)$ with PyTorch's ``sgn(nan) = 0`` (``np.sign`` gives nan)."""
+    return sign_array(x) if xp is NUMPY_NS else xp.sign(x)
 
 
 class VectorNorm(Function):
@@ -67,19 +73,19 @@ class VectorNorm(Function):
             if p == 0:
                 return xp.zeros_like(x) * g
             if p == 1:
-                return xp.sign(x) * g
+                return _sign(xp, x) * g
             if p == 2:
                 return g * xp.where(n_zero, 0.0, x / n)
             if math.isinf(p):
                 a = np.abs(xd)
                 mask = ((a == raw(n)) | np.isnan(a)).astype(xd.dtype)
                 count = np.sum(mask, axis=axes, keepdims=True)
-                return xp.sign(x) * (g / xp.const(count, g) * xp.const(mask, g))
+                return _sign(xp, x) * (g / xp.const(count, g) * xp.const(mask, g))
             a = xp.abs(x)
             if p < 1:
-                scaled = xp.sign(x) * xp.where(xd == 0, 0.0, a ** (p - 1))
+                scaled = _sign(xp, x) * xp.where(xd == 0, 0.0, a ** (p - 1))
                 return scaled * g * n ** (1 - p)
-            scaled = xp.sign(x) * a ** (p - 1) if p < 2 else x * a ** (p - 2)
+            scaled = _sign(xp, x) * a ** (p - 1) if p < 2 else x * a ** (p - 2)
             return scaled * xp.where(n_zero, 0.0, g / n ** (p - 1))
 
 
