@@ -122,3 +122,17 @@ def test_float32_scans_accumulate_in_float64_as_torch(op):
     b = torch.tensor(x, requires_grad=True)
     getattr(b, op)(1).backward(torch.tensor(g))
     np.testing.assert_array_equal(a.grad.data, b.grad.numpy())  # bitwise, backward too
+
+
+def test_cumprod_fast_zero_gradient_equals_the_plain_form():
+    """The O(n) masked gradient (first order) and the O(n^2) product-of-the-others form
+    (create_graph) agree, zeros anywhere in the slices."""
+    from tinygrad_lite.ops import scan
+
+    data = np.array([[0.0, 2.0, 0.0, 3.0], [1.5, 0.0, -2.0, 4.0], [2.0, 3.0, 0.5, 0.0]])
+    g = RNG.standard_normal(data.shape)
+    for dim in (0, 1):
+        y = np.cumprod(data, axis=dim)
+        fast = scan._cumprod_grad_with_zeros(data, y, g, dim)
+        plain = scan._cumprod_grad_graph(tl.tensor(data), tl.tensor(g), dim)
+        np.testing.assert_allclose(fast, plain.data, rtol=1e-12, atol=1e-12)
