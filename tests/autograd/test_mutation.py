@@ -84,6 +84,12 @@ INPLACE_PROGRAMS = {
         3, 4, dtype=m.float64
     ).add_(a).mul_(b),
     "clone then mutate": lambda m, a, b: _seq(c := a.clone(), c.mul_(b), c + a),
+    "input of an op that saved nothing changed": lambda m, a, b: _seq(
+        x := a * 1, y := x + b, x.add_(1), y * 2
+    ),
+    "input of a node changed after a retained backward": lambda m, a, b: _seq(
+        x := a * 1, y := x * b, (y * 1).sum().backward(retain_graph=True), y
+    ),
 }
 
 
@@ -157,7 +163,24 @@ ERROR_PROGRAMS = {
     "output saved by Exp changed": lambda m, a, b: _seq(y := (a * 1).exp(), y.add_(1), y),
     "output of exp_ changed": lambda m, a, b: _seq(y := (a * 1).exp_(), y.add_(1), y),
     "broadcast would grow the tensor": lambda m, a, b: (a * 1)[0].add_(b),
+    "saved input without grad changed": lambda m, a, b: _seq(
+        x := m.ones(3, 4, dtype=m.float64), y := a * x, x.add_(1), y
+    ),
+    "saved input changed through detach()": lambda m, a, b: _seq(
+        x := a * 1, y := x * b, x.detach().zero_(), y
+    ),
+    "saved output changed through a view made later": lambda m, a, b: _seq(
+        y := (a * 1).exp(), y[0:1].mul_(2), y
+    ),
+    "input made under no_grad, saved, then changed": lambda m, a, b: _seq(
+        c := _no_grad_double(m, a), y := b * c, c.add_(1), y
+    ),
 }
+
+
+def _no_grad_double(m: Any, a: Any) -> Any:
+    with m.no_grad():
+        return a * 2
 
 
 @pytest.mark.parametrize("name", ERROR_PROGRAMS)

@@ -23,7 +23,6 @@ import numpy as np
 from tinygrad_lite.autograd.anomaly import check_finite
 from tinygrad_lite.autograd.function import FREED, Function
 from tinygrad_lite.autograd.grad_mode import STATE, enable_grad, no_grad, set_grad_enabled
-from tinygrad_lite.autograd.version import check_versions
 
 __all__ = [
     "backward",
@@ -94,10 +93,11 @@ def _saved_as_tensors(tensor_cls: Any, node: Function) -> tuple[Any, ...]:
         src = node.saved_source(s)
         if src is None:
             out.append(tensor_cls._make(s, None))
-        elif src == -1:
-            out.append(tensor_cls._make(s, node))
-        elif isinstance(parents[src], Function):
-            out.append(tensor_cls._make(s, parents[src]))
+        elif src == -1 or isinstance(parents[src], Function):
+            producer = node if src == -1 else parents[src]
+            t = tensor_cls._make(s, producer)
+            t._vc = producer._vc  # the storage's counter, if it has one (autograd/version.py)
+            out.append(t)
         else:
             out.append(parents[src])
     return tuple(out)
@@ -183,11 +183,14 @@ def _run(
         saved = node.saved
         if saved is FREED:
             raise RuntimeError(_FREED_MESSAGE)
-        versions = node.versions
-        if versions is not None:  # did a saved array change in place since forward?
-            for vc, version, _ in versions:
-                if vc is not None and vc[0] != version:
-                    check_versions(node)  # raises, naming the node
+        if saved:  # did an array it saved change in place since forward?  (version.py)
+            if node.versions is not None or node._vc is not None:
+                node.check_versions()
+            else:
+                for p in node.parents:
+                    if p is not None and p._vc is not None:
+                        node.check_versions()
+                        break
         if node.hooks:
             g = _call_hooks(node.hooks, g, wrap, create_graph)
         if capture is not None:

@@ -166,7 +166,9 @@ class Function:
     hooks: list[Any] | None = None
     retained: Any = None
     trace: traceback.StackSummary | None = None
-    versions: tuple[Any, ...] | None = None  # (counter, version, array) per saved tensor array
+    versions: tuple[Any, ...] | None = None  # (counter, version, array id): see version.py
+    _vc: list[int] | None = None  # the output's version counter, once it has one (as Tensor._vc)
+    out_version = 0  # the output's version when this node saved it (0 unless made in place)
     saved_alias: dict[int, int | None] | None = None  # see mutation._keep_saved_old_values
     is_view = False  # forward may return a numpy view of its first input (see version.link_view)
 
@@ -222,8 +224,8 @@ class Function:
                     if STATE.anomaly:
                         fn.trace = traceback.extract_stack()[:-1]
                     res = t._make(out, fn)
-                    if fn.saved:  # each saved input/output array: its version now
-                        record_versions(fn, tensors, res)
+                    if fn.saved:  # inputs that have a counter: their version now
+                        record_versions(fn, tensors)
                     if cls.is_view:
                         link_view(res, tensors[0], cls, constants)
                     return res
@@ -247,6 +249,49 @@ class Function:
             if p is not None and vid == (p.out_id if isinstance(p, Function) else id(p.data)):
                 return i
         return None
+
+    def stale_saved(self) -> tuple[Any, int, int] | None:
+        """``(array, version now, version saved)`` for an array this node saved that has since
+        been written in place, or None (see ``autograd/version.py`` for where counters live)."""
+        saved_ids: dict[int, Any] | None = None
+        recorded: list[int] = []
+        if self.versions is not None:
+            for vc, version, aid in self.versions:
+                recorded.append(aid)
+                if vc[0] != version and aid != self.out_id:
+                    saved_ids = saved_ids or {id(s): s for s in self.saved}
+                    if aid in saved_ids:
+                        return saved_ids[aid], vc[0], version
+        # inputs saved before they had a counter (version 0 then); an in-place node's output
+        # is its input's array, and is checked as the output below
+        for p in self.parents:
+            if p is None:
+                continue
+            vc = p._vc  # a leaf's counter, or the producing node's output counter
+            aid = p.out_id if isinstance(p, Function) else id(p.data)
+            if vc is not None and vc[0] != 0 and aid not in recorded and aid != self.out_id:
+                saved_ids = saved_ids or {id(s): s for s in self.saved}
+                if aid in saved_ids:
+                    return saved_ids[aid], vc[0], 0
+        vc = self._vc  # this node's own output
+        if vc is not None and vc[0] != self.out_version:
+            saved_ids = saved_ids or {id(s): s for s in self.saved}
+            if self.out_id in saved_ids:
+                return saved_ids[self.out_id], vc[0], self.out_version
+        return None
+
+    def check_versions(self) -> None:
+        """Raise PyTorch's error if an array this node saved was modified in place since."""
+        stale = self.stale_saved()
+        if stale is not None:
+            arr, now, then = stale
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: [{arr.dtype} {list(arr.shape)}], which was saved by "
+                f"{self.name}, is at version {now}; expected version {then} instead. "
+                "Hint: clone() the tensor before changing it in place, or change it after "
+                "backward."
+            )
 
     def __repr__(self) -> str:
         return f"<{self.name} object at {id(self):#x}>"

@@ -197,7 +197,6 @@ def _keep_saved_old_values(node: Function, arr: np.ndarray) -> bool:
         if p is not None and id(arr) == (p.out_id if isinstance(p, Function) else id(p.data)):
             src = i
     node.saved_alias = {id(old): src}  # create_graph still connects the copy to its input
-    node.versions = tuple([r for r in node.versions or () if r[2] not in at]) or None
     return True
 
 
@@ -221,8 +220,8 @@ def _adopt_output(
         node.saved_alias = {**(node.saved_alias or {}), id(new): -1}
     else:
         node.saved = tuple([arr if i in at else s for i, s in enumerate(saved)])
-        kept = tuple([r for r in node.versions or () if r[2] not in at])
-        node.versions = kept + tuple([(vc, vc[0], i) for i in at])
+        node._vc = vc
+        node.out_version = vc[0]
 
 
 def _write_through_view(t: Any, node: Function, vc: VersionCounter) -> None:

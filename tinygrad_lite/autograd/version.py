@@ -1,11 +1,27 @@
 r"""Version counters: how the engine knows that an array it saved was changed in place.
 
 Every tensor's storage carries a version counter -- one small object shared by the tensor,
-its views and ``detach()`` -- that each in-place write bumps (:func:`mark_dirty`).  A node that
-saves an input's (or its output's) array records the counter and its value at that moment
-(:func:`record_versions`, called by ``Function.apply``); the engine compares them before it runs
-the node's backward (:func:`check_versions`).  Views (:func:`link_view`) share their base's
-counter.  The rest of the mutation story is in :mod:`tinygrad_lite.autograd.mutation`.
+its views and ``detach()`` -- that each in-place write bumps (:func:`mark_dirty`).  Before a node
+runs its backward, the engine checks that every array the node saved is still at the version it
+had when it was saved (``Function.check_versions``), and raises PyTorch's error, naming the
+node, when it is not.  Views (:func:`link_view`) share their base's counter.  The rest of the
+mutation story is in :mod:`tinygrad_lite.autograd.mutation`.
+
+Recording costs nothing for the common case, because a tensor without a counter has never been
+written: its version is 0, and a counter is made only when something first writes it (or views
+it).  So at save time (:func:`record_versions`, called by ``Function.apply``) a node writes down
+only the inputs that *already* have a counter; everything else is found at check time through
+the graph the node already holds:
+
+* an input that requires grad is one of the node's ``parents``: a leaf holds its counter, and a
+  non-leaf's producing node gets its output's counter (its ``_vc``, as a tensor's) the moment
+  the counter is made (:func:`counter_of`);
+* the node's own output: the same ``_vc``, on the node itself;
+* an input that needs no grad and has no counter gets one at save time -- except the constants
+  the library makes from Python numbers (``FROZEN``), which no user code can reach.
+
+A changed counter only raises if the node really saved that array (identity of the saved
+arrays), so ops that save nothing of an input are never refused.
 """
 
 from __future__ import annotations
@@ -15,26 +31,28 @@ from typing import Any
 
 import numpy as np
 
-# A counter is a one-element list, ``[version]``: the cheapest mutable box CPython has (one is
-# made for most saved tensors, on the hot path of every op).  Views whose history may need
-# re-deriving after a write in grad mode are kept, as weak references, in a list appended as a
-# second item (see :func:`link_view`).
+# A counter is a one-element list, ``[version]``: the cheapest mutable box CPython has.  Views
+# whose history may need re-deriving after a write in grad mode are kept, as weak references,
+# in a list appended as a second item (see :func:`link_view`).
 VersionCounter = list
+
+# The shared counter of constants made from Python numbers (``ops.elementwise.as_tensor``): never
+# recorded, and replaced by a counter of its own should anything ever write such a tensor.
+FROZEN: VersionCounter = [0]
 
 
 def counter_of(t: Any) -> VersionCounter:
     """The tensor's version counter, created on first use (most tensors never need one).
 
-    A node that saved its own output recorded it as version 0 of a counter not made yet
-    (``None``, see :func:`record_versions`); every versioned write reaches the output through
-    here first, so this is where that node gets the counter.
+    When a non-leaf gets its counter, its producing node is told (``_vc``): nodes that
+    saved the tensor before it had a counter find it there (see the module docstring).
     """
     vc = t._vc
-    if vc is None:
+    if vc is None or vc is FROZEN:
         vc = t._vc = [0]
         fn = t.grad_fn
-        if fn is not None and fn.versions is not None and fn.out_id == id(t.data):
-            fn.versions = tuple([(vc, 0, i) if c is None else (c, v, i) for c, v, i in fn.versions])
+        if fn is not None and fn.out_id == id(t.data):
+            fn._vc = vc
     return vc
 
 
@@ -51,46 +69,23 @@ def mark_dirty(t: Any) -> None:
 # ----- saved arrays ----------------------------------------------------------------------
 
 
-def record_versions(fn: Any, tensors: tuple[Any, ...], out: Any) -> None:
-    """Record, for each array ``fn`` saved that is an input's or the output's, its counter, the
-    version now and its position in ``fn.saved``.  Called by ``Function.apply`` for recorded
-    nodes that saved something: on the hot path of most ops, hence the plain loops."""
+def record_versions(fn: Any, tensors: tuple[Any, ...]) -> None:
+    """At save time: remember ``(counter, version, id of the array)`` for each input that has a
+    counter (or needs one: no grad, so not reachable through ``fn.parents`` later).  Called by
+    ``Function.apply`` for recorded nodes that saved something -- the hot path of most ops."""
     recs = None
-    out_data = out.data
-    i = -1
-    for s in fn.saved:
-        i += 1
-        if s.__class__ is not np.ndarray:
+    for t in tensors:
+        vc = t._vc
+        if vc is None:
+            if t.requires_grad:
+                continue  # found at check time through fn.parents
+            vc = t._vc = [0]
+        elif vc is FROZEN:
             continue
-        if s is out_data:  # the output has no counter yet: None until counter_of makes it
-            rec = (None, 0, i)
-        else:
-            for t in tensors:
-                if s is t.data:
-                    vc = t._vc
-                    if vc is None:
-                        vc = t._vc = [0]
-                    rec = (vc, vc[0], i)
-                    break
-            else:
-                continue
+        rec = (vc, vc[0], id(t.data))
         recs = (rec,) if recs is None else recs + (rec,)
     if recs is not None:
         fn.versions = recs
-
-
-def check_versions(node: Any) -> None:
-    """Raise PyTorch's error if an array ``node`` saved was modified in place since."""
-    for vc, version, i in node.versions:
-        if vc is not None and vc[0] != version:
-            arr = node.saved[i]
-            raise RuntimeError(
-                "one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: [{arr.dtype} {list(arr.shape)}], which was saved by "
-                f"{node.name}, is at version {vc[0]}; expected version {version} instead. "
-                "Hint: clone() the tensor before changing it in place, or change it after "
-                "backward."
-            )
 
 
 # ----- views -----------------------------------------------------------------------------

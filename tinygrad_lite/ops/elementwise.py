@@ -22,6 +22,7 @@ import numpy as np
 
 import tinygrad_lite.tensor as _tm
 from tinygrad_lite.autograd.function import NUMPY_NS, Function, raw
+from tinygrad_lite.autograd.version import FROZEN
 
 _FLOAT32 = np.dtype(np.float32)
 
@@ -37,7 +38,9 @@ def as_tensor(x: Any, like: Any) -> Any:
         return x
     dt = like.data.dtype
     if isinstance(x, float):  # also np.float64, a float subclass
-        return like._make(np.array(x, dt if dt.kind in "fc" else _FLOAT32), None)
+        t = like._make(np.array(x, dt if dt.kind in "fc" else _FLOAT32), None)
+        t._vc = FROZEN  # a constant no user code can reach: never version-recorded
+        return t
     if isinstance(x, np.ndarray):
         return T._make(x, None)
     if isinstance(x, (bool, np.bool_)):
