@@ -3,12 +3,12 @@ r"""Mutation: version counters, in-place ops and views -- PyTorch's rules, in on
 Why a version counter.  Backward reads the arrays that forward saved: ``y = x * x`` keeps ``x``
 to compute $\bar x = 2 x \bar y$.  If ``x`` is then changed in place (``x.add_(1)``, an optimizer
 step, ``nn.init``), backward would silently compute the gradient of a program that never ran.
-So every tensor's storage carries a :class:`VersionCounter` -- one small object, shared by the
-tensor, its views and ``detach()`` -- that each in-place write bumps.  A node that saves an
-input's (or its output's) array records the counter and its value at that moment
-(:func:`record_versions`); the engine compares them before running the node's backward
-(:func:`check_versions`) and raises PyTorch's error, naming the node, when they differ.  Nodes
-hold counters, never tensors: the graph still has no cycles and frees as promptly as before.
+So every tensor's storage carries a version counter -- one small object, shared by the
+tensor, its views and ``detach()`` -- that each in-place write bumps; before a node's backward
+the engine checks that every array the node saved is still at the version it was saved at, and
+raises PyTorch's error, naming the node, when it is not (``autograd/version.py`` says how this is
+recorded at almost no cost).  Nodes hold counters, never tensors: the graph still has no cycles
+and frees as promptly as before.
 
 An in-place op (:func:`apply_inplace`) has the autograd meaning of its out-of-place twin: it
 runs the out-of-place ``Function`` (recorded as usual), writes the result into the tensor's
