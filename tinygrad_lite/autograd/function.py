@@ -190,6 +190,8 @@ class Function:
         Positional arguments are Tensors; keyword arguments are constants passed to forward.
         This is the hot path of every op: it allocates the node and the output Tensor only.
         """
+        if STATE.tracer is not None:  # ONNX export: record the op with its constants
+            return STATE.tracer.apply(cls, tensors, constants)
         fn = _new(cls)
         try:
             out = fn.forward(*[t.data for t in tensors], **constants)
