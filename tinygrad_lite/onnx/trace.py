@@ -72,10 +72,9 @@ def trace(model: Any, inputs: tuple[Tensor, ...]) -> tuple[list[Step], Any]:
     modes = {name: m.training for name, m in modules.items()}
     tracer = Tracer(names)
     handles = []
-    for m in modules.values():
-        if m is not model:  # the model itself is the graph, not a node in it
-            handles.append(m.register_forward_pre_hook(tracer.enter))
-            handles.append(m.register_forward_hook(tracer.leave))
+    for m in modules.values():  # the model too: a lone nn.AvgPool2d exports as AveragePool
+        handles.append(m.register_forward_pre_hook(tracer.enter))
+        handles.append(m.register_forward_hook(tracer.leave))
     model.eval()
     try:
         with no_grad():
