@@ -71,7 +71,9 @@ def test_memory_bench_prints_rss_growth():
     assert re.search(r"live numpy/Python allocations \(tracemalloc\): [\d.]+ MiB", out)
 
 
-@pytest.mark.skipif(not (DATA / "mnist").is_dir(), reason=f"MNIST IDX files not found in {DATA}/mnist")
+@pytest.mark.skipif(
+    not (DATA / "mnist").is_dir(), reason=f"MNIST IDX files not found in {DATA}/mnist"
+)
 def test_epoch_bench_trains_and_reports_accuracy():
     out = run("bench/epoch.py", "--data-dir", str(DATA), "--limit", "256", "--epochs", "1")
     assert re.search(rf"tinygrad_lite\s+epoch 1:\s+{NUMBER} s\s+{NUMBER} images/s\s+"
