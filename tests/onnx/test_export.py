@@ -189,6 +189,26 @@ def test_unsupported_op_names_it(model, match, tmp_path):
     assert not (tmp_path / "x.onnx").exists()
 
 
+class ArgMax(nn.Module):
+    def forward(self, x):
+        return x.argmax()  # 0-d: no batch dimension to spot
+
+
+class NumpyMask(nn.Module):
+    def forward(self, x):
+        return x * tl.tensor((x.numpy() > 0).astype(np.float32))
+
+
+@pytest.mark.parametrize("model, match", [
+    (ArgMax(), r"output\(s\) \['output'\] do not depend on the input"),
+    (NumpyMask(), r"shape \(2, 3\) that no recorded op produced.*outside the recorded ops"),
+])  # fmt: skip
+def test_values_computed_outside_the_recorded_ops_are_refused(model, match, tmp_path):
+    """Not frozen silently into a constant: argmax and a numpy round trip are not recorded."""
+    with pytest.raises(tl.onnx.UnsupportedOperatorError, match=match):
+        tl.onnx.export(model, tl.randn(2, 3), tmp_path / "x.onnx")
+
+
 def test_functional_where_names_the_op(tmp_path):
     class Leaky(nn.Module):
         def forward(self, x):

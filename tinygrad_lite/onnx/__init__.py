@@ -83,6 +83,21 @@ def _rename(g: Graph, old: str, new: str) -> None:
                       [new if v == old else v for v in outs], attrs)  # fmt: skip
 
 
+def _check_outputs_depend_on_inputs(g: Graph, inputs: list[str], outputs: list[str]) -> None:
+    """An output no input reaches was computed outside the recorded ops (``argmax``, a
+    ``.numpy()`` round trip) and would be a constant: refuse it."""
+    reached = set(inputs)
+    for _, ins, outs, _ in g.nodes:  # nodes are in execution order
+        if reached.intersection(ins):
+            reached.update(outs)
+    if constant := [name for name in outputs if name not in reached]:
+        raise UnsupportedOperatorError(
+            f"onnx.export: output(s) {constant} do not depend on the input in the recorded "
+            "ops: they were computed outside them (argmax, comparisons, .numpy()/.data) and "
+            "would be frozen as constants"
+        )
+
+
 def build_graph(
     model: Any, inputs: tuple[Tensor, ...], input_names: list[str], output_names: list[str] | None
 ) -> tuple[Graph, tuple[Tensor, ...], list[str]]:
@@ -96,11 +111,13 @@ def build_graph(
     steps, output = trace(model, inputs)
     outputs = _as_tuple(output, "the model's outputs")
     out_names = _names(output_names, len(outputs), "output")
-    g = Graph(names, initializers)
+    batch = inputs[0].shape[0] if inputs[0].ndim else 0
+    g = Graph(names, initializers, batch)
     g.alive += [*inputs, *outputs, steps]  # ids stay unique while the graph is built
     _emit(g, steps)
     for t, name in zip(outputs, out_names):
         _rename(g, g.value(t), name)
+    _check_outputs_depend_on_inputs(g, input_names, out_names)
     used = {v for _, ins, _, _ in g.nodes for v in ins}
     g.initializers = {k: v for k, v in g.initializers.items() if k in used}
     return g, outputs, out_names

@@ -22,8 +22,11 @@ class UnsupportedOperatorError(RuntimeError):
 class Graph:
     """Nodes ``(op_type, inputs, outputs, attributes)`` and initializers, named by tensor."""
 
-    def __init__(self, names: dict[int, str], initializers: dict[str, np.ndarray]) -> None:
+    def __init__(
+        self, names: dict[int, str], initializers: dict[str, np.ndarray], batch: int = 0
+    ) -> None:
         self.names = dict(names)  # id(tensor) -> value name
+        self.batch = batch  # the example's batch size (0: none), to spot data-dependent values
         self.initializers = dict(initializers)
         self.nodes: list[tuple[str, list[str], list[str], dict[str, Any]]] = []
         self.alive: list[Any] = []  # tensors named here stay alive, so ids stay unique
@@ -40,6 +43,15 @@ class Graph:
         or parameter) becomes a constant initializer holding its current value."""
         name = self.names.get(id(tensor))
         if name is None:
+            shape = tensor.data.shape
+            if self.batch > 1 and shape and shape[0] == self.batch:
+                raise UnsupportedOperatorError(
+                    f"onnx.export: a tensor of shape {shape} that no recorded op produced has "
+                    "the example's batch size first: it was most likely computed from the input "
+                    "outside the recorded ops (argmax, comparisons, .numpy()/.data, indices), and "
+                    "would be frozen as a constant. If it is a true constant, register it as a "
+                    "buffer or export with another batch size"
+                )
             name = self.const(np.asarray(tensor.data), "const")
             self.bind(tensor, name)
         return name
