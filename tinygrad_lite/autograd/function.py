@@ -190,8 +190,6 @@ class Function:
         Positional arguments are Tensors; keyword arguments are constants passed to forward.
         This is the hot path of every op: it allocates the node and the output Tensor only.
         """
-        if STATE.tracer is not None:  # ONNX export: record the op with its constants
-            return STATE.tracer.apply(cls, tensors, constants)
         fn = _new(cls)
         try:
             out = fn.forward(*[t.data for t in tensors], **constants)
@@ -216,7 +214,10 @@ class Function:
                     if STATE.anomaly:
                         fn.trace = traceback.extract_stack()[:-1]
                     return t._make(out, fn)
-        return tensors[0]._make(out, None)
+        result = tensors[0]._make(out, None)
+        if STATE.tracer is not None:  # ONNX export (traces under no_grad): op and constants
+            STATE.tracer.record(cls, tensors, constants, result)
+        return result
 
     def saved_source(self, value: Any) -> int | None:
         """Which tensor a saved array is: ``-1`` for this node's output, ``i`` for tensor input

@@ -1,10 +1,11 @@
 """Record what a model's forward runs: every primitive ``Function`` with its constants, grouped
 by the module that called it.
 
-While :func:`trace` runs, ``Function.apply`` hands each op to :class:`Tracer.apply` (the one
-hook, ``STATE.tracer``, is set only inside this context), which runs the op as usual and keeps
-a :class:`Step`: the op's class, its input tensors, its keyword constants (shapes, axes,
-convolution geometry) and its output tensor.  Forward hooks on every submodule wrap the steps a
+While :func:`trace` runs the model (without grad), ``Function.apply`` reports each op to
+:meth:`Tracer.record` (the one hook, ``STATE.tracer``, is set only inside :func:`trace` and read
+only on the no-grad path, so training pays nothing for it), which keeps a :class:`Step`: the
+op's class, its input tensors, its keyword constants (shapes, axes, convolution geometry) and
+its output tensor.  Forward hooks on every submodule wrap the steps a
 module ran into one module step, so the exporter can emit a layer as its standard ONNX node
 (``Gemm``, ``BatchNormalization``) and fall back to the primitives inside when it cannot.
 """
@@ -39,16 +40,12 @@ class Tracer:
         self.names = names  # id(module) -> qualified name, for steps and error messages
         self.stack: list[tuple[Any, int]] = []  # (module, len(steps) at its start)
 
-    def apply(self, cls: type, tensors: tuple[Any, ...], constants: dict[str, Any]) -> Any:
-        """Run ``cls.apply`` untraced and record it."""
-        STATE.tracer = None
-        try:
-            out = cls.apply(*tensors, **constants)
-        finally:
-            STATE.tracer = self
+    def record(
+        self, cls: type, tensors: tuple[Any, ...], constants: dict[str, Any], out: Any
+    ) -> None:
+        """Called by ``Function.apply`` (without grad) after running ``cls`` on ``tensors``."""
         where = self.names.get(id(self.stack[-1][0]), "") if self.stack else ""
         self.steps.append(Step(cls, tuple(tensors), out, dict(constants), where))
-        return out
 
     def enter(self, module: Any, args: tuple[Any, ...]) -> None:
         """Forward pre-hook: remember where ``module``'s steps begin."""
