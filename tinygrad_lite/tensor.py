@@ -12,17 +12,19 @@ from typing import Any
 import numpy as np
 
 from tinygrad_lite.autograd import engine
+from tinygrad_lite.autograd.version import counter_of
 from tinygrad_lite.ops import elementwise as ew
 from tinygrad_lite.ops import linalg, movement, special, unary
 from tinygrad_lite.ops.namespace import TensorNamespace
 from tinygrad_lite.tensor_axes import AxisMethods
 from tinygrad_lite.tensor_convert import ConversionMethods, to_array
+from tinygrad_lite.tensor_inplace import InplaceMethods
 from tinygrad_lite.tensor_str import format_repr
 
 _FLOAT_KINDS = "fc"
 
 
-class Tensor(AxisMethods, ConversionMethods):
+class Tensor(AxisMethods, ConversionMethods, InplaceMethods):
     """An n-dimensional array that records the operations applied to it for ``backward``.
 
     ``Tensor(data, dtype=None, requires_grad=False)``: Python numbers and lists become float32
@@ -30,7 +32,9 @@ class Tensor(AxisMethods, ConversionMethods):
     numpy arrays keep their dtype.  Only floating point tensors can require gradients.
     """
 
-    __slots__ = ("data", "requires_grad", "grad", "grad_fn", "_hooks", "__weakref__")
+    __slots__ = (
+        "data", "requires_grad", "_grad", "grad_fn", "_hooks", "_vc", "_view", "__weakref__",
+    )  # fmt: skip
     __array_ufunc__ = None  # make ``ndarray * Tensor`` defer to Tensor.__rmul__
     NAMESPACE = TensorNamespace
 
@@ -38,9 +42,11 @@ class Tensor(AxisMethods, ConversionMethods):
         if dtype is None and isinstance(data, (bool, int, float, list, tuple)):
             dtype = np.float32  # torch.Tensor(list) is float32; tl.tensor infers, as torch.tensor
         self.data = to_array(data.data if isinstance(data, Tensor) else data, dtype)
-        self.grad: Tensor | None = None
+        self._grad: Tensor | None = None
         self.grad_fn = None
         self._hooks: list[Any] | None = None
+        self._vc = None  # the storage's VersionCounter, made on first use (autograd/version.py)
+        self._view = None  # (base, steps) when this tensor is a view of another one
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -52,8 +58,10 @@ class Tensor(AxisMethods, ConversionMethods):
         t.data = data
         t.grad_fn = grad_fn
         t.requires_grad = grad_fn is not None
-        t.grad = None
+        t._grad = None
         t._hooks = None
+        t._vc = None
+        t._view = None
         return t
 
     # ----- attributes -------------------------------------------------------------------
@@ -71,6 +79,41 @@ class Tensor(AxisMethods, ConversionMethods):
     def dtype(self) -> np.dtype:
         """The numpy dtype of the data."""
         return self.data.dtype
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The accumulated gradient (a Tensor of this tensor's shape and dtype), or None.
+
+        Assigning checks what PyTorch checks: a Tensor (or None) of the same shape and dtype.
+        """
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(
+                    "assigned grad expected to be a Tensor or None but got grad of type "
+                    f"{type(value).__name__}"
+                )
+            if value.data.shape != self.data.shape:
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value.data.shape)}' to a "
+                    f"tensor of size '{list(self.data.shape)}'. Please ensure that the gradient "
+                    "and the tensor are the same size"
+                )
+            if value.data.dtype != self.data.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{value.data.dtype}' to a "
+                    f"tensor with dtype '{self.data.dtype}'. The gradient must match the "
+                    "tensor's dtype"
+                )
+        self._grad = value
+
+    @property
+    def _version(self) -> int:
+        """How many in-place writes this tensor's storage has had (shared with its views)."""
+        return 0 if self._vc is None else self._vc.value
 
     @property
     def is_leaf(self) -> bool:
@@ -118,8 +161,10 @@ class Tensor(AxisMethods, ConversionMethods):
         return self
 
     def detach(self) -> Tensor:
-        """A new leaf sharing this tensor's data, outside the graph."""
-        return Tensor._make(self.data, None)
+        """A new leaf sharing this tensor's data and version counter, outside the graph."""
+        t = Tensor._make(self.data, None)
+        t._vc = counter_of(self)  # an in-place write through either is seen by both
+        return t
 
     def retain_grad(self) -> None:
         """Make a non-leaf tensor keep its ``.grad`` after backward."""

@@ -34,14 +34,6 @@ def _unwrap_elements(data: Any, found_float64: list[bool]) -> Any:
     return data
 
 
-def _holds_tensor(data: list | tuple) -> bool:
-    """Whether nested lists ``data`` hold a Tensor anywhere."""
-    return any(
-        _holds_tensor(d) if isinstance(d, (list, tuple)) else isinstance(d, ConversionMethods)
-        for d in data
-    )
-
-
 def _numpy_array(data: Any, dtype: Any) -> np.ndarray:
     """``np.array(data, dtype)``, with ragged lists reported as a Tensor error."""
     try:
@@ -55,9 +47,7 @@ def to_array(data: Any, dtype: Any) -> np.ndarray:
     bools -> bool; numpy arrays and scalars keep their dtype; ``dtype`` overrides.  Lists may
     hold one-element Tensors (a float64 one makes the result float64)."""
     found_float64 = [False]
-    if isinstance(data, (list, tuple)) and _holds_tensor(data):
-        # unwrapped first: numpy would convert them through __array__, which loses which
-        # element was float64 and refuses tensors that require grad
+    if isinstance(data, (list, tuple)):  # Tensors inside become their arrays (never __array__)
         data = _unwrap_elements(data, found_float64)
     arr = _numpy_array(data, dtype)
     if dtype is None and not isinstance(data, (np.ndarray, np.generic)):

@@ -23,6 +23,7 @@ import numpy as np
 from tinygrad_lite.autograd.anomaly import check_finite
 from tinygrad_lite.autograd.function import FREED, Function
 from tinygrad_lite.autograd.grad_mode import STATE, enable_grad, no_grad, set_grad_enabled
+from tinygrad_lite.autograd.version import check_versions
 
 __all__ = [
     "backward",
@@ -70,9 +71,9 @@ def _accumulate_leaf(tensor_cls: Any, leaf: Any, g: Any, create_graph: bool) -> 
     Never aliases ``g``: it may be an array the graph still uses.
     """
     if create_graph:
-        leaf.grad = g if leaf.grad is None else leaf.grad + g
+        leaf._grad = g if leaf.grad is None else leaf.grad + g
     elif leaf.grad is None:
-        leaf.grad = tensor_cls._make(np.array(g, dtype=leaf.data.dtype), None)
+        leaf._grad = tensor_cls._make(np.array(g, dtype=leaf.data.dtype), None)
     else:  # asarray: 0-d arithmetic gives numpy scalars, but .grad.data must be an array
         leaf.grad.data = np.asarray(leaf.grad.data + g, dtype=leaf.data.dtype)
 
@@ -124,8 +125,26 @@ def _call_hooks(hooks: list[Any], g: Any, wrap: Any, create_graph: bool) -> Any:
     for hook in hooks:
         res = hook(gt)
         if res is not None:
+            _check_hook_result(hook, gt, res)
             gt = res
     return gt if create_graph else gt.data
+
+
+def _check_hook_result(hook: Any, g: Any, res: Any) -> None:
+    """A hook may replace the gradient only by a Tensor of the same shape and dtype (PyTorch)."""
+    name = getattr(hook, "__name__", type(hook).__name__)
+    if not isinstance(res, type(g)):
+        raise TypeError(f"expected Tensor, but hook '{name}' returned '{type(res).__name__}'")
+    if res.data.shape != g.data.shape:
+        raise RuntimeError(
+            f"hook '{name}' has changed the size of value (was {list(g.data.shape)}, got "
+            f"{list(res.data.shape)})"
+        )
+    if res.data.dtype != g.data.dtype:
+        raise RuntimeError(
+            f"hook '{name}' has changed the type of value (was {g.data.dtype} got "
+            f"{res.data.dtype})"
+        )
 
 
 def _run(
@@ -164,6 +183,8 @@ def _run(
         saved = node.saved
         if saved is FREED:
             raise RuntimeError(_FREED_MESSAGE)
+        if node.versions is not None:  # a saved array changed in place since forward?
+            check_versions(node)
         if node.hooks:
             g = _call_hooks(node.hooks, g, wrap, create_graph)
         if capture is not None:
@@ -176,10 +197,10 @@ def _run(
             t = node.retained()
             if t is not None:
                 if create_graph:
-                    t.grad = g if t.grad is None else t.grad + g
+                    t._grad = g if t.grad is None else t.grad + g
                 else:
                     total = g if t.grad is None else t.grad.data + g
-                    t.grad = wrap(np.array(total), None)  # a copy, and never a numpy scalar
+                    t._grad = wrap(np.array(total), None)  # a copy, and never a numpy scalar
         if create_graph:
             node.saved = _saved_as_tensors(tensor_cls, node)
             node.xp = ns
@@ -196,6 +217,7 @@ def _run(
             check_finite(node, in_grads)
         if not retain_graph:
             node.saved = FREED
+            node.versions = None
         for p, gi in zip(node.parents, in_grads):
             if p is None or gi is None:
                 continue

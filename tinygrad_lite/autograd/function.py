@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_lite.autograd.grad_mode import STATE
+from tinygrad_lite.autograd.version import link_view, record_versions
 
 _new = object.__new__
 _SEQ = itertools.count()  # creation order of recorded nodes (see Function.seq)
@@ -165,6 +166,9 @@ class Function:
     hooks: list[Any] | None = None
     retained: Any = None
     trace: traceback.StackSummary | None = None
+    versions: tuple[Any, ...] | None = None  # (counter, version, array) per saved tensor array
+    saved_alias: dict[int, int | None] | None = None  # see mutation._keep_saved_old_values
+    is_view = False  # forward may return a numpy view of its first input (see version.link_view)
 
     def forward(self, *args: Any, **kwargs: Any) -> np.ndarray:
         """Compute the output array from input arrays; save what backward needs."""
@@ -213,11 +217,18 @@ class Function:
                     fn.out_dtype = out.dtype
                     if STATE.anomaly:
                         fn.trace = traceback.extract_stack()[:-1]
-                    return t._make(out, fn)
-        result = tensors[0]._make(out, None)
+                    res = t._make(out, fn)
+                    if fn.saved:  # each saved input/output array: its version now
+                        record_versions(fn, tensors, res)
+                    if cls.is_view:
+                        link_view(res, tensors[0], cls, constants)
+                    return res
+        res = tensors[0]._make(out, None)
+        if cls.is_view:
+            link_view(res, tensors[0], cls, constants)
         if STATE.tracer is not None:  # ONNX export (traces under no_grad): op and constants
-            STATE.tracer.record(cls, tensors, constants, result)
-        return result
+            STATE.tracer.record(cls, tensors, constants, res)
+        return res
 
     def saved_source(self, value: Any) -> int | None:
         """Which tensor a saved array is: ``-1`` for this node's output, ``i`` for tensor input
@@ -226,6 +237,8 @@ class Function:
         Used by ``create_graph`` backward (to reconnect saved values to the graph) and by ``viz``.
         """
         vid = id(value)
+        if self.saved_alias is not None and vid in self.saved_alias:
+            return self.saved_alias[vid]
         if vid == self.out_id:
             return -1
         for i, p in enumerate(self.parents):

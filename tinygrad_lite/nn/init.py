@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_lite.autograd.grad_mode import no_grad
 from tinygrad_lite.random import get_rng
 from tinygrad_lite.tensor import Tensor
 
@@ -67,9 +68,10 @@ def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
 
 
 def _fill(tensor: Tensor, values: Any) -> Tensor:
-    """Write ``values`` into ``tensor``'s array in place (cast to its dtype)."""
-    tensor.data[...] = values
-    return tensor
+    """Write ``values`` into ``tensor`` in place (cast to its dtype), outside the graph:
+    ``copy_`` under ``no_grad``, so the write is versioned like every other."""
+    with no_grad():
+        return tensor.copy_(values)
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:

@@ -19,12 +19,13 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from tinygrad_lite.autograd.version import mark_dirty
 from tinygrad_lite.tensor import Tensor
 
 
-def _grads(parameters: Tensor | Iterable[Tensor]) -> list[np.ndarray]:
+def _grads(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
-    return [p.grad.data for p in params if p.grad is not None]
+    return [p.grad for p in params if p.grad is not None]
 
 
 def _vector_norm(x: np.ndarray, p: float) -> np.ndarray:
@@ -60,7 +61,8 @@ def clip_grad_norm_(
     or infinite total norm raises ``RuntimeError`` instead of scaling.  ``foreach`` is
     accepted for PyTorch compatibility and ignored (there is one implementation).
     """
-    grads = _grads(parameters)
+    grad_tensors = _grads(parameters)
+    grads = [g.data for g in grad_tensors]
     norm_type = float(norm_type)
     if not grads:
         return Tensor(0.0)
@@ -77,6 +79,8 @@ def clip_grad_norm_(
     with np.errstate(invalid="ignore"):  # an infinite gradient times 0 is NaN, as in torch
         for g in grads:
             np.multiply(g, clip_coef.astype(g.dtype), out=g)
+    for t in grad_tensors:
+        mark_dirty(t)
     return Tensor._make(np.asarray(total_norm, dtype=dtype), None)
 
 
@@ -86,5 +90,6 @@ def clip_grad_value_(
     r"""Clamp every gradient element into $[-\text{clip\_value}, \text{clip\_value}]$ in place
     (``foreach`` is accepted for PyTorch compatibility and ignored)."""
     clip_value = float(clip_value)
-    for g in _grads(parameters):
-        np.clip(g, -clip_value, clip_value, out=g)
+    for t in _grads(parameters):
+        np.clip(t.data, -clip_value, clip_value, out=t.data)
+        mark_dirty(t)

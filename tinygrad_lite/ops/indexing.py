@@ -110,6 +110,8 @@ class GetItem(Function):
     selected $k$ times receive the sum of their $k$ gradients; unselected entries get 0.
     """
 
+    is_view = True  # for basic indices (numpy returns a view); advanced ones copy
+
     def forward(self, x: np.ndarray, index: tuple[Any, ...], basic: bool) -> np.ndarray:
         try:
             out = x[index]
@@ -228,6 +230,19 @@ def getitem(x: Any, index: Any) -> Any:
                 f"the rest indexes the resulting tensor of shape {selected.shape})"
             ) from None
     return GetItem.apply(x, index=index, basic=basic)
+
+
+def setitem_stages(index: Any, ndim: int) -> tuple[Any, ...]:
+    """The numpy indices that ``x[index] = v`` writes through, applied in turn: ``(index,)``,
+    or ``(selects, rest)`` when integer indices mix with array indices (PyTorch applies the
+    integers first; see :func:`split_integer_selects` and :func:`getitem`)."""
+    index, basic = normalize_index(index)
+    if basic:
+        return (index,)
+    index = _expand_ellipsis(index, ndim)
+    if any([type(i) is int for i in index]) and sum([i is Ellipsis for i in index]) <= 1:
+        return split_integer_selects(index, ndim)
+    return (index,)
 
 
 def _int_index(op: str, index: Any) -> np.ndarray:

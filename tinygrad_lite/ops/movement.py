@@ -12,7 +12,8 @@ Flip        reverse along ``dims``           reverse $\bar y$ along ``dims``
 Cat         $x_1, \dots, x_k$ joined         $\bar x_i = $ the $i$-th slice of $\bar y$
 ==========  ===============================  ====================================================
 
-Reshape, Permute and Expand return numpy views and save only shapes: they sit on hot paths.
+Reshape, Permute and Expand return numpy views (``is_view``: the result shares its base's
+version counter) and save only shapes: they sit on hot paths.  Flip copies, as ``torch.flip``.
 Composites need no backward of their own: ``squeeze``/``unsqueeze``/``flatten`` are reshapes,
 ``transpose`` is a permute, ``repeat`` is reshape + expand + reshape, ``stack`` is unsqueeze +
 cat.  Indexing (``getitem``, ``gather``, ``split``/``chunk`` as slices, ...) lives in
@@ -66,6 +67,8 @@ class Reshape(Function):
     Backward: $\bar x = \mathrm{reshape}(\bar y, x.\mathrm{shape})$.
     """
 
+    is_view = True
+
     def forward(self, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         try:
             out = x.reshape(shape)
@@ -86,6 +89,8 @@ class Permute(Function):
     Backward: $\bar x = \mathrm{permute}(\bar y, p^{-1})$ with $p^{-1}_{p_k} = k$.
     """
 
+    is_view = True
+
     def forward(self, x: np.ndarray, dims: tuple[int, ...]) -> np.ndarray:
         self.saved = (dims,)
         return x.transpose(dims)
@@ -105,6 +110,8 @@ class Expand(Function):
     leading axes and over the axes where $x$ had size 1.
     """
 
+    is_view = True
+
     def forward(self, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         self.saved = (x.shape,)
         return np.broadcast_to(x, shape)
@@ -121,7 +128,7 @@ class Flip(Function):
 
     def forward(self, x: np.ndarray, dims: tuple[int, ...]) -> np.ndarray:
         self.saved = (dims,)
-        return np.flip(x, dims)
+        return np.flip(x, dims).copy()  # a copy, as torch.flip: never a view of x
 
     def backward(self, grad: Any) -> Any:
         return self.xp.flip(grad, self.saved[0])

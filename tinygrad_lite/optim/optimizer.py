@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_lite.autograd.grad_mode import enable_grad, no_grad
+from tinygrad_lite.autograd.version import mark_dirty
 from tinygrad_lite.tensor import Tensor
 
 _SET_ERROR = (
@@ -138,7 +139,7 @@ class Optimizer:
                     p.grad = None
                 else:
                     p.grad = p.grad.detach()
-                    p.grad.data[...] = 0
+                    p.grad.zero_()
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; parameters whose ``grad`` is None are
@@ -157,6 +158,7 @@ class Optimizer:
                     if p.grad is None:
                         continue
                     self._update(p.data, p.grad.data, self.state[p], group)
+                    mark_dirty(p)  # a versioned in-place write: graphs that saved p refuse
         return loss
 
     def _update(

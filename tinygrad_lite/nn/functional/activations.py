@@ -22,14 +22,25 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_lite.autograd.mutation import apply_inplace, check_writable
 from tinygrad_lite.ops import elementwise as ew
 from tinygrad_lite.ops import special, unary
 from tinygrad_lite.tensor import Tensor
 
 
+def inplace_result(op: str, input: Tensor, out: Tensor, inplace: bool) -> Tensor:
+    """``out``, or with ``inplace=True`` ``input`` itself overwritten by ``out`` -- PyTorch's
+    ``inplace`` flag: the same tensor object comes back, its version bumped, its ``grad_fn`` the
+    op's node (see ``Tensor.add_`` and ``autograd/mutation.py`` for the rules)."""
+    if not inplace:
+        return out
+    check_writable(op, input)
+    return apply_inplace(op, input, out)
+
+
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     r"""$\max(x, 0)$; gradient $[x > 0]$, so $0$ at $x = 0$."""
-    return input.relu()
+    return inplace_result("relu", input, input.relu(), inplace)
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
@@ -37,7 +48,9 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
 
     Gradient: $1$ for $x > 0$, ``negative_slope`` for $x \le 0$ (at $x = 0$ too, as PyTorch).
     """
-    return ew.where(input > 0, input, input * negative_slope)
+    return inplace_result(
+        "leaky_relu", input, ew.where(input > 0, input, input * negative_slope), inplace
+    )
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
@@ -47,7 +60,7 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     The exponential sees $\min(x, 0)$, so large positive inputs cannot overflow it.
     """
     negative = special.expm1(input.clamp(max=0.0)) * alpha
-    return ew.where(input > 0, input, negative)
+    return inplace_result("elu", input, ew.where(input > 0, input, negative), inplace)
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
@@ -67,7 +80,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     r"""$x\,\sigma(x)$ (also called swish)."""
-    return input * input.sigmoid()
+    return inplace_result("silu", input, input * input.sigmoid(), inplace)
 
 
 def sigmoid(input: Tensor) -> Tensor:

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from tinygrad_lite.autograd.version import mark_dirty
+from tinygrad_lite.nn.functional.activations import inplace_result
 from tinygrad_lite.ops.linalg import check_same_dtype
 from tinygrad_lite.ops.norm import BatchNorm
 from tinygrad_lite.random import get_rng
@@ -56,10 +58,10 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     if not training or p == 0.0:
         return input
     if p == 1.0:
-        return input * 0.0
+        return inplace_result("dropout", input, input * 0.0, inplace)
     keep = get_rng().random(input.shape, dtype=np.float32) >= np.float32(p)
     scale = np.asarray(1.0 / (1.0 - p), dtype=input.dtype)
-    return input * Tensor._make(keep * scale, None)
+    return inplace_result("dropout", input, input * Tensor._make(keep * scale, None), inplace)
 
 
 def _check_bn_input(input: Tensor, num_features: int) -> None:
@@ -120,6 +122,9 @@ def batch_norm(
             running_mean=None if running_mean is None else running_mean.data,
             running_var=None if running_var is None else running_var.data,
         )
+        for stat in (running_mean, running_var):  # the forward updated them in place
+            if stat is not None:
+                mark_dirty(stat)
         if both or (weight is None and bias is None):
             return out
     else:

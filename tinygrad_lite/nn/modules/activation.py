@@ -16,7 +16,7 @@ class ReLU(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         """Apply :func:`~tinygrad_lite.nn.functional.relu`."""
-        return A.relu(input)
+        return A.relu(input, self.inplace)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
@@ -32,7 +32,7 @@ class LeakyReLU(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         """Apply :func:`~tinygrad_lite.nn.functional.leaky_relu`."""
-        return A.leaky_relu(input, self.negative_slope)
+        return A.leaky_relu(input, self.negative_slope, self.inplace)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
@@ -48,7 +48,7 @@ class ELU(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         """Apply :func:`~tinygrad_lite.nn.functional.elu`."""
-        return A.elu(input, self.alpha)
+        return A.elu(input, self.alpha, self.inplace)
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
@@ -80,7 +80,7 @@ class SiLU(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         """Apply :func:`~tinygrad_lite.nn.functional.silu`."""
-        return A.silu(input)
+        return A.silu(input, self.inplace)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""

@@ -20,7 +20,7 @@ class Dropout(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         """Dropout in training mode, identity in eval mode."""
-        return dropout(input, self.p, self.training)
+        return dropout(input, self.p, self.training, self.inplace)
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"

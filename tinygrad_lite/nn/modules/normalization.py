@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_lite.autograd.grad_mode import no_grad
 from tinygrad_lite.nn import init
 from tinygrad_lite.nn.functional.layers import batch_norm, layer_norm
 from tinygrad_lite.nn.modules.module import Module, Parameter
@@ -73,9 +74,10 @@ class _BatchNorm(Module):
     def reset_running_stats(self) -> None:
         """Running mean 0, running variance 1, batch count 0."""
         if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+            with no_grad():
+                self.running_mean.fill_(0)
+                self.running_var.fill_(1)
+                self.num_batches_tracked.fill_(0)
 
     def reset_parameters(self) -> None:
         """Reset the running statistics and set weight 1, bias 0."""
@@ -103,7 +105,8 @@ class _BatchNorm(Module):
         self._check_input_dim(input)
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
-            self.num_batches_tracked.data[...] += 1
+            with no_grad():
+                self.num_batches_tracked.add_(1)
             if self.momentum is None:
                 factor = 1.0 / float(self.num_batches_tracked.data)
         use_batch_stats = self.training or (self.running_mean is None and self.running_var is None)

@@ -35,9 +35,11 @@ class Parameter(Tensor):
             array = Tensor(data).data
         # fill the slots directly: Tensor.__init__ would copy the array, a Parameter shares it
         self.data = array
-        self.grad = None
+        self._grad = None
         self.grad_fn = None
         self._hooks = None
+        self._vc = data._vc if isinstance(data, Tensor) else None  # shared storage, shared count
+        self._view = None
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)

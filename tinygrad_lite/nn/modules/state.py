@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tinygrad_lite.autograd.grad_mode import no_grad
+from tinygrad_lite.autograd.version import mark_dirty
 from tinygrad_lite.tensor import Tensor
 
 if TYPE_CHECKING:
@@ -95,6 +96,7 @@ def load(module: Module, state_dict: Any, strict: bool, assign: bool = False) ->
                 target.data = array
             else:
                 target.data[...] = array.astype(target.dtype, copy=False)
+            mark_dirty(target)  # versioned: a graph that saved the old values refuses backward
     return IncompatibleKeys(missing, unexpected)
 
 

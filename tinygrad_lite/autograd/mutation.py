@@ -1,0 +1,223 @@
+r"""Mutation: version counters, in-place ops and views -- PyTorch's rules, in one place.
+
+Why a version counter.  Backward reads the arrays that forward saved: ``y = x * x`` keeps ``x``
+to compute $\bar x = 2 x \bar y$.  If ``x`` is then changed in place (``x.add_(1)``, an optimizer
+step, ``nn.init``), backward would silently compute the gradient of a program that never ran.
+So every tensor's storage carries a :class:`VersionCounter` -- one small object, shared by the
+tensor, its views and ``detach()`` -- that each in-place write bumps.  A node that saves an
+input's (or its output's) array records the counter and its value at that moment
+(:func:`record_versions`); the engine compares them before running the node's backward
+(:func:`check_versions`) and raises PyTorch's error, naming the node, when they differ.  Nodes
+hold counters, never tensors: the graph still has no cycles and frees as promptly as before.
+
+An in-place op (:func:`apply_inplace`) has the autograd meaning of its out-of-place twin: it
+runs the out-of-place ``Function`` (recorded as usual), writes the result into the tensor's
+existing array, bumps the counter and makes that node the tensor's new ``grad_fn``.  So
+``x.mul_(2)`` differentiates exactly like ``x = x * 2`` -- except that every other holder of
+the array sees the change, which is the point of mutating.
+
+Views.  ``reshape``/``permute``/``transpose``/``expand``/basic indexing return numpy views; the
+result remembers its *base* (the tensor that owns the memory) and the steps that made it
+(:func:`link_view`).  Writing through a view changes the base, so the base's history must
+change too: the base gets a :class:`CopySlices` node ("the old base, with this region replaced
+by the view's new value") and the view becomes ``view_steps(new base)`` -- PyTorch's
+``CopySlices``.  Other live views of the same base are re-derived from the new base at once, so
+none of them keeps a stale history.
+
+Rules, exactly PyTorch's: in grad mode, an in-place op on a leaf that requires grad (or on a view
+of one) raises; under ``no_grad`` it just updates the data, and the leaf stays the same object,
+still a leaf, still requiring grad.  ``Tensor.data`` is the raw numpy array: writing through it
+bypasses all of this, on purpose, as ``torch.Tensor.data`` does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tinygrad_lite.autograd.function import _SEQ, Function
+from tinygrad_lite.autograd.grad_mode import STATE, enable_grad
+from tinygrad_lite.autograd.version import VersionCounter, counter_of
+
+_new = object.__new__
+
+
+def replay(x: Any, steps: tuple[tuple[type, dict[str, Any]], ...]) -> Any:
+    """Apply a view's steps to ``x``: a numpy array (each step's ``forward``) or a Tensor
+    (each step's ``apply``, recorded in grad mode)."""
+    if isinstance(x, np.ndarray):
+        for cls, constants in steps:
+            x = _new(cls).forward(x, **constants)
+        return x
+    for cls, constants in steps:
+        x = cls.apply(x, **constants)
+    return x
+
+
+class CopySlices(Function):
+    r"""The base of a view after a write through the view: $b' = b$ with the view's region
+    replaced by $v$ (the view's new value).
+
+    Backward: $\bar b = \bar b'$ with the region zeroed (those entries of $b$ were overwritten),
+    $\bar v = \mathrm{view}(\bar b')$ (the view's steps applied to the gradient).
+    """
+
+    def forward(self, *arrays: Any, **constants: Any) -> np.ndarray:
+        raise RuntimeError("CopySlices: only made by an in-place write through a view")
+
+    def backward(self, grad: Any) -> tuple[Any, Any]:
+        steps, keep = self.saved
+        xp = self.xp
+        g_base = xp.where(keep, grad, xp.zeros_like(grad)) if self.needs_input_grad[0] else None
+        g_view = replay(grad, steps) if self.needs_input_grad[1] else None
+        return g_base, g_view
+
+
+def _region_kept(shape: tuple[int, ...], steps: Any) -> np.ndarray:
+    """A bool mask of ``shape``: False on the entries the view covers, True elsewhere."""
+    keep = np.ones(shape, dtype=bool)
+    replay(keep, steps)[...] = False
+    return keep
+
+
+def _node(cls: type, parents: tuple[Any, ...], out: np.ndarray, saved: tuple[Any, ...]):
+    """A graph node made by hand (``apply`` would allocate a new output array)."""
+    fn = _new(cls)
+    fn.parents = parents
+    fn.needs_input_grad = tuple([p is not None for p in parents])
+    fn.seq = next(_SEQ)
+    fn.out_id = id(out)
+    fn.out_shape = out.shape
+    fn.out_dtype = out.dtype
+    fn.saved = saved
+    return fn
+
+
+def _history(t: Any) -> Any:
+    """What a node lists as the parent for tensor ``t``: its node, itself, or None."""
+    return (t.grad_fn or t) if t.requires_grad else None
+
+
+def _rederive(view: Any) -> None:
+    """Give ``view`` the history ``steps(base)`` from its base's current history."""
+    base, steps = view._view
+    if not base.requires_grad:
+        return
+    with enable_grad():
+        fresh = replay(base, steps)
+    node = fresh.grad_fn
+    node.out_id = id(view.data)  # consumers of the view save view.data: keep them recognised
+    view.grad_fn = node
+    view.requires_grad = True
+
+
+def _refresh_views(vc: VersionCounter, skip: Any) -> None:
+    """After a base's history changed, re-derive every other live view's history from it."""
+    for ref in vc.views:
+        v = ref()
+        if v is not None and v is not skip and v._view is not None:
+            _rederive(v)
+
+
+# ----- in-place ops ----------------------------------------------------------------------
+
+
+def check_writable(op: str, t: Any) -> None:
+    """Refuse writes PyTorch refuses: a leaf that requires grad (or a view of one) in grad mode,
+    and arrays where several elements share one memory location (``expand``)."""
+    if STATE.enabled:
+        if t.requires_grad and t.grad_fn is None:
+            raise RuntimeError(
+                f"{op}: a leaf Variable that requires grad is being used in an in-place "
+                "operation."
+            )
+        if t._view is not None:
+            base = t._view[0]
+            if base.requires_grad and base.grad_fn is None:
+                raise RuntimeError(
+                    f"{op}: a view of a leaf Variable that requires grad is being used in an "
+                    "in-place operation."
+                )
+    if not t.data.flags.writeable:
+        if 0 in t.data.strides and t.data.size > 1:
+            raise RuntimeError(
+                f"{op}: unsupported operation: more than one element of the written-to tensor "
+                "refers to a single memory location. Please clone() the tensor before "
+                "performing the operation."
+            )
+        raise RuntimeError(f"{op}: the tensor's array is read-only (clone() it first)")
+
+
+def apply_inplace(op: str, t: Any, result: Any, same_kind: bool = True) -> Any:
+    """Write ``result`` (the out-of-place op's Tensor, just computed from ``t``) into ``t``.
+
+    ``check_writable`` must have been called before ``result`` was computed.  ``same_kind``:
+    arithmetic may not cast float results into an integer tensor (PyTorch's rule); copies
+    (``copy_``, ``fill_``, ``__setitem__``) cast like numpy's ``astype``.
+    """
+    arr, new = t.data, result.data
+    if new.shape != arr.shape:
+        raise RuntimeError(
+            f"{op}: output with shape {list(arr.shape)} doesn't match the broadcast shape "
+            f"{list(new.shape)}"
+        )
+    if same_kind and not np.can_cast(new.dtype, arr.dtype, "same_kind"):
+        raise RuntimeError(
+            f"{op}: result type {new.dtype} can't be cast to the desired output type {arr.dtype}"
+        )
+    node = result.grad_fn
+    if node is not None and new is not arr:
+        _keep_saved_old_values(node, arr)
+    if new is not arr:
+        np.copyto(arr, new, casting="unsafe")
+    vc = counter_of(t)
+    vc.value += 1
+    if node is None:
+        return t
+    _adopt_output(node, t, new, vc)
+    if t._view is None:
+        t.grad_fn = node
+        t.requires_grad = True
+        _refresh_views(vc, t)
+    else:
+        _write_through_view(t, node, vc)
+    return t
+
+
+def _keep_saved_old_values(node: Function, arr: np.ndarray) -> None:
+    """``node`` saved ``arr`` (the tensor's values before the write): keep a private copy of
+    them instead, since the write is about to overwrite ``arr`` (PyTorch's ``original_self``)."""
+    if not any(s is arr for s in node.saved):
+        return
+    old = arr.copy()
+    node.saved = tuple([old if s is arr else s for s in node.saved])
+    src = None
+    for i, p in enumerate(node.parents):
+        if p is not None and id(arr) == (p.out_id if isinstance(p, Function) else id(p.data)):
+            src = i
+    node.saved_alias = {id(old): src}  # create_graph still connects the copy to its input
+    node.versions = tuple([r for r in getattr(node, "versions", ()) if r[2] is not arr])
+
+
+def _adopt_output(node: Function, t: Any, new: np.ndarray, vc: VersionCounter) -> None:
+    """Make ``node``'s output ``t``'s array: consumers save ``t.data`` and must be recognised,
+    and a saved output must go stale with ``t``'s next write, as in PyTorch."""
+    arr = t.data
+    node.out_id = id(arr)
+    saved = node.saved
+    if any(s is new for s in saved):
+        node.saved = tuple([arr if s is new else s for s in saved])
+        kept = tuple([r for r in getattr(node, "versions", ()) if r[2] is not new])
+        node.versions = kept + ((vc, vc.value, arr),)
+
+
+def _write_through_view(t: Any, node: Function, vc: VersionCounter) -> None:
+    """``t`` is a view whose new value comes from ``node``: the base gets a ``CopySlices``
+    node, ``t`` and the other views are re-derived from it."""
+    base, steps = t._view
+    keep = _region_kept(base.data.shape, steps)
+    base.grad_fn = _node(CopySlices, (_history(base), node), base.data, (steps, keep))
+    base.requires_grad = True
+    _rederive(t)
+    _refresh_views(vc, t)
