@@ -167,6 +167,37 @@ def test_functional_forward_two_inputs_two_outputs(tmp_path):
             np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
 
 
+class InPlace(nn.Module):
+    """In-place ops (on main since the mutation work): the exporter follows the new values."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(4, 5), nn.ReLU(inplace=True), nn.Linear(5, 3))
+
+    def forward(self, x):
+        h = x * 1.0
+        h.add_(0.5).mul_(2.0)
+        y = self.body(h)
+        return y.sigmoid_() + h.sum(1, keepdim=True)
+
+
+def test_in_place_ops_follow_the_new_value(tmp_path):
+    proto = check_export(InPlace(), (4,), tmp_path)
+    assert [n.op_type for n in proto.graph.node].count("Relu") == 1
+
+
+class WritesThroughView(nn.Module):
+    def forward(self, x):
+        h = x * 1.0
+        h.reshape(-1).mul_(2.0)  # changes h too
+        return h
+
+
+def test_in_place_write_through_a_view_names_it(tmp_path):
+    with pytest.raises(tl.onnx.UnsupportedOperatorError, match=r"WriteThroughView \(an in-pl"):
+        tl.onnx.export(WritesThroughView(), tl.randn(2, 3), tmp_path / "x.onnx")
+
+
 def test_model_output_that_is_its_input(tmp_path):
     check_export(nn.Sequential(nn.Dropout(), nn.Identity()), (3,), tmp_path)
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_lite.onnx import trace
 from tinygrad_lite.onnx.graph import Graph
 from tinygrad_lite.onnx.trace import Step
 from tinygrad_lite.ops import (
@@ -179,7 +180,13 @@ def max_pool(g: Graph, s: Step) -> None:
     g.bind(s.output, out)
 
 
+def rebind(g: Graph, s: Step) -> None:
+    """An in-place op: no node; the tensor's name now points at the new value."""
+    g.bind(s.output, g.value(s.inputs[0]))
+
+
 PRIMITIVES: dict[type, Callable[[Graph, Step], None]] = {
+    trace.Rebind: rebind,
     elementwise.Add: _one("Add"),
     elementwise.Sub: _one("Sub"),
     elementwise.Mul: _one("Mul"),
@@ -228,6 +235,9 @@ HINTS: dict[str, str] = {
     "GetItem": "indexing and slicing (x[...])",
     "BatchNorm": "batch_norm with batch statistics (training mode, or no running statistics)",
     "Var": "var", "Std": "std",
+    "WriteThroughView": "an in-place op (add_, relu_, x[i] = v, ...) on a view of another "
+    "tensor, which changes that tensor too",
+    "IndexPut": "x[i] = v", "Assign": "copy_ and fill_",
 }  # fmt: skip
 
 

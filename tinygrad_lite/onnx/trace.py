@@ -32,6 +32,14 @@ class Step:
     inner: list[Step] = field(default_factory=list)
 
 
+class Rebind:
+    """Step kind: an in-place op gave tensor ``output`` the value of ``inputs[0]``."""
+
+
+class WriteThroughView:
+    """Step kind: an in-place op wrote through a view, changing its base too (not exported)."""
+
+
 class Tracer:
     """Collects :class:`Step` s; installed as ``STATE.tracer`` by :func:`trace`."""
 
@@ -46,6 +54,13 @@ class Tracer:
         """Called by ``Function.apply`` (without grad) after running ``cls`` on ``tensors``."""
         where = self.names.get(id(self.stack[-1][0]), "") if self.stack else ""
         self.steps.append(Step(cls, tuple(tensors), out, dict(constants), where))
+
+    def rebind(self, op: str, t: Any, result: Any) -> None:
+        """Called by ``apply_inplace`` after writing ``result`` into ``t`` (``x.add_(1)``,
+        ``ReLU(inplace=True)``): later steps that read ``t`` read ``result``'s value."""
+        where = self.names.get(id(self.stack[-1][0]), "") if self.stack else ""
+        kind = Rebind if t._view is None else WriteThroughView
+        self.steps.append(Step(kind, (result,), t, {"op": op}, where))
 
     def enter(self, module: Any, args: tuple[Any, ...]) -> None:
         """Forward pre-hook: remember where ``module``'s steps begin."""
