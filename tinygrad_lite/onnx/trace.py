@@ -5,9 +5,10 @@ While :func:`trace` runs the model (without grad), ``Function.apply`` reports ea
 :meth:`Tracer.record` (the one hook, ``STATE.tracer``, is set only inside :func:`trace` and read
 only on the no-grad path, so training pays nothing for it), which keeps a :class:`Step`: the
 op's class, its input tensors, its keyword constants (shapes, axes, convolution geometry) and
-its output tensor.  Forward hooks on every submodule wrap the steps a
-module ran into one module step, so the exporter can emit a layer as its standard ONNX node
-(``Gemm``, ``BatchNormalization``) and fall back to the primitives inside when it cannot.
+its output tensor.  An in-place op (``apply_inplace``) reports itself too, so later reads of the
+tensor it overwrote see the new value.  Forward hooks on every submodule wrap the steps a module
+ran into one module step, so the exporter can emit a layer as its standard ONNX node (``Gemm``,
+``BatchNormalization``) and fall back to the primitives inside when it cannot.
 """
 
 from __future__ import annotations
