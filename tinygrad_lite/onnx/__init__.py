@@ -35,6 +35,7 @@ from tinygrad_lite.tensor import Tensor
 __all__ = ["export", "OPSET", "UnsupportedOperatorError"]
 
 OPSET = 18  # Reduce* take their axes as an input from 18 on, like ReduceSum since 13
+IR_VERSION = 8  # the IR of onnx 1.13, which brought opset 18: onnxruntime >= 1.14 loads it
 
 
 def _as_tuple(value: Any, what: str) -> tuple[Tensor, ...]:
@@ -188,6 +189,7 @@ def export(
     proto = helper.make_model(
         graph, opset_imports=[helper.make_opsetid("", OPSET)],
         producer_name="tinygrad_lite", producer_version=__version__,
+        ir_version=IR_VERSION,
     )
     onnx.checker.check_model(proto, full_check=True)
     data = proto.SerializeToString()

@@ -12,7 +12,6 @@ own sizes (``1`` in the target shape).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
@@ -252,9 +251,3 @@ def describe(op: type) -> str:
     hint = HINTS.get(name)
     return f"{name} ({hint})" if hint else name
 
-
-def attribute_value(value: Any) -> Any:
-    """Attributes as ``onnx.helper.make_node`` wants them (ints, floats, lists)."""
-    if isinstance(value, (np.integer, np.floating)):
-        return value.item()
-    return value
