@@ -23,6 +23,7 @@ import numpy as np
 MODULES = [
     "tinygrad_lite",
     "tinygrad_lite.autograd",
+    "tinygrad_lite.linalg",
     "tinygrad_lite.nn",
     "tinygrad_lite.nn.functional",
     "tinygrad_lite.nn.init",

@@ -9,7 +9,7 @@ tensor([2., 4., 6.])
 
 import numpy as np
 
-from tinygrad_lite import autograd, data, nn, onnx, optim, viz
+from tinygrad_lite import autograd, data, linalg, nn, onnx, optim, viz
 from tinygrad_lite.allocator import keep_freed_memory
 from tinygrad_lite.autograd.grad_mode import (
     enable_grad,
@@ -92,6 +92,33 @@ from tinygrad_lite.ops.functions import (
     transpose,
     unsqueeze,
     var,
+)
+from tinygrad_lite.ops.functions_math import (
+    argsort,
+    ceil,
+    cumprod,
+    cumsum,
+    diff,
+    einsum,
+    floor,
+    fmod,
+    frac,
+    index_add,
+    masked_select,
+    norm,
+    outer,
+    remainder,
+    repeat_interleave,
+    roll,
+    round,
+    scatter,
+    scatter_add,
+    sort,
+    tan,
+    topk,
+    tril,
+    triu,
+    trunc,
 )
 from tinygrad_lite.ops.movement import cat, chunk, split, stack
 from tinygrad_lite.random import manual_seed
@@ -199,6 +226,32 @@ __all__ = [
     "stack",
     "split",
     "chunk",
+    "linalg",
+    "cumsum",
+    "cumprod",
+    "diff",
+    "tan",
+    "floor",
+    "ceil",
+    "round",
+    "trunc",
+    "frac",
+    "fmod",
+    "remainder",
+    "tril",
+    "triu",
+    "roll",
+    "repeat_interleave",
+    "outer",
+    "einsum",
+    "sort",
+    "argsort",
+    "topk",
+    "scatter",
+    "scatter_add",
+    "index_add",
+    "masked_select",
+    "norm",
     "float16",
     "float32",
     "int32",

@@ -19,12 +19,13 @@ from tinygrad_lite.ops.namespace import TensorNamespace
 from tinygrad_lite.tensor_axes import AxisMethods
 from tinygrad_lite.tensor_convert import ConversionMethods, to_array
 from tinygrad_lite.tensor_inplace import InplaceMethods
+from tinygrad_lite.tensor_math import MathMethods
 from tinygrad_lite.tensor_str import format_repr
 
 _FLOAT_KINDS = "fc"
 
 
-class Tensor(AxisMethods, ConversionMethods, InplaceMethods):
+class Tensor(AxisMethods, ConversionMethods, InplaceMethods, MathMethods):
     """An n-dimensional array that records the operations applied to it for ``backward``.
 
     ``Tensor(data, dtype=None, requires_grad=False)``: Python numbers and lists become float32
@@ -113,7 +114,7 @@ class Tensor(AxisMethods, ConversionMethods, InplaceMethods):
     @property
     def _version(self) -> int:
         """How many in-place writes this tensor's storage has had (shared with its views)."""
-        return 0 if self._vc is None else self._vc.value
+        return 0 if self._vc is None else self._vc[0]
 
     @property
     def is_leaf(self) -> bool:

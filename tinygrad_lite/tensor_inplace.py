@@ -14,7 +14,7 @@ rules (leaf errors, views, version checks) are in ``autograd/mutation.py``.
 ...     loss.backward()
 ...     with tl.no_grad():
 ...         w -= 0.1 * w.grad
-...         w.grad.zero_()
+...         _ = w.grad.zero_()
 >>> w
 tensor([ 0.5120, -1.0240], requires_grad=True)
 """

@@ -218,7 +218,7 @@ def test_gather_matches_torch(shape, dim, index):
 
 def test_gather_errors():
     x = leaf(3, 4)
-    with pytest.raises(IndexError, match="gather: index 4 is out of bounds for dimension 1 with"):
+    with pytest.raises(RuntimeError, match="gather: index 4 is out of bounds for dimension 1"):
         x.gather(1, tl.tensor([[0, 4]]))
     with pytest.raises(RuntimeError, match=r"gather: index \(2,\) must have the same number"):
         x.gather(1, tl.tensor([0, 1]))

@@ -183,8 +183,11 @@ def _run(
         saved = node.saved
         if saved is FREED:
             raise RuntimeError(_FREED_MESSAGE)
-        if node.versions is not None:  # a saved array changed in place since forward?
-            check_versions(node)
+        versions = node.versions
+        if versions is not None:  # did a saved array change in place since forward?
+            for vc, version, _ in versions:
+                if vc is not None and vc[0] != version:
+                    check_versions(node)  # raises, naming the node
         if node.hooks:
             g = _call_hooks(node.hooks, g, wrap, create_graph)
         if capture is not None:
@@ -217,7 +220,6 @@ def _run(
             check_finite(node, in_grads)
         if not retain_graph:
             node.saved = FREED
-            node.versions = None
         for p, gi in zip(node.parents, in_grads):
             if p is None or gi is None:
                 continue

@@ -207,10 +207,14 @@ class Function:
         if STATE.enabled:
             for t in tensors:
                 if t.requires_grad:
-                    fn.parents = tuple(
-                        [(t.grad_fn or t) if t.requires_grad else None for t in tensors]
-                    )
-                    fn.needs_input_grad = tuple([t.requires_grad for t in tensors])
+                    if len(tensors) == 1:  # the common unary case, without the comprehensions
+                        fn.parents = (t.grad_fn or t,)
+                        fn.needs_input_grad = (True,)
+                    else:
+                        fn.parents = tuple(
+                            [(t.grad_fn or t) if t.requires_grad else None for t in tensors]
+                        )
+                        fn.needs_input_grad = tuple([t.requires_grad for t in tensors])
                     fn.seq = next(_SEQ)
                     fn.out_id = id(out)  # lets create_graph tell the saved output apart
                     fn.out_shape = out.shape  # what viz shows on the op's outgoing edge

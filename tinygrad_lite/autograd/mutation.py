@@ -38,7 +38,7 @@ import numpy as np
 
 from tinygrad_lite.autograd.function import _SEQ, Function
 from tinygrad_lite.autograd.grad_mode import STATE, enable_grad
-from tinygrad_lite.autograd.version import VersionCounter, counter_of
+from tinygrad_lite.autograd.version import VersionCounter, counter_of, live_views
 
 _new = object.__new__
 
@@ -114,9 +114,8 @@ def _rederive(view: Any) -> None:
 
 def _refresh_views(vc: VersionCounter, skip: Any) -> None:
     """After a base's history changed, re-derive every other live view's history from it."""
-    for ref in vc.views:
-        v = ref()
-        if v is not None and v is not skip and v._view is not None:
+    for v in live_views(vc):
+        if v is not skip and v._view is not None:
             _rederive(v)
 
 
@@ -167,17 +166,16 @@ def apply_inplace(op: str, t: Any, result: Any, same_kind: bool = True) -> Any:
             f"{op}: result type {new.dtype} can't be cast to the desired output type {arr.dtype}"
         )
     node = result.grad_fn
-    if node is not None and new is not arr:
-        _keep_saved_old_values(node, arr)
+    saved_old = node is not None and new is not arr and _keep_saved_old_values(node, arr)
     if new is not arr:
         np.copyto(arr, new, casting="unsafe")
     vc = counter_of(t)
-    vc.value += 1
+    vc[0] += 1
     if STATE.tracer is not None:  # ONNX export: from here on, ``t`` holds ``result``
         STATE.tracer.rebind(op, t, result)
     if node is None:
         return t
-    _adopt_output(node, t, new, vc)
+    _adopt_output(node, t, new, vc, track=not saved_old)
     if t._view is None:
         t.grad_fn = node
         t.requires_grad = True
@@ -187,31 +185,46 @@ def apply_inplace(op: str, t: Any, result: Any, same_kind: bool = True) -> Any:
     return t
 
 
-def _keep_saved_old_values(node: Function, arr: np.ndarray) -> None:
-    """``node`` saved ``arr`` (the tensor's values before the write): keep a private copy of
-    them instead, since the write is about to overwrite ``arr`` (PyTorch's ``original_self``)."""
-    if not any(s is arr for s in node.saved):
-        return
+def _keep_saved_old_values(node: Function, arr: np.ndarray) -> bool:
+    """If ``node`` saved ``arr`` (the tensor's values before the write), keep a private copy of
+    them instead, since the write is about to overwrite ``arr`` (PyTorch's ``original_self``);
+    say whether it did."""
+    at = [i for i, s in enumerate(node.saved) if s is arr]
+    if not at:
+        return False
     old = arr.copy()
-    node.saved = tuple([old if s is arr else s for s in node.saved])
+    node.saved = tuple([old if i in at else s for i, s in enumerate(node.saved)])
     src = None
     for i, p in enumerate(node.parents):
         if p is not None and id(arr) == (p.out_id if isinstance(p, Function) else id(p.data)):
             src = i
     node.saved_alias = {id(old): src}  # create_graph still connects the copy to its input
-    node.versions = tuple([r for r in getattr(node, "versions", ()) if r[2] is not arr])
+    node.versions = tuple([r for r in node.versions or () if r[2] not in at]) or None
+    return True
 
 
-def _adopt_output(node: Function, t: Any, new: np.ndarray, vc: VersionCounter) -> None:
-    """Make ``node``'s output ``t``'s array: consumers save ``t.data`` and must be recognised,
-    and a saved output must go stale with ``t``'s next write, as in PyTorch."""
+def _adopt_output(
+    node: Function, t: Any, new: np.ndarray, vc: VersionCounter, track: bool
+) -> None:
+    """Make ``node``'s output ``t``'s array: consumers save ``t.data`` and must be recognised.
+
+    With ``track``, a saved output becomes ``t``'s array and goes stale with ``t``'s next write,
+    as PyTorch's ``exp_``/``sigmoid_``/``tanh_``/``sqrt_``/``relu_``, which save their result.
+    Ops that saved the old input (``pow_``, ``mul_``, ...) are, in PyTorch, computed from that
+    original value alone: their saved output stays a private copy, never stale.
+    """
     arr = t.data
     node.out_id = id(arr)
     saved = node.saved
-    if any(s is new for s in saved):
-        node.saved = tuple([arr if s is new else s for s in saved])
-        kept = tuple([r for r in getattr(node, "versions", ()) if r[2] is not new])
-        node.versions = kept + ((vc, vc.value, arr),)
+    at = [i for i, s in enumerate(saved) if s is new]
+    if not at:
+        return
+    if not track:  # still the node's output for create_graph (saved_source)
+        node.saved_alias = {**(node.saved_alias or {}), id(new): -1}
+    else:
+        node.saved = tuple([arr if i in at else s for i, s in enumerate(saved)])
+        kept = tuple([r for r in node.versions or () if r[2] not in at])
+        node.versions = kept + tuple([(vc, vc[0], i) for i in at])
 
 
 def _write_through_view(t: Any, node: Function, vc: VersionCounter) -> None:

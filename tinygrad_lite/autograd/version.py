@@ -1,6 +1,6 @@
 r"""Version counters: how the engine knows that an array it saved was changed in place.
 
-Every tensor's storage carries a :class:`VersionCounter` -- one small object shared by the tensor,
+Every tensor's storage carries a version counter -- one small object shared by the tensor,
 its views and ``detach()`` -- that each in-place write bumps (:func:`mark_dirty`).  A node that
 saves an input's (or its output's) array records the counter and its value at that moment
 (:func:`record_versions`, called by ``Function.apply``); the engine compares them before it runs
@@ -15,27 +15,26 @@ from typing import Any
 
 import numpy as np
 
-
-class VersionCounter:
-    """How many times a storage was written in place (``Tensor._version`` reads it).
-
-    ``views`` holds weak references to the views of the storage whose history may need
-    re-deriving after an in-place write in grad mode (see :func:`link_view`).
-    """
-
-    __slots__ = ("value", "views", "_live")
-
-    def __init__(self) -> None:
-        self.value = 0
-        self.views: list[weakref.ref] = []
-        self._live = 8  # prune dead view references when the list doubles past this
+# A counter is a one-element list, ``[version]``: the cheapest mutable box CPython has (one is
+# made for most saved tensors, on the hot path of every op).  Views whose history may need
+# re-deriving after a write in grad mode are kept, as weak references, in a list appended as a
+# second item (see :func:`link_view`).
+VersionCounter = list
 
 
 def counter_of(t: Any) -> VersionCounter:
-    """The tensor's version counter, created on first use (most tensors never need one)."""
+    """The tensor's version counter, created on first use (most tensors never need one).
+
+    A node that saved its own output recorded it as version 0 of a counter not made yet
+    (``None``, see :func:`record_versions`); every versioned write reaches the output through
+    here first, so this is where that node gets the counter.
+    """
     vc = t._vc
     if vc is None:
-        vc = t._vc = VersionCounter()
+        vc = t._vc = [0]
+        fn = t.grad_fn
+        if fn is not None and fn.versions is not None and fn.out_id == id(t.data):
+            fn.versions = tuple([(vc, 0, i) if c is None else (c, v, i) for c, v, i in fn.versions])
     return vc
 
 
@@ -46,42 +45,49 @@ def mark_dirty(t: Any) -> None:
     ``nn.init``, optimizer steps, ``load_state_dict``, running statistics), so nodes that saved
     the old values refuse to run backward with the new ones.
     """
-    counter_of(t).value += 1
+    counter_of(t)[0] += 1
 
 
 # ----- saved arrays ----------------------------------------------------------------------
 
 
 def record_versions(fn: Any, tensors: tuple[Any, ...], out: Any) -> None:
-    """Record, for each array ``fn`` saved that is an input's or the output's, its counter and
-    version now.  Called by ``Function.apply`` for recorded nodes that saved something."""
-    recs = []
+    """Record, for each array ``fn`` saved that is an input's or the output's, its counter, the
+    version now and its position in ``fn.saved``.  Called by ``Function.apply`` for recorded
+    nodes that saved something: on the hot path of most ops, hence the plain loops."""
+    recs = None
     out_data = out.data
+    i = -1
     for s in fn.saved:
+        i += 1
         if s.__class__ is not np.ndarray:
             continue
-        if s is out_data:
-            owner = out
+        if s is out_data:  # the output has no counter yet: None until counter_of makes it
+            rec = (None, 0, i)
         else:
-            for owner in tensors:
-                if s is owner.data:
+            for t in tensors:
+                if s is t.data:
+                    vc = t._vc
+                    if vc is None:
+                        vc = t._vc = [0]
+                    rec = (vc, vc[0], i)
                     break
             else:
                 continue
-        vc = counter_of(owner)
-        recs.append((vc, vc.value, s))
-    if recs:
-        fn.versions = tuple(recs)
+        recs = (rec,) if recs is None else recs + (rec,)
+    if recs is not None:
+        fn.versions = recs
 
 
 def check_versions(node: Any) -> None:
     """Raise PyTorch's error if an array ``node`` saved was modified in place since."""
-    for vc, version, arr in node.versions:
-        if vc.value != version:
+    for vc, version, i in node.versions:
+        if vc is not None and vc[0] != version:
+            arr = node.saved[i]
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an "
                 f"inplace operation: [{arr.dtype} {list(arr.shape)}], which was saved by "
-                f"{node.name}, is at version {vc.value}; expected version {version} instead. "
+                f"{node.name}, is at version {vc[0]}; expected version {version} instead. "
                 "Hint: clone() the tensor before changing it in place, or change it after "
                 "backward."
             )
@@ -106,8 +112,17 @@ def link_view(out: Any, src: Any, cls: type, constants: dict[str, Any]) -> None:
     out._view = (base, steps)
     if base.requires_grad and base.grad_fn is None:
         return  # a leaf that requires grad: its history never changes, its views stay valid
-    views = vc.views
+    if len(vc) == 1:
+        vc.append([])
+    views = vc[1]
     views.append(weakref.ref(out))
-    if len(views) > 2 * vc._live:
+    n = len(views)
+    if n >= 16 and n & (n - 1) == 0:  # at each power of two, drop the dead references
         views[:] = [r for r in views if r() is not None]
-        vc._live = max(8, len(views))
+
+
+def live_views(vc: VersionCounter) -> list[Any]:
+    """The views registered on counter ``vc`` that are still alive."""
+    if len(vc) == 1:
+        return []
+    return [v for v in (r() for r in vc[1]) if v is not None]

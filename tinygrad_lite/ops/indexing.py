@@ -253,12 +253,15 @@ def _int_index(op: str, index: Any) -> np.ndarray:
     return arr
 
 
-def _check_bounds(op: str, idx: np.ndarray, dim: int, size: int) -> None:
-    """Raise if some entry of ``idx`` is outside ``[0, size)``, naming it and the dimension."""
+def _check_bounds(
+    op: str, idx: np.ndarray, dim: int, size: int, error: type[Exception] = IndexError
+) -> None:
+    """Raise ``error`` if some entry of ``idx`` is outside ``[0, size)``, naming it and the
+    dimension (PyTorch: IndexError for ``index_select``, RuntimeError for ``gather``)."""
     if idx.size:
         bad = idx[(idx < 0) | (idx >= size)]
         if bad.size:
-            raise IndexError(
+            raise error(
                 f"{op}: index {int(bad[0])} is out of bounds for dimension {dim} with size {size}"
             )
 
@@ -283,9 +286,9 @@ def gather(x: Any, dim: int, index: Any) -> Any:
                 f"gather: index {idx.shape} is larger than input {x.shape} in dimension {a}"
             )
     if x.ndim == 0:
-        _check_bounds("gather", idx, 0, 1)
+        _check_bounds("gather", idx, 0, 1, RuntimeError)
         return getitem(x, ())
-    _check_bounds("gather", idx, d, x.shape[d])
+    _check_bounds("gather", idx, d, x.shape[d], RuntimeError)
     grids = list(np.indices(idx.shape, sparse=True))
     grids[d] = idx
     return getitem(x, tuple(grids))

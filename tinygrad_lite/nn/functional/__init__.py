@@ -45,6 +45,7 @@ from tinygrad_lite.nn.functional.losses import (
     soft_margin_loss,
 )
 from tinygrad_lite.ops.padding import pad
+from tinygrad_lite.ops.vector_norm import normalize
 
 __all__ = [
     "conv2d",
@@ -67,6 +68,7 @@ __all__ = [
     "layer_norm",
     "one_hot",
     "pad",
+    "normalize",
     "mse_loss",
     "l1_loss",
     "smooth_l1_loss",

@@ -22,25 +22,31 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_lite.autograd.grad_mode import is_grad_enabled
 from tinygrad_lite.autograd.mutation import apply_inplace, check_writable
 from tinygrad_lite.ops import elementwise as ew
 from tinygrad_lite.ops import special, unary
 from tinygrad_lite.tensor import Tensor
 
 
-def inplace_result(op: str, input: Tensor, out: Tensor, inplace: bool) -> Tensor:
-    """``out``, or with ``inplace=True`` ``input`` itself overwritten by ``out`` -- PyTorch's
+def inplace_result(op: str, input: Tensor, f: Any, inplace: bool) -> Tensor:
+    """``f(input)``, or with ``inplace=True`` ``input`` itself overwritten by it -- PyTorch's
     ``inplace`` flag: the same tensor object comes back, its version bumped, its ``grad_fn`` the
-    op's node (see ``Tensor.add_`` and ``autograd/mutation.py`` for the rules)."""
+    op's node (the rules are in ``autograd/mutation.py``).
+
+    In grad mode ``f`` runs on a ``clone()`` of the input: the nodes inside a composite may save
+    the input's array, which the write is about to overwrite.
+    """
     if not inplace:
-        return out
+        return f(input)
     check_writable(op, input)
-    return apply_inplace(op, input, out)
+    recording = is_grad_enabled() and input.requires_grad
+    return apply_inplace(op, input, f(input.clone() if recording else input))
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     r"""$\max(x, 0)$; gradient $[x > 0]$, so $0$ at $x = 0$."""
-    return inplace_result("relu", input, input.relu(), inplace)
+    return inplace_result("relu", input, Tensor.relu, inplace)
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
@@ -49,7 +55,7 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     Gradient: $1$ for $x > 0$, ``negative_slope`` for $x \le 0$ (at $x = 0$ too, as PyTorch).
     """
     return inplace_result(
-        "leaky_relu", input, ew.where(input > 0, input, input * negative_slope), inplace
+        "leaky_relu", input, lambda x: ew.where(x > 0, x, x * negative_slope), inplace
     )
 
 
@@ -59,8 +65,11 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     Gradient: $1$ for $x > 0$, $\alpha e^x$ for $x \le 0$, so $\alpha$ at $x = 0$ (PyTorch).
     The exponential sees $\min(x, 0)$, so large positive inputs cannot overflow it.
     """
-    negative = special.expm1(input.clamp(max=0.0)) * alpha
-    return inplace_result("elu", input, ew.where(input > 0, input, negative), inplace)
+
+    def f(x: Tensor) -> Tensor:
+        return ew.where(x > 0, x, special.expm1(x.clamp(max=0.0)) * alpha)
+
+    return inplace_result("elu", input, f, inplace)
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
@@ -80,7 +89,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     r"""$x\,\sigma(x)$ (also called swish)."""
-    return inplace_result("silu", input, input * input.sigmoid(), inplace)
+    return inplace_result("silu", input, lambda x: x * x.sigmoid(), inplace)
 
 
 def sigmoid(input: Tensor) -> Tensor:

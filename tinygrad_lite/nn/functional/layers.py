@@ -58,10 +58,10 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     if not training or p == 0.0:
         return input
     if p == 1.0:
-        return inplace_result("dropout", input, input * 0.0, inplace)
+        return inplace_result("dropout", input, lambda x: x * 0.0, inplace)
     keep = get_rng().random(input.shape, dtype=np.float32) >= np.float32(p)
     scale = np.asarray(1.0 / (1.0 - p), dtype=input.dtype)
-    return inplace_result("dropout", input, input * Tensor._make(keep * scale, None), inplace)
+    return inplace_result("dropout", input, lambda x: x * Tensor._make(keep * scale, None), inplace)
 
 
 def _check_bn_input(input: Tensor, num_features: int) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_lite.autograd.version import counter_of
 from tinygrad_lite.tensor import Tensor
 
 
@@ -38,7 +39,7 @@ class Parameter(Tensor):
         self._grad = None
         self.grad_fn = None
         self._hooks = None
-        self._vc = data._vc if isinstance(data, Tensor) else None  # shared storage, shared count
+        self._vc = counter_of(data) if isinstance(data, Tensor) else None  # shared storage
         self._view = None
         self.requires_grad = False
         if requires_grad:
