@@ -33,6 +33,7 @@ MODULES = [
     "tinygrad_lite.data",
     "tinygrad_lite.data.transforms",
     "tinygrad_lite.viz",
+    "tinygrad_lite.onnx",
 ]
 
 HEADER = """\

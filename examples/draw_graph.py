@@ -10,7 +10,9 @@ writes (the pictures used by README.md and docs/visualization.md):
   ops numbered in the order backward runs them;
 * ``graph_basic.svg``, ``graph_saved.svg``, ``graph_marks.svg``: the option gallery of
   ``docs/visualization.md`` (plain graph; saved values before backward; NaN and dead-gradient
-  marks).
+  marks);
+* ``cnn_onnx.svg``: the same small CNN exported by ``tl.onnx.export``, drawn from the ONNX file
+  as Netron shows it (op nodes with their attributes and weights); needs the ``onnx`` package.
 
 Without the Graphviz ``dot`` program (or the ``graphviz`` Python package) it writes the DOT
 text (``.gv``) instead and says how to install Graphviz.
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import io
 import os
 import shutil
 from typing import Any
@@ -88,6 +91,54 @@ def gallery_marks() -> tuple[Any, dict[str, Any]]:
     return loss, dict(w_dead=w_dead, w_ok=w_ok, w_nan=w_nan, loss=loss)
 
 
+def _dims(value: Any) -> str:
+    """An ONNX value's shape as ``batch×1×8×8``."""
+    dims = value.type.tensor_type.shape.dim
+    return "×".join(d.dim_param or str(d.dim_value) for d in dims)
+
+
+def onnx_to_dot(model: Any) -> str:
+    """DOT text of an ONNX ``ModelProto``'s graph, drawn as Netron draws it: one box per node
+    (op type, attributes, the initializers it reads by name and shape), edges between nodes,
+    the graph's inputs and outputs with their shapes."""
+    from onnx import helper, numpy_helper
+
+    graph = model.graph
+    weights = {}  # initializer -> how it is shown: a weight's shape, a small constant's values
+    for t in graph.initializer:
+        small = numpy_helper.to_array(t) if np.prod(t.dims) <= 8 else None
+        if small is not None and small.dtype.kind == "i":
+            weights[t.name] = f"= {small.tolist()}"
+        else:
+            weights[t.name] = "(" + "×".join(map(str, t.dims)) + ")"
+    lines = ["digraph {", "    graph [rankdir=TB fontname=Helvetica fontsize=11]",
+             "    node [fontname=Helvetica fontsize=10 shape=box style=\"rounded,filled\"]",
+             "    edge [arrowsize=0.7]"]  # fmt: skip
+    producer = {}
+    for v in [*graph.input, *graph.output]:
+        color = "#cfe2f3" if v in graph.input else "#d9ead3"
+        lines.append(f'    "{v.name}" [label=<<B>{v.name}</B><BR/>{_dims(v)}> '
+                     f'fillcolor="{color}" style=filled]')  # fmt: skip
+        producer[v.name] = f'"{v.name}"'
+    for i, node in enumerate(graph.node):
+        rows = [f"<B>{node.op_type}</B>"]
+        for a in node.attribute:
+            value = helper.get_attribute_value(a)
+            if isinstance(value, list) and value and len(set(value)) == 1 and len(value) > 1:
+                value = value[0]  # [1, 1, 1, 1] reads as 1
+            rows.append(f"{a.name} = {value}")
+        rows += [f"{name} {weights[name]}" for name in node.input if name in weights]
+        lines.append(f'    n{i} [label=<{"<BR/>".join(rows)}> fillcolor="#e8e8e8"]')
+        for name in node.input:
+            if name in producer:
+                lines.append(f"    {producer[name]} -> n{i}")
+        for name in node.output:
+            if any(name == v.name for v in graph.output):
+                lines.append(f'    n{i} -> "{name}"')
+            producer[name] = f"n{i}"
+    return "\n".join(lines + ["}"]) + "\n"
+
+
 def write(graph: Any, dot_text: str, out: str, name: str, have_dot: bool) -> str:
     """Render ``graph`` to ``out/name.svg``, or write the DOT text when ``dot`` is missing."""
     if have_dot:
@@ -135,6 +186,19 @@ def main(argv: list[str] | None = None) -> None:
         dot_text = viz.to_dot(root, params, **options)
         graph = viz.draw_graph(root, params, **options) if have_dot else None
         write(graph, dot_text, args.out, name, have_dot)
+
+    if importlib.util.find_spec("onnx") is None:
+        print("cnn_onnx skipped: the onnx package is not installed (pip install onnx)")
+        return
+    proto = tl.onnx.export(model, tl.randn(2, 1, 8, 8), io.BytesIO(), input_names=["image"],
+                           output_names=["logits"])  # fmt: skip
+    dot_text = onnx_to_dot(proto)
+    graph = None
+    if have_dot:
+        from tinygrad_lite.viz.render import Digraph
+
+        graph = Digraph(body=dot_text.splitlines()[1:-1], format="svg")
+    write(graph, dot_text, args.out, "cnn_onnx", have_dot)
 
 
 if __name__ == "__main__":

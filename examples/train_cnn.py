@@ -3,9 +3,11 @@
     python examples/train_cnn.py --dataset shapes --epochs 3 --out runs/demo
     python examples/train_cnn.py --dataset mnist --data-dir ../shared/data --out runs/mnist
     python examples/train_cnn.py --dataset mnist ... --out runs/mnist --resume  # continue a run
+    python examples/train_cnn.py --dataset mnist --download --export-onnx runs/mnist.onnx
 
-Each epoch prints a progress bar (loss, accuracy, images/second), then the test-split loss and
-accuracy; the last line reads ``test accuracy: 99.12%``.  Into ``--out`` go:
+Each epoch prints a progress bar (loss, accuracy, images/second; ``tqdm``'s when installed and
+the output is a terminal), then the test-split loss and accuracy; the last line reads
+``test accuracy: 99.12%``.  Into ``--out`` go:
 
 * ``checkpoint.npz``: model, optimizer, epoch, RNG and DataLoader state, history; written
   atomically after every epoch by ``tinygrad_lite.save``.  ``--resume`` continues from it, and
@@ -16,20 +18,21 @@ accuracy; the last line reads ``test accuracy: 99.12%``.  Into ``--out`` go:
   package and the Graphviz ``dot`` program; without them, its DOT text ``graph.gv``).
 * ``history.png``, ``filters.png``: curves and first-layer 3x3 filters (needs matplotlib).
 
+``--export-onnx PATH`` writes the trained network as ONNX (needs the ``onnx`` package).
+
 The pieces (``build_model``, ``make_optimizer``, ``load_data``, ``train_epoch``, ``evaluate``,
-``main(argv)``) are importable, so tests drive the script in-process.
+``main(argv)``) are importable, so tests drive the script in-process; progress bars,
+checkpoints, pictures and the export live in ``training_utils.py`` beside it.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
 import sys
 import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import numpy as np
 
@@ -46,8 +49,19 @@ from tinygrad_lite.data import (
     shapes,
     transforms,
 )
-from tinygrad_lite.random import default_generator
-from tinygrad_lite.serialization import CheckpointError
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # training_utils.py, beside this file
+from training_utils import (  # noqa: E402
+    Progress,
+    export_onnx,
+    progress_bar,
+    restore_checkpoint,
+    save_checkpoint,
+    save_pictures,
+    write_atomically,
+)
+
+__all__ = ["Progress", "build_model", "evaluate", "load_data", "main", "train_epoch"]
 
 # Per dataset: network width (channels of the first conv; the second has twice as many), hidden
 # units of the head (0: a single Linear), default optimizer and learning rate, batch size.
@@ -132,30 +146,6 @@ def load_data(
         train = Subset(train, np.arange(min(limit, len(train))))
         test = Subset(test, np.arange(min(limit, len(test))))
     return train, test, classes
-
-
-class Progress:
-    """A one-line text progress bar, redrawn with ``\\r`` at most every ``interval`` seconds."""
-
-    def __init__(self, total: int, prefix: str, stream: TextIO | None = None) -> None:
-        self.total, self.prefix = total, prefix
-        self.stream = sys.stdout if stream is None else stream
-        self.tty = self.stream.isatty()
-        self.interval = 0.2 if self.tty else 5.0
-        self.last = -float("inf")
-
-    def update(self, done: int, text: str, final: bool = False) -> None:
-        """Show ``done`` of ``total`` and ``text``: redrawn in place on a terminal; one line per
-        update (no ``\\r``) into a file or pipe, so logs stay readable."""
-        now = time.perf_counter()
-        if not final and now - self.last < self.interval:
-            return
-        self.last = now
-        filled = int(20 * done / max(self.total, 1))
-        bar = "#" * filled + "." * (20 - filled)
-        start, end = ("\r", "\n" if final else "") if self.tty else ("", "\n")
-        self.stream.write(f"{start}{self.prefix} [{bar}] {done}/{self.total} {text}{end}")
-        self.stream.flush()
 
 
 def train_epoch(
@@ -245,7 +235,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--out", default=None, help="folder for checkpoint, history and pictures")
     p.add_argument("--resume", action="store_true", help="continue from --out/checkpoint.npz")
     p.add_argument("--no-pictures", dest="pictures", action="store_false")
+    p.add_argument("--export-onnx", metavar="PATH", default=None,
+                   help="write the trained network as ONNX (needs the onnx package)")  # fmt: skip
     args = p.parse_args(argv)
+    if args.export_onnx:
+        try:
+            import onnx  # noqa: F401 (checked before training, not after)
+        except ImportError:
+            p.error("--export-onnx needs the onnx package: pip install 'tinygrad_lite[onnx]'")
     preset = PRESETS[args.dataset]
     for key in ("width", "hidden", "batch_size", "optimizer", "schedule"):
         if getattr(args, key) is None:
@@ -256,78 +253,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.resume and not args.out:
         p.error("--resume needs --out (the folder holding checkpoint.npz)")
     return args
-
-
-def save_pictures(
-    model: nn.Module, loader: DataLoader, history: dict[str, list], out: Path
-) -> None:
-    """Graph SVG (if ``dot`` exists) and, with matplotlib, curves and filters; never fatal."""
-    from tinygrad_lite import viz
-
-    images, labels = next(iter(loader))
-    model.eval()
-    loss = F.cross_entropy(model(images[:2]), labels[:2])
-    try:
-        if shutil.which("dot") is None:
-            raise ImportError("the Graphviz 'dot' program is not installed")
-        graph = viz.draw_graph(loss, params=model, cluster_modules=True)
-        (out / "graph.svg").write_bytes(graph.pipe(format="svg"))
-    except ImportError as e:  # no dot, or no graphviz package: the DOT text needs neither
-        (out / "graph.gv").write_text(viz.to_dot(loss, params=model, cluster_modules=True))
-        print(f"graph.svg skipped, graph.gv (DOT text) written instead: {e}")
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        print("history.png and filters.png skipped: matplotlib is not installed")
-        return
-    curves = {k: v for k, v in history.items() if k in ("epoch", "train_loss", "test_loss",
-                                                        "train_acc", "test_acc")}  # fmt: skip
-    viz.plot_history(curves, out / "history.png")
-    viz.plot_filters(model[0], out / "filters.png", title="first-layer 3x3 kernels")
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then rename it over ``path``: an
-    interrupted write never leaves a truncated file."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
-def save_checkpoint(
-    path: Path, parts: dict[str, Any], epoch: int, history: dict[str, list], config: dict
-) -> None:
-    """Everything a resumed run needs, in one atomic ``tl.save``: the ``state_dict()`` of each
-    of ``parts`` (model, optimizer, loader, scheduler; None is kept as None), the number of
-    finished epochs, the default generator's state, the history and the run's options."""
-    state = {name: None if part is None else part.state_dict() for name, part in parts.items()}
-    state.update(epoch=epoch, rng=default_generator().bit_generator.state, history=history,
-                 config=config)  # fmt: skip
-    tl.save(state, path)
-
-
-def restore_checkpoint(
-    path: Path, parts: dict[str, Any], config: dict
-) -> tuple[dict[str, list], int]:
-    """Load what :func:`save_checkpoint` wrote into ``parts`` and the default generator;
-    returns ``(history, finished_epochs)``.  Exits with a message if the file is unreadable,
-    not this script's checkpoint, or the run's options differ from ``config``."""
-    try:
-        state = tl.load(path)
-    except CheckpointError as e:
-        raise SystemExit(f"--resume: {e}\nDelete it to start afresh, or drop --resume.") from e
-    keys = set(state) if isinstance(state, dict) else set()
-    if missing := sorted({"config", "epoch", "rng", "history", *parts} - keys):
-        raise SystemExit(f"--resume: {path} is not this script's checkpoint (lacks {missing})")
-    if state["config"] != config:
-        diff = {k: (state["config"].get(k), v) for k, v in config.items()
-                if state["config"].get(k) != v}  # fmt: skip
-        raise SystemExit(f"--resume: options differ from the checkpoint's (saved, now): {diff}")
-    for name, part in parts.items():
-        if part is not None:
-            part.load_state_dict(state[name])
-    default_generator().bit_generator.state = state["rng"]
-    return state["history"], state["epoch"]
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -374,7 +299,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
           f"batch {args.batch_size}")  # fmt: skip
     for epoch in range(start_epoch, args.epochs):
         train_loader.set_epoch(epoch)
-        bar = Progress(len(train_set), f"epoch {epoch + 1}/{args.epochs}")
+        bar = progress_bar(len(train_set), f"epoch {epoch + 1}/{args.epochs}")
         stats = train_epoch(model, train_loader, optimizer, bar, scheduler)
         test = evaluate(model, test_loader)
         for key, value in (("epoch", epoch + 1), ("train_loss", stats["loss"]),
@@ -392,6 +317,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             write_atomically(out / "history.json", json.dumps(history, indent=1) + "\n")
     if out is not None and args.pictures:
         save_pictures(model, test_loader, history, out)
+    if args.export_onnx:
+        export_onnx(model, test_loader, Path(args.export_onnx))
     if history["test_acc"]:
         final = history["test_acc"][-1]
     else:  # --epochs 0, or resumed after the last epoch

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -37,5 +38,27 @@ def data_dir() -> Path:
     root = os.environ.get("TINYGRAD_LITE_TEST_DATA")
     path = Path(root) if root else Path(__file__).resolve().parents[2] / "shared" / "data"
     if not (path / "mnist").is_dir():
-        pytest.skip(f"dataset folder not found: {path}")
+        pytest.skip(
+            f"MNIST IDX files not found in {path}/mnist (set TINYGRAD_LITE_TEST_DATA to a "
+            "folder holding mnist/ and fashion-mnist/)"
+        )
     return path
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """End the run with why tests skipped, one line per reason with its count, so a skip is
+    never a mystery (a fresh clone skips only what needs files or programs from elsewhere)."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if not skipped:
+        return
+    reasons: Counter[str] = Counter()
+    for report in skipped:
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        if reason.startswith("could not import"):
+            reason += " (pip install -e '.[test]' installs the test references)"
+        reasons[reason] += 1
+    terminalreporter.write_sep("-", f"{len(skipped)} skipped, why")
+    for reason, n in reasons.most_common():
+        terminalreporter.write_line(f"{n:3d} skipped: {reason}")

@@ -6,6 +6,7 @@ so that the numbers in the docs stay re-runnable with one command.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT.parent / "shared" / "data"
+DATA = Path(os.environ.get("TINYGRAD_LITE_TEST_DATA") or ROOT.parent / "shared" / "data")
 NUMBER = r"\d+(\.\d+)?"
 
 try:
@@ -71,7 +72,11 @@ def test_memory_bench_prints_rss_growth():
     assert re.search(r"live numpy/Python allocations \(tracemalloc\): [\d.]+ MiB", out)
 
 
-@pytest.mark.skipif(not (DATA / "mnist").is_dir(), reason="needs ../shared/data/mnist")
+@pytest.mark.skipif(
+    not (DATA / "mnist").is_dir(),
+    reason=f"MNIST IDX files not found in {DATA}/mnist (set TINYGRAD_LITE_TEST_DATA to a folder "
+    "holding mnist/ and fashion-mnist/)",
+)
 def test_epoch_bench_trains_and_reports_accuracy():
     out = run("bench/epoch.py", "--data-dir", str(DATA), "--limit", "256", "--epochs", "1")
     assert re.search(rf"tinygrad_lite\s+epoch 1:\s+{NUMBER} s\s+{NUMBER} images/s\s+"

@@ -334,6 +334,9 @@ def test_lists_of_one_element_tensors_convert_like_torch():
         assert ours.tolist() == theirs.tolist()
     with pytest.raises(ValueError, match=r"only one-element tensors.*shape \(2,\)"):
         tl.tensor([tl.tensor([1.0, 2.0])])
+    # a tensor that requires grad is read, not refused (numpy's __array__ path refuses it)
+    leaf = tl.tensor(1.5, dtype=tl.float64, requires_grad=True)
+    assert tl.tensor([leaf, 2.0]).dtype == np.float64 and not tl.tensor([leaf]).requires_grad
 
 
 def test_manual_seed_accepts_torch_range_and_rejects_others():

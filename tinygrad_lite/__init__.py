@@ -9,7 +9,7 @@ tensor([2., 4., 6.])
 
 import numpy as np
 
-from tinygrad_lite import autograd, data, linalg, nn, optim, viz
+from tinygrad_lite import autograd, data, linalg, nn, onnx, optim, viz
 from tinygrad_lite.allocator import keep_freed_memory
 from tinygrad_lite.autograd.grad_mode import (
     enable_grad,
@@ -124,6 +124,7 @@ from tinygrad_lite.ops.movement import cat, chunk, split, stack
 from tinygrad_lite.random import manual_seed
 from tinygrad_lite.serialization import load, save
 from tinygrad_lite.tensor import Tensor
+from tinygrad_lite.version import __version__
 
 float16 = np.float16
 float32 = np.float32
@@ -133,6 +134,8 @@ int64 = np.int64
 bool_ = np.bool_
 
 __all__ = [
+    "__version__",
+    "onnx",
     "Tensor",
     "autograd",
     "data",

@@ -1,4 +1,10 @@
-"""IDX parsing and checksums on the real MNIST / Fashion-MNIST files, and on broken copies."""
+"""IDX parsing and checksums on the real MNIST / Fashion-MNIST files, and on broken copies.
+
+Only the tests of the published files themselves need them (``data_dir``, skipped without);
+everything else runs on ``fake_data``: small IDX files in the same layout whose checksums
+replace the real ones in the MD5 table for the test's duration, so the lookup, checksum and
+download logic is tested on a fresh clone, offline.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +16,42 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tinygrad_lite.data import MNIST, DataLoader, DatasetFileError, FashionMNIST, read_idx
+from tinygrad_lite.data import MNIST, DataLoader, DatasetFileError, FashionMNIST, mnist, read_idx
 from tinygrad_lite.data.mnist import MD5, download_file, parse_idx
 
 T10K = ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+FIRST_LABELS = {"mnist": [7, 2, 1, 0, 4], "fashion-mnist": [9, 2, 1, 1, 6]}  # as the real files
 
 
-def _copy_test_split(data_dir: Path, folder: str, dest: Path) -> Path:
+def _idx(array: np.ndarray, magic: int) -> bytes:
+    header = magic.to_bytes(4, "big") + b"".join(n.to_bytes(4, "big") for n in array.shape)
+    return header + array.astype(np.uint8).tobytes()
+
+
+@pytest.fixture
+def fake_data(tmp_path, monkeypatch):
+    """``root/mnist`` and ``root/fashion-mnist``: 30-image test splits as published ``.gz``
+    files, their MD5s in the table (a fresh dict: the real table is untouched)."""
+    rng = np.random.default_rng(0)
+    root = tmp_path / "fake"
+    table = {}
+    for folder, first in FIRST_LABELS.items():
+        labels = np.concatenate([first, rng.integers(0, 10, 25)])
+        images = rng.integers(0, 256, (30, 28, 28))
+        (root / folder).mkdir(parents=True)
+        table[folder] = dict(MD5[folder])
+        for name, data in zip(T10K, (_idx(images, 2051), _idx(labels, 2049))):
+            gz = gzip.compress(data, mtime=0)
+            (root / folder / f"{name}.gz").write_bytes(gz)
+            table[folder][name] = (hashlib.md5(gz).hexdigest(), hashlib.md5(data).hexdigest())
+    monkeypatch.setattr(mnist, "MD5", table)
+    return root
+
+
+def _copy_test_split(source: Path, folder: str, dest: Path) -> Path:
     (dest / folder).mkdir(parents=True)
     for name in T10K:
-        shutil.copy(data_dir / folder / f"{name}.gz", dest / folder / f"{name}.gz")
+        shutil.copy(source / folder / f"{name}.gz", dest / folder / f"{name}.gz")
         (dest / folder / f"{name}.gz").chmod(0o644)
     return dest
 
@@ -63,31 +95,31 @@ def test_fashion_mnist_test_split(data_dir):
     assert np.bincount(ds.targets).tolist() == [1000] * 10
 
 
-def test_files_in_root_itself_and_uncompressed(data_dir, tmp_path):
+def test_files_in_root_itself_and_uncompressed(fake_data, tmp_path):
     for name in T10K:
-        data = gzip.decompress((data_dir / "mnist" / f"{name}.gz").read_bytes())
+        data = gzip.decompress((fake_data / "mnist" / f"{name}.gz").read_bytes())
         (tmp_path / name).write_bytes(data)  # uncompressed, directly in root
     ds = MNIST(tmp_path, train=False)
     assert ds.targets[0] == 7
 
 
-def test_regzipped_file_accepted_by_decompressed_md5(data_dir, tmp_path):
+def test_regzipped_file_accepted_by_decompressed_md5(fake_data, tmp_path):
     """Debian repackages the .gz files (different header bytes, same data): accepted."""
     (tmp_path / "fashion-mnist").mkdir()
     for name in T10K:
-        data = gzip.decompress((data_dir / "fashion-mnist" / f"{name}.gz").read_bytes())
+        data = gzip.decompress((fake_data / "fashion-mnist" / f"{name}.gz").read_bytes())
         regzipped = gzip.compress(data, compresslevel=1, mtime=1)
         (tmp_path / "fashion-mnist" / f"{name}.gz").write_bytes(regzipped)
     assert FashionMNIST(tmp_path, train=False).targets[0] == 9
 
 
-def test_default_root_from_environment(data_dir, monkeypatch):
-    monkeypatch.setenv("TINYGRAD_LITE_DATA", str(data_dir))
-    assert len(MNIST(train=False)) == 10000
+def test_default_root_from_environment(fake_data, monkeypatch):
+    monkeypatch.setenv("TINYGRAD_LITE_DATA", str(fake_data))
+    assert len(MNIST(train=False)) == 30
 
 
-def test_corrupted_file_names_the_file(data_dir, tmp_path):
-    root = _copy_test_split(data_dir, "mnist", tmp_path)
+def test_corrupted_file_names_the_file(fake_data, tmp_path):
+    root = _copy_test_split(fake_data, "mnist", tmp_path)
     path = root / "mnist" / "t10k-labels-idx1-ubyte.gz"
     raw = bytearray(path.read_bytes())
     raw[len(raw) // 2] ^= 0xFF
@@ -96,17 +128,17 @@ def test_corrupted_file_names_the_file(data_dir, tmp_path):
         MNIST(root, train=False)
 
 
-def test_truncated_file_names_the_file(data_dir, tmp_path):
-    root = _copy_test_split(data_dir, "mnist", tmp_path)
+def test_truncated_file_names_the_file(fake_data, tmp_path):
+    root = _copy_test_split(fake_data, "mnist", tmp_path)
     path = root / "mnist" / "t10k-images-idx3-ubyte.gz"
     path.write_bytes(path.read_bytes()[:1000])
     with pytest.raises(DatasetFileError, match="t10k-images-idx3-ubyte.gz.*(corrupt|checksum)"):
         MNIST(root, train=False)
 
 
-def test_wrong_file_names_the_file(data_dir, tmp_path):
+def test_wrong_file_names_the_file(fake_data, tmp_path):
     """Fashion-MNIST files where MNIST's belong: valid IDX, wrong checksum."""
-    root = _copy_test_split(data_dir, "fashion-mnist", tmp_path)
+    root = _copy_test_split(fake_data, "fashion-mnist", tmp_path)
     (root / "fashion-mnist").rename(root / "mnist")
     with pytest.raises(DatasetFileError, match="t10k-images-idx3-ubyte.gz: checksum mismatch"):
         MNIST(root, train=False)
@@ -126,16 +158,16 @@ def test_parse_idx_errors():
         parse_idx(header + bytes(5))
 
 
-def test_download_from_mirror_verifies_and_renames(data_dir, tmp_path):
+def test_download_from_mirror_verifies_and_renames(fake_data, tmp_path):
     """file:// mirrors stand in for the network: a dead mirror, a corrupt one, a good one."""
     name = "t10k-labels-idx1-ubyte"
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / f"{name}.gz").write_bytes(b"not the file")
     mirrors = [(tmp_path / "dead").as_uri() + "/", bad.as_uri() + "/",
-               (data_dir / "mnist").as_uri() + "/"]  # fmt: skip
+               (fake_data / "mnist").as_uri() + "/"]  # fmt: skip
     dest = tmp_path / "root" / "mnist"
-    path = download_file(name, dest, mirrors, MD5["mnist"][name])
+    path = download_file(name, dest, mirrors, mnist.MD5["mnist"][name])
     assert path == dest / f"{name}.gz"
     assert sorted(p.name for p in dest.iterdir()) == [f"{name}.gz"]  # no .part left over
 
@@ -149,31 +181,62 @@ def test_failed_download_leaves_no_file(tmp_path):
     assert list((tmp_path / "root" / "mnist").iterdir()) == []
 
 
-def test_torchvision_layout_is_found(data_dir, tmp_path):
+def _closed_port() -> int:
+    """A local port nothing listens on: connecting is refused at once, as offline."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_offline_download_says_so(tmp_path):
+    """Every mirror unreachable (refused here; no network in tests): the message says the
+    machine looks offline and where to put the files by hand; nothing is left behind."""
+    mirrors = [f"http://127.0.0.1:{_closed_port()}/mnist/", f"http://127.0.0.1:{_closed_port()}/"]
+    with pytest.raises(DatasetFileError) as info:
+        MNIST(tmp_path / "root", train=False, download=True, mirrors=mirrors)
+    message = str(info.value)
+    assert "could not download t10k-images-idx3-ubyte.gz from any mirror -- no mirror could " \
+           "be reached: is this machine offline" in message
+    assert message.count("Connection refused") == 2
+    assert f"put it in {tmp_path / 'root' / 'mnist'}/" in message
+    assert list((tmp_path / "root" / "mnist").iterdir()) == []
+
+
+def test_wrong_reply_is_not_called_offline(tmp_path):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "t10k-images-idx3-ubyte.gz").write_bytes(b"not it")
+    mirrors = [f"http://127.0.0.1:{_closed_port()}/", bad.as_uri() + "/"]
+    with pytest.raises(DatasetFileError) as info:
+        MNIST(tmp_path / "root", train=False, download=True, mirrors=mirrors)
+    assert "offline" not in str(info.value) and "does not match" in str(info.value)
+
+
+def test_torchvision_layout_is_found(fake_data, tmp_path):
     """torchvision keeps the files in root/MNIST/raw: the same root works here."""
     raw = tmp_path / "MNIST" / "raw"
     raw.mkdir(parents=True)
     for name in T10K:
-        shutil.copy(data_dir / "mnist" / f"{name}.gz", raw / f"{name}.gz")
+        shutil.copy(fake_data / "mnist" / f"{name}.gz", raw / f"{name}.gz")
     assert MNIST(tmp_path, train=False).targets[0] == 7
 
 
-def test_debian_fashion_mnist_folder_is_searched(data_dir, tmp_path, monkeypatch):
+def test_debian_fashion_mnist_folder_is_searched(fake_data, tmp_path, monkeypatch):
     """Where Debian's dataset-fashion-mnist installs its (re-gzipped) files."""
-    from tinygrad_lite.data import mnist
-
     debian = tmp_path / "usr-share-datasets-fashion-mnist"
     debian.mkdir()
     for name in T10K:
-        data = gzip.decompress((data_dir / "fashion-mnist" / f"{name}.gz").read_bytes())
+        data = gzip.decompress((fake_data / "fashion-mnist" / f"{name}.gz").read_bytes())
         (debian / f"{name}.gz").write_bytes(gzip.compress(data, mtime=0))
     monkeypatch.setattr(mnist, "DEBIAN_FASHION_DIR", debian)
     ds = FashionMNIST(tmp_path / "empty-root", train=False)
-    assert len(ds) == 10000 and ds.targets[0] == 9
+    assert len(ds) == 30 and ds.targets[0] == 9
 
 
 @pytest.fixture
-def http_mirrors(data_dir):
+def http_mirrors(fake_data):
     """Local HTTP mirrors: one serving the real files, one cutting every file off half-way."""
     import functools
     import http.server
@@ -185,7 +248,7 @@ def http_mirrors(data_dir):
 
     class CutsOff(Quiet):
         def do_GET(self):
-            data = (data_dir / "mnist" / self.path.rsplit("/", 1)[1]).read_bytes()
+            data = (fake_data / "mnist" / self.path.rsplit("/", 1)[1]).read_bytes()
             self.send_response(200)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
@@ -193,7 +256,7 @@ def http_mirrors(data_dir):
             self.close_connection = True
 
     good = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(data_dir / "mnist"))
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(fake_data / "mnist"))
     )
     cut = http.server.ThreadingHTTPServer(("127.0.0.1", 0), CutsOff)
     for server in (good, cut):
@@ -212,10 +275,10 @@ def test_download_over_http_skips_bad_mirrors(http_mirrors, tmp_path):
     dest = tmp_path / "mnist"
     with pytest.raises(DatasetFileError) as info:
         download_file(name, dest, [cut + "/", "http://127.0.0.1:bad/", good + "/nothing/"],
-                      MD5["mnist"][name])  # fmt: skip
+                      mnist.MD5["mnist"][name])  # fmt: skip
     message = str(info.value)
     assert message.count(f"{name}.gz:") == 3 and "404" in message and "by hand" in message
     assert list(dest.iterdir()) == []
-    path = download_file(name, dest, [cut, good], MD5["mnist"][name])  # no trailing slashes
+    path = download_file(name, dest, [cut, good], mnist.MD5["mnist"][name])  # no trailing slashes
     assert path == dest / f"{name}.gz" and sorted(p.name for p in dest.iterdir()) == [path.name]
-    assert read_idx(path, MD5["mnist"][name])[0] == 7
+    assert read_idx(path, mnist.MD5["mnist"][name])[0] == 7

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import importlib.util
 import re
 import shutil
 import subprocess
@@ -15,6 +16,8 @@ pytest.importorskip("graphviz")
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "draw_graph.py"
 NAMES = ["scalar_expression", "cnn_loss", "graph_basic", "graph_saved", "graph_marks"]
+if importlib.util.find_spec("onnx") is not None:
+    NAMES.append("cnn_onnx")  # the same CNN exported to ONNX, drawn from the file
 
 
 def test_draw_graph_example_writes_every_picture(tmp_path):
@@ -32,6 +35,10 @@ def test_draw_graph_example_writes_every_picture(tmp_path):
     for expected in ("conv1.weight", "conv2.bias", "fc1.weight", "fc2.bias", "ConvolutionBackward"):
         assert expected in cnn
     assert re.search(r"\[1\] \w+Backward", cnn)  # numbered in backward order
+    if "cnn_onnx" in NAMES:
+        drawn = html.unescape((tmp_path / ("cnn_onnx" + suffix)).read_text())
+        for expected in ("Conv", "Gemm", "conv1.weight", "fc2.bias", "batch×1×8×8", "[0, 32]"):
+            assert expected in drawn
     scalar = html.unescape((tmp_path / ("scalar_expression" + suffix)).read_text())
     assert "data 0.7071" in scalar and "grad -1.500" in scalar  # micrograd's numbers
 

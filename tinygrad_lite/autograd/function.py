@@ -232,6 +232,8 @@ class Function:
         res = tensors[0]._make(out, None)
         if cls.is_view:
             link_view(res, tensors[0], cls, constants)
+        if STATE.tracer is not None:  # ONNX export (traces under no_grad): op and constants
+            STATE.tracer.record(cls, tensors, constants, res)
         return res
 
     def saved_source(self, value: Any) -> int | None:

@@ -14,11 +14,12 @@ from typing import Any
 class _State:
     """Holds the flags read on every op; one instance, module-private."""
 
-    __slots__ = ("enabled", "anomaly")
+    __slots__ = ("enabled", "anomaly", "tracer")
 
     def __init__(self) -> None:
         self.enabled = True
         self.anomaly = False
+        self.tracer = None  # set only inside ``tinygrad_lite.onnx.trace``: records every op
 
 
 STATE = _State()

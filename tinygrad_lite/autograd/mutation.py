@@ -171,6 +171,8 @@ def apply_inplace(op: str, t: Any, result: Any, same_kind: bool = True) -> Any:
         np.copyto(arr, new, casting="unsafe")
     vc = counter_of(t)
     vc[0] += 1
+    if STATE.tracer is not None:  # ONNX export: from here on, ``t`` holds ``result``
+        STATE.tracer.rebind(op, t, result)
     if node is None:
         return t
     _adopt_output(node, t, new, vc, track=not saved_old)

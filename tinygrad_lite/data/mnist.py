@@ -23,6 +23,8 @@ import gzip
 import hashlib
 import http.client
 import os
+import socket
+import urllib.error
 import urllib.request
 import zlib
 from collections.abc import Sequence
@@ -152,7 +154,7 @@ def download_file(
     folder.mkdir(parents=True, exist_ok=True)
     dest = folder / f"{name}.gz"
     part = folder / f"{name}.gz.part"
-    errors = []
+    errors, unreachable = [], 0
     for base in mirrors:
         url = base.rstrip("/") + f"/{name}.gz"
         try:
@@ -169,12 +171,28 @@ def download_file(
             # OSError: network and HTTP errors; ValueError: a malformed mirror URL;
             # HTTPException: a connection cut mid-file (IncompleteRead) or a bad URL
             errors.append(f"{url}: {type(e).__name__}: {e}")
+            unreachable += is_unreachable(e)
         finally:
             part.unlink(missing_ok=True)
+    offline = ""
+    if errors and unreachable == len(errors):
+        offline = (
+            " -- no mirror could be reached: is this machine offline (or behind a proxy; "
+            "urllib honours https_proxy)?"
+        )
     raise DatasetFileError(
-        f"could not download {name}.gz from any mirror:\n  " + "\n  ".join(errors)
-        + f"\nDownload it by hand and put it in {folder}/"
+        f"could not download {name}.gz from any mirror{offline}\n  " + "\n  ".join(errors)
+        + f"\nDownload it by hand (on a machine with internet access) and put it in {folder}/"
     )
+
+
+def is_unreachable(error: BaseException) -> bool:
+    """True for errors that mean the server was never reached (no network, DNS failure,
+    refused or timed-out connection), as opposed to a reply that was wrong."""
+    if isinstance(error, urllib.error.HTTPError):
+        return False  # the server answered
+    reason = error.reason if isinstance(error, urllib.error.URLError) else error
+    return isinstance(reason, (socket.gaierror, ConnectionError, TimeoutError))
 
 
 class MNIST(Dataset):
