@@ -42,13 +42,18 @@ def weight_grad_gemm(g3: np.ndarray, cols: np.ndarray) -> np.ndarray:
 
 
 def _keeps_size(geom: Geometry) -> bool:
-    """Stride 1 and an output the size of the input (3x3 padding 1, ``padding='same'``)."""
+    """2-D, stride 1 and an output the size of the input (3x3 padding 1, ``padding='same'``)."""
+    if len(geom[0]) != 2 or min(geom[2]) < 0:
+        return False
     (kh, kw), stride, (pt, pb, pl, pr), (dh, dw) = geom
     return stride == (1, 1) and (pt + pb, pl + pr) == (dh * (kh - 1), dw * (kw - 1))
 
 
 def _flat_input_grad_pays(x_shape: tuple[int, ...], geom: Geometry) -> bool:
-    """Stride 1, and the padded grid is at most 1.5x the output grid (3x3 pad 1: 1.15-1.3x)."""
+    """2-D, stride 1, and the padded grid is at most 1.5x the output grid (3x3 pad 1:
+    1.15-1.3x)."""
+    if len(geom[0]) != 2 or min(geom[2]) < 0:
+        return False
     (kh, kw), stride, (pt, pb, pl, pr), (dh, dw) = geom
     hp, wp = x_shape[2] + pt + pb, x_shape[3] + pl + pr
     oh, ow = hp - dh * (kh - 1), wp - dw * (kw - 1)

@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from tinygrad_lite.autograd.grad_mode import is_grad_enabled
-from tinygrad_lite.ops.conv import Convolution, Geometry, Im2Col, im2col_array, out_size
+from tinygrad_lite.ops.conv import Geometry, Im2Col, im2col_array, out_size
+from tinygrad_lite.ops.convolution import Convolution
 from tinygrad_lite.ops.linalg import check_same_dtype
 from tinygrad_lite.ops.pool import MaxPool, max_pool_indices
 from tinygrad_lite.tensor import Tensor
