@@ -392,29 +392,42 @@ def test_conv2d_default_init_bounds():
 
 
 def test_conv2d_errors():
+    """Shape mismatches raise RuntimeError (as PyTorch), bad argument values ValueError."""
     x = tl.randn(8, 1, 28, 28)
-    with pytest.raises(ValueError, match=r"conv2d: expected input \(N, C, H, W\) with C=3, "
+    with pytest.raises(RuntimeError, match=r"conv2d: expected input \(N, C, H, W\) with C=3, "
                        r"got \(8, 1, 28, 28\)"):
         F.conv2d(x, tl.randn(16, 3, 3, 3))
-    with pytest.raises(ValueError, match=r"conv2d: expected 3-D \(C, H, W\) or 4-D "
+    with pytest.raises(RuntimeError, match=r"conv2d: expected 3-D \(C, H, W\) or 4-D "
                        r"\(N, C, H, W\) input, got shape \(28, 28\)"):
         F.conv2d(tl.randn(28, 28), tl.randn(16, 1, 3, 3))
-    with pytest.raises(ValueError, match="conv2d: expected a 4-D weight"):
+    with pytest.raises(RuntimeError, match=r"conv2d: expected a 4-D weight \(C_out, C_in/groups"):
         F.conv2d(x, tl.randn(16, 9))
-    with pytest.raises(ValueError, match="conv2d: groups=3 must divide"):
+    with pytest.raises(RuntimeError, match=r"conv2d: groups=4 must divide the weight's "
+                       r"dimension 0, got weight \(6, 1, 3, 3\)"):
+        F.conv2d(tl.randn(1, 4, 5, 5), tl.randn(6, 1, 3, 3), groups=4)
+    with pytest.raises(RuntimeError, match=r"conv2d: expected input \(N, C, H, W\) with C=6"):
         F.conv2d(tl.randn(1, 4, 5, 5), tl.randn(6, 2, 3, 3), groups=3)
-    with pytest.raises(ValueError, match=r"conv2d: expected bias of shape \(16,\)"):
+    with pytest.raises(RuntimeError, match=r"conv2d: expected bias of shape \(16,\)"):
         F.conv2d(x, tl.randn(16, 1, 3, 3), tl.randn(8))
-    with pytest.raises(ValueError, match=r"conv2d: output size \(-1, -1\) is too small"):
+    with pytest.raises(RuntimeError, match=r"conv2d: output size \(-1, -1\) is too small"):
         F.conv2d(tl.randn(1, 1, 3, 3), tl.randn(1, 1, 5, 5))
     with pytest.raises(ValueError, match="padding='same' is not supported for strided"):
         F.conv2d(x, tl.randn(2, 1, 3, 3), stride=2, padding="same")
     with pytest.raises(ValueError, match="conv2d: padding must be 'valid', 'same'"):
         F.conv2d(x, tl.randn(2, 1, 3, 3), padding="full")
+    with pytest.raises(ValueError, match="conv2d: stride and dilation must be >= 1"):
+        F.conv2d(x, tl.randn(2, 1, 3, 3), stride=0)
+    with pytest.raises(ValueError, match=r"conv2d: stride must be an int or a tuple of 2 ints"):
+        F.conv2d(x, tl.randn(2, 1, 3, 3), stride=(1, 1, 1))
     with pytest.raises(ValueError, match="Conv2d: padding_mode must be"):
         nn.Conv2d(1, 2, 3, padding_mode="mirror")
     with pytest.raises(ValueError, match="Conv2d: groups=2 must divide"):
         nn.Conv2d(3, 4, 3, groups=2)
+    torch = torch_or_skip()  # PyTorch raises RuntimeError for the same shape mismatches
+    with pytest.raises(RuntimeError):
+        torch.nn.functional.conv2d(torch.zeros(8, 1, 28, 28), torch.zeros(16, 3, 3, 3))
+    with pytest.raises(RuntimeError):
+        torch.nn.functional.conv2d(torch.zeros(1, 1, 3, 3), torch.zeros(1, 1, 5, 5))
 
 
 @pytest.mark.parametrize(

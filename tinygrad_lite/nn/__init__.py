@@ -17,7 +17,12 @@ from tinygrad_lite.nn.modules import (
     BatchNorm2d,
     BCELoss,
     BCEWithLogitsLoss,
+    Conv1d,
     Conv2d,
+    Conv3d,
+    ConvTranspose1d,
+    ConvTranspose2d,
+    ConvTranspose3d,
     CrossEntropyLoss,
     Dropout,
     Flatten,
@@ -50,7 +55,12 @@ from tinygrad_lite.nn.modules import (
 )
 
 __all__ = [
+    "Conv1d",
     "Conv2d",
+    "Conv3d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "ConvTranspose3d",
     "MaxPool2d",
     "AvgPool2d",
     "AdaptiveAvgPool2d",

@@ -13,7 +13,14 @@ from tinygrad_lite.nn.modules.activation import (
     Tanh,
 )
 from tinygrad_lite.nn.modules.container import ModuleDict, ModuleList, Sequential
-from tinygrad_lite.nn.modules.conv import Conv2d
+from tinygrad_lite.nn.modules.conv import (
+    Conv1d,
+    Conv2d,
+    Conv3d,
+    ConvTranspose1d,
+    ConvTranspose2d,
+    ConvTranspose3d,
+)
 from tinygrad_lite.nn.modules.dropout import Dropout
 from tinygrad_lite.nn.modules.linear import Flatten, Identity, Linear
 from tinygrad_lite.nn.modules.loss import (
@@ -35,7 +42,12 @@ from tinygrad_lite.nn.modules.normalization import BatchNorm1d, BatchNorm2d, Lay
 from tinygrad_lite.nn.modules.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 
 __all__ = [
+    "Conv1d",
     "Conv2d",
+    "Conv3d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "ConvTranspose3d",
     "MaxPool2d",
     "AvgPool2d",
     "AdaptiveAvgPool2d",
