@@ -30,6 +30,7 @@ from tinygrad_lite.nn.functional.conv import (
     conv_transpose2d,
     conv_transpose3d,
 )
+from tinygrad_lite.nn.functional.fold import fold, unfold
 from tinygrad_lite.nn.functional.layers import (
     batch_norm,
     dropout,
@@ -47,6 +48,7 @@ from tinygrad_lite.nn.functional.losses import (
     soft_margin_loss,
 )
 from tinygrad_lite.nn.functional.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from tinygrad_lite.nn.functional.upsampling import interpolate, pixel_shuffle, pixel_unshuffle
 from tinygrad_lite.ops.padding import pad
 
 __all__ = [
@@ -56,6 +58,11 @@ __all__ = [
     "conv_transpose1d",
     "conv_transpose2d",
     "conv_transpose3d",
+    "unfold",
+    "fold",
+    "interpolate",
+    "pixel_shuffle",
+    "pixel_unshuffle",
     "max_pool2d",
     "avg_pool2d",
     "adaptive_avg_pool2d",

@@ -22,6 +22,7 @@ from tinygrad_lite.nn.modules.conv import (
     ConvTranspose3d,
 )
 from tinygrad_lite.nn.modules.dropout import Dropout
+from tinygrad_lite.nn.modules.fold import Fold, Unfold
 from tinygrad_lite.nn.modules.linear import Flatten, Identity, Linear
 from tinygrad_lite.nn.modules.loss import (
     BCELoss,
@@ -40,6 +41,13 @@ from tinygrad_lite.nn.modules.loss import (
 from tinygrad_lite.nn.modules.module import Module, Parameter
 from tinygrad_lite.nn.modules.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from tinygrad_lite.nn.modules.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from tinygrad_lite.nn.modules.upsampling import (
+    PixelShuffle,
+    PixelUnshuffle,
+    Upsample,
+    UpsamplingBilinear2d,
+    UpsamplingNearest2d,
+)
 
 __all__ = [
     "Conv1d",
@@ -48,6 +56,13 @@ __all__ = [
     "ConvTranspose1d",
     "ConvTranspose2d",
     "ConvTranspose3d",
+    "Unfold",
+    "Fold",
+    "Upsample",
+    "UpsamplingNearest2d",
+    "UpsamplingBilinear2d",
+    "PixelShuffle",
+    "PixelUnshuffle",
     "MaxPool2d",
     "AvgPool2d",
     "AdaptiveAvgPool2d",
