@@ -76,6 +76,8 @@ TRANSPOSED_CASES = [
     ((2, 4, 4, 4), (4, 2, 4, 4), dict(stride=2, padding=1)),  # DCGAN's 4x4 stride 2
     ((2, 3, 5, 4), (3, 2, 2, 2), dict(stride=2)),  # windows tile the output
     ((8, 3, 5, 6), (3, 4, 3, 3), dict(padding=1)),  # stride 1 same size, batch innermost
+    ((8, 4, 4, 5), (4, 3, 3, 3), dict(stride=2, padding=1, output_padding=1)),  # strided, too
+    ((9, 4, 3, 4), (4, 2, 2, 3), dict(stride=(2, 1), dilation=(1, 2), groups=2)),
     ((2, 3, 9, 8), (3, 4, 3, 3), dict(padding=1)),  # stride 1 same size, channel-major
     ((2, 3, 12, 11), (3, 4, 3, 3), dict(padding=(0, 1))),  # stride 1, flat-shift kernel
     ((2, 4, 5, 6), (4, 1, 3, 3), dict(padding=1, groups=4)),  # depthwise
@@ -133,7 +135,8 @@ def test_gradcheck_and_gradgradcheck(nd, transposed):
     assert gradgradcheck(fn, args)
 
 
-@pytest.mark.parametrize("batch", [2, 7])  # channel-major, then the batch-innermost path
+# channel-major strided; batch-innermost same size; batch-innermost strided
+@pytest.mark.parametrize("batch", [2, 7, 8])
 def test_conv_transpose2d_double_backward_matches_torch(batch):
     torch = torch_or_skip()
     x0, w0, b0 = _randn(batch, 4, 5, 6), _randn(4, 2, 3, 3), _randn(4 if batch == 7 else 2)
@@ -315,3 +318,18 @@ def test_errors_name_the_op_and_shapes():
         torch.nn.functional.conv_transpose2d(torch.zeros(2, 3, 5, 5), torch.zeros(4, 2, 3, 3))
     with pytest.raises(RuntimeError):
         torch.nn.functional.conv1d(torch.zeros(2, 3, 5, 5), torch.zeros(4, 3, 3))
+
+
+def test_strided_layers_keep_the_batch_innermost_order():
+    """A strided conv and a strided transposed conv on a batch at least an output row long
+    return CHWN memory, as the same-size layers do, so the next layer needs no copy."""
+    x = tl.tensor(RNG.standard_normal((16, 2, 8, 8)).astype(np.float32))
+    layers = [nn.Conv2d(2, 4, 3, stride=2, padding=1), nn.ReLU(),
+              nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1, output_padding=1)]
+    y = x
+    for layer in layers:
+        y = layer(y)
+        assert y.data.transpose(1, 2, 3, 0).flags.c_contiguous, type(layer).__name__
+    assert y.shape == (16, 2, 8, 8)
+    y.sum().backward()
+    assert layers[0].weight.grad.shape == (4, 2, 3, 3)

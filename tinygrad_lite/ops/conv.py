@@ -195,7 +195,7 @@ class Im2Col(Function):
     """
 
     def forward(self, x: np.ndarray, geom: Geometry) -> np.ndarray:
-        self.saved = (x.shape, geom)
+        self.save_for_backward(x.shape, geom)
         return im2col_array(x, geom)
 
     def backward(self, grad: Any) -> Any:
@@ -211,7 +211,7 @@ class Col2Im(Function):
     """
 
     def forward(self, cols: np.ndarray, x_shape: tuple[int, ...], geom: Geometry) -> np.ndarray:
-        self.saved = (geom,)
+        self.save_for_backward(geom)
         return col2im_array(cols, x_shape, geom)
 
     def backward(self, grad: Any) -> Any:

@@ -4,9 +4,10 @@ r"""Convolution and transposed convolution over 1, 2 or 3 spatial axes: im2col +
 (:mod:`tinygrad_lite.ops.conv`), the GEMM result $(O, L)$ returned as a transposed *view*
 (logical shape $(N, O, \dots)$, memory order channel-major).  Keeping the channel axis outermost
 in memory makes every im2col copy, the GEMM, and the col2im adds run over long contiguous rows;
-numpy ufuncs keep that memory order downstream.  The 2-D stride-1 same-size case (3x3 padding
-1) on a batch at least as long as an image row uses columns in $(H, W, N)$ order instead and
-returns CHWN memory, batch innermost (see :mod:`tinygrad_lite.ops.conv_kernels`).
+numpy ufuncs keep that memory order downstream.  A 2-D convolution on a batch at least as
+long as an output row uses columns in $(H, W, N)$ order instead and returns CHWN memory, batch
+innermost (see :mod:`tinygrad_lite.ops.conv_kernels`; flat shifts for the stride-1 same-size
+case, 3x3 padding 1).
 
 :class:`ConvTranspose` is PyTorch's ``conv_transpose1d/2d/3d``: the adjoint of a convolution in
 its input, $y = \mathrm{col2im}(W^\top x) + b$ -- exactly the convolution's input gradient, so
@@ -35,7 +36,9 @@ from tinygrad_lite.ops.conv import Geometry, Im2Col, col2im, im2col, im2col_arra
 from tinygrad_lite.ops.conv_kernels import (
     _flat_input_grad_pays,
     _keeps_size,
+    col2im_batch_inner,
     im2col_batch_inner,
+    im2col_batch_inner_strided,
     input_grad_flat,
     input_grad_same_size,
     is_batch_inner,
@@ -43,11 +46,13 @@ from tinygrad_lite.ops.conv_kernels import (
 )
 
 
-def _batch_inner_pays(x: np.ndarray, geom: Geometry) -> bool:
-    """Use the batch-innermost (CHWN) order: a 2-D stride-1 same-size convolution whose input
-    already has it, or whose batch is at least as long as an image row (numpy's loops then
-    run over rows of $N$ values, not of $W$)."""
-    return _keeps_size(geom) and (is_batch_inner(x) or x.shape[0] >= x.shape[3] > 1)
+def _batch_inner_pays(x: np.ndarray, geom: Geometry, row: int) -> bool:
+    """Use the batch-innermost (CHWN) order: a 2-D convolution (padding >= 0) whose input
+    already has it, or whose batch is at least as long as an output row of ``row`` pixels
+    (numpy's loops then run over rows of $N$ values, not of $W_{out}$)."""
+    if len(geom[0]) != 2 or min(geom[2]) < 0:
+        return False
+    return is_batch_inner(x) or x.shape[0] >= row > 1
 
 
 def pixel_order(ndim: int, batch_inner: bool) -> tuple[int, ...]:
@@ -59,9 +64,12 @@ def pixel_order(ndim: int, batch_inner: bool) -> tuple[int, ...]:
 
 def columns(x: np.ndarray, geom: Geometry, ones_row: bool = False) -> tuple[np.ndarray, bool]:
     """im2col of ``x`` in the order the convolution uses, and whether that is batch-innermost."""
-    if _batch_inner_pays(x, geom):  # columns (and output) in (H, W, N) order, see conv_kernels
+    if _batch_inner_pays(x, geom, out_shape(x.shape[2:], geom)[-1]):
+        # columns (and output) in (H, W, N) order, see conv_kernels
         xb = np.ascontiguousarray(x.transpose(1, 2, 3, 0))  # (C, H, W, N); a view if CHWN
-        return im2col_batch_inner(xb, geom, ones_row=ones_row), True
+        if _keeps_size(geom):  # one flat shift per kernel offset
+            return im2col_batch_inner(xb, geom, ones_row=ones_row), True
+        return im2col_batch_inner_strided(xb, geom, ones_row=ones_row), True
     return im2col_array(x, geom, ones_row=ones_row), False  # (C*prod(k) [+ 1], L)
 
 
@@ -127,6 +135,9 @@ def input_grad(
     w3 = xp.reshape(w, (groups, o // groups, -1))
     if xp is NUMPY_NS and _keeps_size(geom):
         return input_grad_same_size(w3, g2, x_shape, geom, batch_inner)
+    if xp is NUMPY_NS and batch_inner:
+        gcols = np.matmul(w3.transpose(0, 2, 1), g2).reshape(-1, g2.shape[2])
+        return col2im_batch_inner(gcols, x_shape, geom)
     if xp is NUMPY_NS and _flat_input_grad_pays(x_shape, geom):
         return input_grad_flat(w3, g, x_shape, geom)
     gcols = xp.reshape(xp.matmul(xp.swap_last(w3), g2), (-1, g2.shape[2]))
@@ -158,7 +169,7 @@ class Convolution(Function):
         fold_bias = b is not None and groups == 1
         cols, batch_inner = columns(x, geom, ones_row=fold_bias)
         out = conv_gemm(w, b, cols, groups, fold_bias)
-        self.saved = (x, w, cols, geom, groups, b is not None, fold_bias, batch_inner)
+        self.save_for_backward(x, w, cols, geom, groups, b is not None, fold_bias, batch_inner)
         return from_gemm(out, x.shape[0], out_shape(x.shape[2:], geom), batch_inner)
 
     def backward(self, grad: Any) -> tuple[Any, ...]:
@@ -215,7 +226,7 @@ class ConvTranspose(Function):
         geom: Geometry, groups: int, out_spatial: tuple[int, ...],
     ) -> np.ndarray:
         n, c_in = x.shape[:2]
-        batch_inner = _batch_inner_pays(x, geom)
+        batch_inner = _batch_inner_pays(x, geom, x.shape[-1])
         x2 = np.reshape(x.transpose(pixel_order(x.ndim, batch_inner)), (groups, c_in // groups, -1))
         y_shape = (n, w.shape[1] * groups, *out_spatial)
         y = input_grad(NUMPY_NS, w, x2, x, y_shape, geom, groups, batch_inner)  # a fresh buffer
