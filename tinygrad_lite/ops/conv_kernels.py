@@ -17,12 +17,9 @@ has the figures.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-if TYPE_CHECKING:
-    from tinygrad_lite.ops.conv import Geometry
+from tinygrad_lite.ops.conv import Geometry, out_shape
 
 
 def weight_grad_gemm(g3: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -175,7 +172,7 @@ def im2col_batch_inner_strided(
     """
     (kh, kw), _, (pt, pb, pl, pr), _ = geom
     c, h, w, n = xb.shape
-    oh, ow = _out_hw((h, w), geom)
+    oh, ow = out_shape((h, w), geom)
     if pt or pb or pl or pr:
         padded = np.zeros((c, h + pt + pb, w + pl + pr, n), dtype=xb.dtype)
         padded[:, pt : pt + h, pl : pl + w] = xb
@@ -198,7 +195,7 @@ def col2im_batch_inner(cols: np.ndarray, x_shape: tuple[int, ...], geom: Geometr
     padding is cropped, so later layers keep the batch-innermost order)."""
     (kh, kw), (sh, sw), (pt, pb, pl, pr), (dh, dw) = geom
     n, c, h, w = x_shape
-    oh, ow = _out_hw((h, w), geom)
+    oh, ow = out_shape((h, w), geom)
     cols6 = cols.reshape(c, kh, kw, oh, ow, n)
     disjoint = sh >= dh * (kh - 1) + 1 and sw >= dw * (kw - 1) + 1
     buf = np.zeros((c, h + pt + pb, w + pl + pr, n), dtype=cols.dtype)
@@ -212,12 +209,6 @@ def col2im_batch_inner(cols: np.ndarray, x_shape: tuple[int, ...], geom: Geometr
     if pt or pb or pl or pr:
         buf = np.ascontiguousarray(buf[:, pt : pt + h, pl : pl + w])
     return buf.transpose(3, 0, 1, 2)
-
-
-def _out_hw(hw: tuple[int, int], geom: Geometry) -> tuple[int, int]:
-    (kh, kw), (sh, sw), (pt, pb, pl, pr), (dh, dw) = geom
-    return ((hw[0] + pt + pb - dh * (kh - 1) - 1) // sh + 1,
-            (hw[1] + pl + pr - dw * (kw - 1) - 1) // sw + 1)
 
 
 # ----- the input gradient of the same-size convolution, in either memory order ---------------
