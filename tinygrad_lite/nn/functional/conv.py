@@ -38,32 +38,6 @@ def _ntuple(value: Any, name: str, op: str, nd: int) -> tuple[int, ...]:
     raise ValueError(f"{op}: {name} must be {what}, got {value!r}")
 
 
-def _pair(value: Any, name: str, op: str) -> tuple[int, int]:
-    """An int or a pair of ints as ``(h, w)``."""
-    if isinstance(value, (int, np.integer)):
-        return int(value), int(value)
-    if isinstance(value, (tuple, list)) and len(value) == 2:
-        return int(value[0]), int(value[1])
-    raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
-
-
-def as_batch(op: str, x: Tensor) -> tuple[Tensor, bool]:
-    """``x`` as (N, C, H, W), and whether it was one unbatched (C, H, W) image (pooling).
-
-    An unbatched ``x`` becomes a batch of one (``unsqueeze(0)``, a view); the caller squeezes
-    the result back, so the output is 3-D like PyTorch's.  Other ranks raise ``ValueError``.
-    """
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{op}: expected input to be a Tensor, got {type(x).__name__}")
-    if x.ndim == 3:
-        return x.unsqueeze(0), True  # (1, C, H, W)
-    if x.ndim == 4:
-        return x, False
-    raise ValueError(
-        f"{op}: expected 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape {tuple(x.shape)}"
-    )
-
-
 def as_batch_nd(op: str, x: Tensor, nd: int) -> tuple[Tensor, bool]:
     """``x`` as (N, C, *spatial) with ``nd`` spatial axes, and whether it was unbatched
     (C, *spatial); other ranks raise ``RuntimeError``, as PyTorch's convolutions do."""

@@ -17,10 +17,36 @@ from typing import Any
 import numpy as np
 
 from tinygrad_lite.autograd.grad_mode import is_grad_enabled
-from tinygrad_lite.nn.functional.conv import _check_output, _pair, _unbatch, as_batch
+from tinygrad_lite.nn.functional.conv import _check_output, _unbatch
 from tinygrad_lite.ops.conv import Geometry, Im2Col, im2col_array
 from tinygrad_lite.ops.pool import MaxPool, max_pool_indices
 from tinygrad_lite.tensor import Tensor
+
+
+def _pair(value: Any, name: str, op: str) -> tuple[int, int]:
+    """An int or a pair of ints as ``(h, w)``."""
+    if isinstance(value, (int, np.integer)):
+        return int(value), int(value)
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        return int(value[0]), int(value[1])
+    raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+
+
+def as_batch(op: str, x: Tensor) -> tuple[Tensor, bool]:
+    """``x`` as (N, C, H, W), and whether it was one unbatched (C, H, W) image (pooling).
+
+    An unbatched ``x`` becomes a batch of one (``unsqueeze(0)``, a view); the caller squeezes
+    the result back, so the output is 3-D like PyTorch's.  Other ranks raise ``ValueError``.
+    """
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}: expected input to be a Tensor, got {type(x).__name__}")
+    if x.ndim == 3:
+        return x.unsqueeze(0), True  # (1, C, H, W)
+    if x.ndim == 4:
+        return x, False
+    raise ValueError(
+        f"{op}: expected 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape {tuple(x.shape)}"
+    )
 
 
 def _pool_geometry(
