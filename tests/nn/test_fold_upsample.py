@@ -241,6 +241,11 @@ def test_errors_name_the_op_and_shapes():
     with pytest.raises(RuntimeError, match=r"interpolate: input and output sizes should be "
                        r"greater than 0, but got input \(5, 5\) and output \(0, 0\)"):
         F.interpolate(x, scale_factor=0.1)
+    with pytest.raises(RuntimeError, match="interpolate: bilinear mode needs a floating-point "
+                       "input, got int64"):
+        F.interpolate(tl.tensor(np.arange(16).reshape(1, 1, 4, 4)), size=3, mode="bilinear")
+    ints = F.interpolate(tl.tensor(np.arange(4).reshape(1, 1, 2, 2)), scale_factor=2)
+    assert ints.dtype == np.int64 and ints.data[0, 0, 3].tolist() == [2, 2, 3, 3]
     with pytest.raises(RuntimeError, match=r"pixel_shuffle: expected the channel dimension of "
                        r"input \(1, 5, 2, 2\) to be divisible by upscale_factor\*\*2 = 4"):
         F.pixel_shuffle(tl.randn(1, 5, 2, 2), 2)

@@ -198,6 +198,10 @@ def interpolate(
             for n, m, s in zip(spatial, sizes, scales)
         ]
         return input[(Ellipsis, *np.ix_(*index))]  # one gather; backward scatter-adds
+    if np.dtype(input.dtype).kind != "f":
+        raise RuntimeError(
+            f"interpolate: {mode} mode needs a floating-point input, got {input.dtype}"
+        )
     y = input
     for a, (n, m, s) in enumerate(zip(spatial, sizes, scales)):
         if n != m:
