@@ -12,7 +12,9 @@ and 14), then a sigmoid.  Loss: mean squared error between input and reconstruct
 Each epoch prints the training loss and the test-split loss; ``--out`` receives
 ``reconstructions.png``: test images (top row) above their reconstructions (bottom row), and
 ``history.json``.  The PNG is written with ``zlib`` alone (no matplotlib needed).  The default
-(one epoch on 12,000 images) runs in well under a minute on two cores.
+(one epoch on 12,000 images) took 11 s in all, 7 s of it training, test MSE 0.24 -> 0.031, on
+the shared 2-core machine with ``OPENBLAS_NUM_THREADS=1``; with two BLAS threads on that
+machine, busy with other jobs, the threads contended and the same run took 72 s.
 
 ``build_model``, ``load_images``, ``train_epoch``, ``evaluate``, ``save_png`` and ``main(argv)``
 are importable, so tests drive the script in-process.
