@@ -10,6 +10,11 @@ included) in tinygrad_lite and in PyTorch, in the same process, for the two conv
 Both libraries use 2 threads (``OPENBLAS_NUM_THREADS``/``OMP_NUM_THREADS`` default to 2 here,
 ``torch.set_num_threads(2)``).
 
+A second table times transposed convolutions (``F.conv_transpose2d``, which shares the
+convolution's input-gradient kernel) next to the convolution of the mirrored shape, ours and
+PyTorch's: the decoder layers of ``examples/autoencoder.py`` (3x3, stride 2, padding 1,
+``output_padding`` 1) and a stride-1 3x3 padding-1 layer (the same-size fast path).
+
 Run: ``python bench/conv_gflops.py [--repeats N] [--threads N]``.
 """
 
@@ -83,6 +88,52 @@ def layer_step(lib: Any, conv2d: Any, c_in: int, c_out: int, size: int) -> Calla
     return step
 
 
+TRANSPOSED = (  # (C_in, C_out, input size, stride): conv_transpose2d layers, 3x3 padding 1
+    (32, 16, 7, 2),  # examples/autoencoder.py's decoder
+    (16, 1, 14, 2),
+    (32, 16, 14, 1),  # stride 1: the same-size kernels
+)
+
+
+def generic_step(lib: Any, fn: Any, x_shape: tuple, w_shape: tuple, **kw: Any) -> Callable:
+    """One forward + backward (input, weight and bias gradients) of ``fn`` in ``lib``."""
+    rng = np.random.default_rng(2)
+    x = lib.tensor(rng.standard_normal(x_shape).astype(np.float32), requires_grad=True)
+    w = lib.tensor(rng.standard_normal(w_shape).astype(np.float32) * 0.1, requires_grad=True)
+    c_out = w_shape[1] if fn.__name__.startswith("conv_transpose") else w_shape[0]
+    b = lib.tensor(np.zeros(c_out, np.float32), requires_grad=True)
+    y = fn(x, w, b, **kw)
+    dy = lib.tensor(rng.standard_normal(tuple(y.shape)).astype(np.float32))
+
+    def step() -> None:
+        x.grad = w.grad = b.grad = None
+        fn(x, w, b, **kw).backward(dy)
+
+    return step
+
+
+def transposed_table(torch: Any, repeats: int) -> None:
+    """conv_transpose2d vs the mirrored conv2d, ours and torch's (ms, fwd + bwd)."""
+    print(f"transposed 3x3 pad-1 conv vs the mirrored conv2d, batch {BATCH}, fwd + bwd:")
+    for c_in, c_out, size, stride in TRANSPOSED:
+        extra = {"output_padding": 1} if stride == 2 else {}
+        out = size * stride
+        cases = [("conv_transpose2d", (BATCH, c_in, size, size), (c_in, c_out, 3, 3), extra),
+                 ("conv2d (mirror)", (BATCH, c_out, out, out), (c_in, c_out, 3, 3), {})]
+        line = f"  {c_in:2d}->{c_out:2d} {size}x{size} -> {out}x{out} (stride {stride}):"
+        for name, xs, ws, kw in cases:
+            fn = F.conv_transpose2d if name == "conv_transpose2d" else F.conv2d
+            ours = best_s(generic_step(tl, fn, xs, ws, stride=stride, padding=1, **kw), repeats)
+            line += f"  {name} {ours * 1e3:5.2f} ms"
+            if torch is not None:
+                tfn = getattr(torch.nn.functional, fn.__name__)
+                theirs = best_s(
+                    generic_step(torch, tfn, xs, ws, stride=stride, padding=1, **kw), repeats
+                )
+                line += f" (torch {theirs * 1e3:5.2f}, ratio {ours / theirs:.2f})"
+        print(line)
+
+
 def main() -> None:
     """Print, per conv layer, GEMM GFLOP/s, the layer's GFLOP/s and fraction, ours and torch's."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -129,6 +180,7 @@ def main() -> None:
                 f"{flops / torch_s / 1e9:6.1f} GFLOP/s  = {gemm_s / torch_s:.0%} of numpy GEMM;"
                 f" ratio ours/torch {ours_s / torch_s:.2f}"
             )
+    transposed_table(torch, args.repeats)
 
 
 if __name__ == "__main__":

@@ -64,6 +64,7 @@ def test_conv_gflops_bench_prints_fractions_of_gemm():
     out = run("bench/conv_gflops.py", "--repeats", "2")
     assert len(re.findall(rf"tinygrad_lite:\s+{NUMBER} ms\s+{NUMBER} GFLOP/s", out)) == 2
     assert re.search(rf"numpy float32 GEMM 1024x1024x1024: {NUMBER} GFLOP/s", out)
+    assert len(re.findall(rf"conv_transpose2d\s+{NUMBER} ms", out)) == 3
 
 
 def test_memory_bench_prints_rss_growth():

@@ -14,7 +14,9 @@ from tinygrad_lite.ops.conv import Col2Im, Im2Col, col2im_array, im2col_array
 from tinygrad_lite.ops.conv_kernels import (
     _flat_input_grad_pays,
     _keeps_size,
+    col2im_batch_inner,
     im2col_batch_inner,
+    im2col_batch_inner_strided,
     input_grad_flat,
     input_grad_same_size,
     weight_grad_gemm,
@@ -52,6 +54,11 @@ CASES = [
     ((6, 4, 5, 4), (6, 2, 3, 3), dict(padding=1, groups=2)),
     ((8, 2, 4, 5), (3, 2, 4, 2), dict(padding="same", dilation=(1, 2))),
     ((9, 3, 6, 3), (2, 3, 3, 3), dict(padding=2, dilation=2)),
+    # other geometries on such a batch: strided copies in the batch-innermost order
+    ((8, 3, 7, 6), (4, 3, 3, 3), dict(stride=2, padding=1)),
+    ((6, 4, 6, 7), (6, 2, 3, 2), dict(stride=(2, 1), padding=(1, 0), dilation=(1, 2), groups=2)),
+    ((9, 2, 8, 8), (3, 2, 2, 2), dict(stride=2)),  # windows tile the input
+    ((7, 3, 6, 6), (2, 3, 3, 3), dict()),  # 'valid'
 ]
 
 
@@ -211,6 +218,34 @@ def test_im2col_batch_inner_is_im2col_in_hwn_order(geom):
     cols = im2col_batch_inner(xb, geom, ones_row=True)
     np.testing.assert_array_equal(cols[:-1], expected)
     assert (cols[-1] == 1).all()
+
+
+@pytest.mark.parametrize(
+    "geom",
+    [
+        ((3, 3), (2, 2), (1, 1, 1, 1), (1, 1)),
+        ((2, 3), (1, 2), (0, 1, 2, 0), (2, 1)),
+        ((2, 2), (2, 2), (0, 0, 0, 0), (1, 1)),  # disjoint windows
+    ],
+)
+def test_strided_batch_inner_columns_and_adjoint_match_the_plain_forms(geom):
+    """im2col/col2im in the batch-innermost (H, W, N) column order equal the plain
+    im2col_array/col2im_array with their columns reordered."""
+    x = _randn(5, 3, 6, 7)
+    plain = im2col_array(x, geom)
+    k = plain.shape[0]
+    oh = (6 + geom[2][0] + geom[2][1] - geom[3][0] * (geom[0][0] - 1) - 1) // geom[1][0] + 1
+    ow = plain.shape[1] // (5 * oh)
+    hwn = plain.reshape(k, 5, oh, ow).transpose(0, 2, 3, 1).reshape(k, -1)
+    xb = np.ascontiguousarray(x.transpose(1, 2, 3, 0))
+    cols = im2col_batch_inner_strided(xb, geom, ones_row=True)
+    np.testing.assert_array_equal(cols[:-1], hwn)
+    assert (cols[-1] == 1).all()
+    c = _randn(*hwn.shape)
+    back = col2im_batch_inner(c, x.shape, geom)
+    assert back.transpose(1, 2, 3, 0).flags.c_contiguous  # later layers keep the order
+    c_nhw = c.reshape(k, oh, ow, 5).transpose(0, 3, 1, 2).reshape(k, -1)
+    assert_close(back, col2im_array(c_nhw, x.shape, geom), rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("geom", [g for g in SAME_WIDTH_GEOMS if _keeps_size(g)])
@@ -392,29 +427,42 @@ def test_conv2d_default_init_bounds():
 
 
 def test_conv2d_errors():
+    """Shape mismatches raise RuntimeError (as PyTorch), bad argument values ValueError."""
     x = tl.randn(8, 1, 28, 28)
-    with pytest.raises(ValueError, match=r"conv2d: expected input \(N, C, H, W\) with C=3, "
+    with pytest.raises(RuntimeError, match=r"conv2d: expected input \(N, C, H, W\) with C=3, "
                        r"got \(8, 1, 28, 28\)"):
         F.conv2d(x, tl.randn(16, 3, 3, 3))
-    with pytest.raises(ValueError, match=r"conv2d: expected 3-D \(C, H, W\) or 4-D "
+    with pytest.raises(RuntimeError, match=r"conv2d: expected 3-D \(C, H, W\) or 4-D "
                        r"\(N, C, H, W\) input, got shape \(28, 28\)"):
         F.conv2d(tl.randn(28, 28), tl.randn(16, 1, 3, 3))
-    with pytest.raises(ValueError, match="conv2d: expected a 4-D weight"):
+    with pytest.raises(RuntimeError, match=r"conv2d: expected a 4-D weight \(C_out, C_in/groups"):
         F.conv2d(x, tl.randn(16, 9))
-    with pytest.raises(ValueError, match="conv2d: groups=3 must divide"):
+    with pytest.raises(RuntimeError, match=r"conv2d: groups=4 must divide the weight's "
+                       r"dimension 0, got weight \(6, 1, 3, 3\)"):
+        F.conv2d(tl.randn(1, 4, 5, 5), tl.randn(6, 1, 3, 3), groups=4)
+    with pytest.raises(RuntimeError, match=r"conv2d: expected input \(N, C, H, W\) with C=6"):
         F.conv2d(tl.randn(1, 4, 5, 5), tl.randn(6, 2, 3, 3), groups=3)
-    with pytest.raises(ValueError, match=r"conv2d: expected bias of shape \(16,\)"):
+    with pytest.raises(RuntimeError, match=r"conv2d: expected bias of shape \(16,\)"):
         F.conv2d(x, tl.randn(16, 1, 3, 3), tl.randn(8))
-    with pytest.raises(ValueError, match=r"conv2d: output size \(-1, -1\) is too small"):
+    with pytest.raises(RuntimeError, match=r"conv2d: output size \(-1, -1\) is too small"):
         F.conv2d(tl.randn(1, 1, 3, 3), tl.randn(1, 1, 5, 5))
     with pytest.raises(ValueError, match="padding='same' is not supported for strided"):
         F.conv2d(x, tl.randn(2, 1, 3, 3), stride=2, padding="same")
     with pytest.raises(ValueError, match="conv2d: padding must be 'valid', 'same'"):
         F.conv2d(x, tl.randn(2, 1, 3, 3), padding="full")
+    with pytest.raises(ValueError, match="conv2d: stride and dilation must be >= 1"):
+        F.conv2d(x, tl.randn(2, 1, 3, 3), stride=0)
+    with pytest.raises(ValueError, match=r"conv2d: stride must be an int or a tuple of 2 ints"):
+        F.conv2d(x, tl.randn(2, 1, 3, 3), stride=(1, 1, 1))
     with pytest.raises(ValueError, match="Conv2d: padding_mode must be"):
         nn.Conv2d(1, 2, 3, padding_mode="mirror")
     with pytest.raises(ValueError, match="Conv2d: groups=2 must divide"):
         nn.Conv2d(3, 4, 3, groups=2)
+    torch = torch_or_skip()  # PyTorch raises RuntimeError for the same shape mismatches
+    with pytest.raises(RuntimeError):
+        torch.nn.functional.conv2d(torch.zeros(8, 1, 28, 28), torch.zeros(16, 3, 3, 3))
+    with pytest.raises(RuntimeError):
+        torch.nn.functional.conv2d(torch.zeros(1, 1, 3, 3), torch.zeros(1, 1, 5, 5))
 
 
 @pytest.mark.parametrize(

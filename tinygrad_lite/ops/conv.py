@@ -1,60 +1,46 @@
-r"""Convolution as im2col + one GEMM; col2im by $k_h k_w$ strided slice-adds.
+r"""Sliding windows as columns: im2col, its adjoint col2im, and their two primitives.
 
-Geometry used throughout (PyTorch's): an input ``x`` of shape $(N, C, H, W)$, a kernel
-$k_h \times k_w$, stride $(s_h, s_w)$, padding ``(top, bottom, left, right)`` and dilation
-$(d_h, d_w)$ give
+Geometry used throughout (PyTorch's), for any number $d$ of spatial axes (1, 2 or 3): an input
+``x`` of shape $(N, C, S_1, \dots, S_d)$, a kernel $k_1 \times \dots \times k_d$, strides
+$s_a$, padding $(p^{lo}_a, p^{hi}_a)$ and dilation $d_a$ per axis give
 
-.. math:: H_{out} = \lfloor (H + p_t + p_b - d_h (k_h - 1) - 1) / s_h \rfloor + 1
+.. math:: S^{out}_a = \lfloor (S_a + p^{lo}_a + p^{hi}_a - d_a (k_a - 1) - 1) / s_a \rfloor + 1.
 
-and the same for $W_{out}$.
+A geometry is the tuple ``(kernel, stride, padding, dilation)``, with ``padding`` flattened as
+``(lo_1, hi_1, lo_2, hi_2, ...)`` -- for 2-D ``((kh, kw), (sh, sw), (top, bottom, left,
+right), (dh, dw))``.  A negative ``hi`` crops the end of the input (its last values are read by
+no window; the adjoint gives them zero): that is how a transposed convolution's
+``output_padding`` larger than its padding is expressed.
 
 **Column layout.**  :func:`im2col_array` returns a 2-D array of shape
-$(C k_h k_w,\; N H_{out} W_{out})$: row $(c, i, j)$ (channel-major, then kernel row and column)
-holds pixel $x[n, c, o_h s_h - p_t + i d_h, o_w s_w - p_l + j d_w]$ in column $(n, o_h, o_w)$.
-A convolution is then a single GEMM, ``W.reshape(O, C*kh*kw) @ cols``, whose result
-$(O, N H_{out} W_{out})$ is returned as a transposed *view* (logical shape NCHW, memory order
-CNHW).  Keeping the channel axis outermost in memory makes every im2col copy, the GEMM, and the
-col2im adds run over long contiguous rows; numpy ufuncs keep that memory order downstream.
-The stride-1 same-size case (3x3 padding 1) on a batch at least as long as an image row uses
-columns in $(H, W, N)$ order instead and returns CHWN memory, batch innermost (see
-:mod:`tinygrad_lite.ops.conv_kernels`).
+$(C \prod_a k_a,\; N \prod_a S^{out}_a)$: row $(c, i_1, \dots, i_d)$ (channel-major, then the
+kernel offsets) holds pixel $x[n, c, o_a s_a - p^{lo}_a + i_a d_a]$ in column
+$(n, o_1, \dots, o_d)$.  A convolution is then a single GEMM (see
+:mod:`tinygrad_lite.ops.convolution`).
 
 **Adjoints.**  ``im2col`` is linear; its adjoint is ``col2im``, which adds every column entry
 back onto the pixel it came from (overlapping windows accumulate).  So :class:`Im2Col` and
 :class:`Col2Im` are each other's backward, and anything built from them (and matmul, reshape)
-has higher-order gradients for free.
+has higher-order gradients for free.  ``F.unfold`` and ``F.fold`` are these two primitives in
+PyTorch's ``(N, C k_h k_w, L)`` layout.
 
-The fused :class:`Convolution` primitive does im2col + GEMM + bias in one node; ``bench/cnn.py``
-measures it against the composite ``Im2Col -> matmul -> reshape -> permute -> add`` (about
-10-15% faster for the benchmark's two layers, forward + backward).  Its backward uses the saved
-columns for ordinary backward and recomputes them with :class:`Im2Col` under ``create_graph``,
-so that the weight gradient stays connected to the input.  For stride 1 the input gradient
-takes ``input_grad_same_size`` (output the size of the input, e.g. 3x3 padding 1, in either
-memory order) or ``input_grad_flat`` (in :mod:`~tinygrad_lite.ops.conv_kernels`), whose
-slice-adds run over whole contiguous rows; im2col of a stride-1 convolution that keeps the
-width copies whole images per kernel offset (:func:`_im2col_same_width`).
+One copy (or slice-add) per kernel offset: a loop over $\prod_a k_a$, never over pixels.  For
+2-D stride 1 with the output as wide as the input, im2col copies whole images per kernel
+offset instead (:func:`_im2col_same_width`).
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from tinygrad_lite.autograd.function import NUMPY_NS, Function
-from tinygrad_lite.ops.conv_kernels import (
-    _flat_input_grad_pays,
-    _keeps_size,
-    im2col_batch_inner,
-    input_grad_flat,
-    input_grad_same_size,
-    is_batch_inner,
-    weight_grad_gemm,
-)
 
-Geometry = tuple[tuple[int, int], tuple[int, int], tuple[int, int, int, int], tuple[int, int]]
-"""``(kernel, stride, padding, dilation)``: ``(kh, kw), (sh, sw), (top, bottom, left, right),
-(dh, dw)``."""
+Geometry = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...]]
+"""``(kernel, stride, padding, dilation)``; 2-D: ``(kh, kw), (sh, sw), (top, bottom, left,
+right), (dh, dw)``."""
 
 
 def out_size(size: int, k: int, s: int, p_lo: int, p_hi: int, d: int) -> int:
@@ -62,45 +48,64 @@ def out_size(size: int, k: int, s: int, p_lo: int, p_hi: int, d: int) -> int:
     return (size + p_lo + p_hi - d * (k - 1) - 1) // s + 1
 
 
-def _window_slices(geom: Geometry, oh: int, ow: int, i: int, j: int) -> tuple[slice, slice]:
-    """The strided slices of the padded image read by kernel offset ``(i, j)``."""
-    (_, _), (sh, sw), _, (dh, dw) = geom
-    r0, c0 = i * dh, j * dw
-    return slice(r0, r0 + sh * (oh - 1) + 1, sh), slice(c0, c0 + sw * (ow - 1) + 1, sw)
+def out_shape(spatial: tuple[int, ...], geom: Geometry) -> tuple[int, ...]:
+    """Output spatial sizes of ``geom`` on an input with spatial sizes ``spatial``."""
+    kernel, stride, pads, dilation = geom
+    return tuple(
+        out_size(n, k, s, pads[2 * a], pads[2 * a + 1], d)
+        for a, (n, k, s, d) in enumerate(zip(spatial, kernel, stride, dilation))
+    )
+
+
+def _window(geom: Geometry, outs: tuple[int, ...], offset: tuple[int, ...]) -> tuple[slice, ...]:
+    """The strided slices of the padded input read by kernel ``offset``, one per spatial axis."""
+    _, stride, _, dilation = geom
+    return tuple(
+        slice(i * d, i * d + s * (o - 1) + 1, s)
+        for i, d, s, o in zip(offset, dilation, stride, outs)
+    )
+
+
+def _grid(spatial: tuple[int, ...], geom: Geometry) -> tuple[int, ...]:
+    """Spatial sizes of the padded input (smaller than ``lo + size`` where ``hi`` < 0)."""
+    pads = geom[2]
+    return tuple(n + pads[2 * a] + pads[2 * a + 1] for a, n in enumerate(spatial))
 
 
 def im2col_array(
     x: np.ndarray, geom: Geometry, pad_value: float = 0.0, ones_row: bool = False
 ) -> np.ndarray:
-    r"""Columns of ``x`` (N, C, H, W): shape $(C k_h k_w, N H_{out} W_{out})$.
+    r"""Columns of ``x`` (N, C, *spatial): shape $(C \prod k_a, N \prod S^{out}_a)$.
 
-    One strided slice copy per kernel offset (a loop over $k_h k_w$, never over pixels);
+    One strided slice copy per kernel offset (a loop over the kernel, never over pixels);
     padding positions read ``pad_value`` (0 for convolution, $-\infty$ for max-pooling).
-    ``ones_row=True`` appends a row of ones (shape $(C k_h k_w + 1, \cdot)$), so that a bias
+    ``ones_row=True`` appends a row of ones (shape $(C \prod k_a + 1, \cdot)$), so that a bias
     rides along in the convolution's GEMMs.
     """
-    (kh, kw), _, (pt, pb, pl, pr), (dh, dw) = geom
-    n, c, h, w = x.shape
-    oh = out_size(h, kh, geom[1][0], pt, pb, dh)
-    ow = out_size(w, kw, geom[1][1], pl, pr, dw)
-    xt = x.transpose(1, 0, 2, 3)  # (C, N, H, W) view
-    size = c * kh * kw * n * oh * ow
-    flat = np.empty(size + (n * oh * ow if ones_row else 0), dtype=x.dtype)
-    cols = flat[:size].reshape(c, kh, kw, n, oh, ow)
-    if geom[1] == (1, 1) and ow == w:
+    kernel, stride, pads, _ = geom
+    n, c, *spatial = x.shape
+    outs = out_shape(tuple(spatial), geom)
+    length = n * math.prod(outs)
+    xt = x.swapaxes(0, 1)  # (C, N, *spatial) view
+    size = c * math.prod(kernel) * length
+    flat = np.empty(size + (length if ones_row else 0), dtype=x.dtype)
+    cols = flat[:size].reshape(c, *kernel, n, *outs)
+    if len(kernel) == 2 and stride == (1, 1) and outs[1] == spatial[1] and min(pads) >= 0:
         _im2col_same_width(xt, geom, cols, pad_value)
     else:
-        if pt or pb or pl or pr:
-            padded = np.full((c, n, h + pt + pb, w + pl + pr), pad_value, dtype=x.dtype)
-            padded[:, :, pt : pt + h, pl : pl + w] = xt
+        if any(pads):
+            grid = _grid(tuple(spatial), geom)
+            padded = np.full((c, n, *grid), pad_value, dtype=x.dtype)
+            kept = tuple(min(s, g - pads[2 * a]) for a, (s, g) in enumerate(zip(spatial, grid)))
+            inner = tuple(slice(pads[2 * a], pads[2 * a] + k) for a, k in enumerate(kept))
+            padded[(slice(None), slice(None), *inner)] = xt[(..., *[slice(k) for k in kept])]
             xt = padded
-        for i in range(kh):
-            for j in range(kw):
-                rows, columns = _window_slices(geom, oh, ow, i, j)
-                cols[:, i, j] = xt[:, :, rows, columns]
+        every = (slice(None), slice(None))
+        for offset in np.ndindex(*kernel):
+            cols[(slice(None), *offset)] = xt[every + _window(geom, outs, offset)]
     if ones_row:
         flat[size:] = 1
-    return flat.reshape(-1, n * oh * ow)
+    return flat.reshape(-1, length)
 
 
 def _im2col_same_width(
@@ -140,28 +145,32 @@ def _im2col_same_width(
 def col2im_array(cols: np.ndarray, x_shape: tuple[int, ...], geom: Geometry) -> np.ndarray:
     r"""The adjoint of :func:`im2col_array`: add each column entry back onto its pixel.
 
-    Returns an (N, C, H, W) array (a view of a CNHW buffer); pixels covered by several windows
-    receive the sum of their entries, padding positions are dropped.
+    Returns an array of shape ``x_shape`` (N, C, *spatial) (a view of a channel-major buffer);
+    pixels covered by several windows receive the sum of their entries, padding positions are
+    dropped, pixels no window reads (a negative ``hi`` padding) are zero.
     """
-    (kh, kw), _, (pt, pb, pl, pr), (dh, dw) = geom
-    n, c, h, w = x_shape
-    oh = out_size(h, kh, geom[1][0], pt, pb, dh)
-    ow = out_size(w, kw, geom[1][1], pl, pr, dw)
-    cols = cols.reshape(c, kh, kw, n, oh, ow)
-    (sh, sw) = geom[1]
-    hp, wp = h + pt + pb, w + pl + pr
+    kernel, stride, pads, dilation = geom
+    n, c, *spatial = x_shape
+    outs = out_shape(tuple(spatial), geom)
+    cols = cols.reshape(c, *kernel, n, *outs)
+    grid = _grid(tuple(spatial), geom)
+    buffer = tuple(max(g, pads[2 * a] + s) for a, (g, s) in enumerate(zip(grid, spatial)))
     # windows that never overlap (pooling, strided 1x1) let each pixel be written, not added
-    disjoint = sh >= dh * (kh - 1) + 1 and sw >= dw * (kw - 1) + 1
-    tiles = disjoint and (kh, kw, dh, dw) == (sh, sw, 1, 1) and (oh * sh, ow * sw) == (hp, wp)
-    out = (np.empty if tiles else np.zeros)((c, n, hp, wp), dtype=cols.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            rows, columns = _window_slices(geom, oh, ow, i, j)
-            if disjoint:
-                out[:, :, rows, columns] = cols[:, i, j]
-            else:
-                out[:, :, rows, columns] += cols[:, i, j]
-    return out[:, :, pt : pt + h, pl : pl + w].transpose(1, 0, 2, 3)
+    disjoint = all(s >= d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation))
+    tiles = (
+        disjoint and kernel == stride and all(d == 1 for d in dilation)
+        and tuple(o * s for o, s in zip(outs, stride)) == buffer
+    )
+    out = (np.empty if tiles else np.zeros)((c, n, *buffer), dtype=cols.dtype)
+    every = (slice(None), slice(None))
+    for offset in np.ndindex(*kernel):
+        window = every + _window(geom, outs, offset)
+        if disjoint:
+            out[window] = cols[(slice(None), *offset)]
+        else:
+            out[window] += cols[(slice(None), *offset)]
+    crop = tuple(slice(pads[2 * a], pads[2 * a] + s) for a, s in enumerate(spatial))
+    return out[every + crop].swapaxes(0, 1)
 
 
 def im2col(xp: Any, x: Any, geom: Geometry) -> Any:
@@ -186,7 +195,7 @@ class Im2Col(Function):
     """
 
     def forward(self, x: np.ndarray, geom: Geometry) -> np.ndarray:
-        self.saved = (x.shape, geom)
+        self.save_for_backward(x.shape, geom)
         return im2col_array(x, geom)
 
     def backward(self, grad: Any) -> Any:
@@ -202,109 +211,9 @@ class Col2Im(Function):
     """
 
     def forward(self, cols: np.ndarray, x_shape: tuple[int, ...], geom: Geometry) -> np.ndarray:
-        self.saved = (geom,)
+        self.save_for_backward(geom)
         return col2im_array(cols, x_shape, geom)
 
     def backward(self, grad: Any) -> Any:
         (geom,) = self.saved
         return im2col(self.xp, grad, geom)
-
-
-class Convolution(Function):
-    r"""2-D cross-correlation (PyTorch's ``conv2d``), groups $G$, as im2col + one GEMM.
-
-    With $X = \mathrm{im2col}(x)$ reshaped to $(G, C_g k_h k_w, L)$, $L = N H_{out} W_{out}$,
-    and $W$ reshaped to $(G, O_g, C_g k_h k_w)$:
-
-    Forward: $Y = W X + b$, returned as (N, O, H_out, W_out).
-
-    Backward: $\bar W = \bar Y X^\top$, $\bar b = \sum_L \bar Y$,
-    $\bar x = \mathrm{col2im}(W^\top \bar Y)$: one GEMM per product. Linear in $x$ and in $W$
-    separately, so no kinks.
-
-    With a bias and ``groups=1`` the columns get a row of ones and the bias rides in the GEMMs:
-    $Y = [W \mid b]\,[X; \mathbf 1]$ and $[\bar W \mid \bar b] = \bar Y\,[X; \mathbf 1]^\top$,
-    which saves a pass over $Y$ each way (~0.2 ms per step of the benchmark's CNN).
-    """
-
-    def forward(
-        self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, *,
-        geom: Geometry, groups: int,
-    ) -> np.ndarray:
-        n = x.shape[0]
-        o = w.shape[0]
-        (kh, kw), (sh, sw), (pt, pb, pl, pr), (dh, dw) = geom
-        oh = out_size(x.shape[2], kh, sh, pt, pb, dh)
-        ow = out_size(x.shape[3], kw, sw, pl, pr, dw)
-        fold_bias = b is not None and groups == 1
-        batch_inner = _batch_inner_pays(x, geom)
-        if batch_inner:  # columns (and output) in (H, W, N) order, see conv_kernels
-            xb = np.ascontiguousarray(x.transpose(1, 2, 3, 0))  # (C, H, W, N); a view if CHWN
-            cols = im2col_batch_inner(xb, geom, ones_row=fold_bias)
-        else:
-            cols = im2col_array(x, geom, ones_row=fold_bias)  # (C*kh*kw [+ 1], L)
-        if fold_bias:  # [W | b] @ [X; 1]: the bias costs one GEMM row, not a pass over Y
-            out = np.matmul(np.concatenate([w.reshape(o, -1), b[:, None]], axis=1), cols)
-        elif groups == 1:
-            out = np.matmul(w.reshape(o, -1), cols)  # (O, L)
-        else:
-            cols3 = cols.reshape(groups, -1, cols.shape[1])  # (G, Cg*kh*kw, L)
-            out = np.matmul(w.reshape(groups, o // groups, -1), cols3).reshape(o, -1)
-            if b is not None:
-                out += b[:, None]
-        self.saved = (x, w, cols, geom, groups, b is not None, fold_bias, batch_inner)
-        if batch_inner:
-            return out.reshape(o, oh, ow, n).transpose(3, 0, 1, 2)
-        return out.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)
-
-    def backward(self, grad: Any) -> tuple[Any, ...]:
-        x, w, cols, geom, groups, has_bias, folded, batch_inner = self.saved
-        xp = self.xp
-        need_x, need_w = self.needs_input_grad[0], self.needs_input_grad[1]
-        n, o = x.shape[0], w.shape[0]
-        batch_inner = batch_inner and xp is NUMPY_NS  # create_graph recomputes NCHW columns
-        order = (1, 2, 3, 0) if batch_inner else (1, 0, 2, 3)  # the columns' (pixel) order
-        fast_w = xp is NUMPY_NS and need_w and groups == 1
-        g2 = None  # (G, Og, L); a copy unless grad has the columns' memory order, so only
-        if need_x or (need_w and not fast_w) or (has_bias and not fast_w):  # when needed
-            g2 = xp.reshape(xp.permute(grad, order), (groups, o // groups, -1))
-        gx = gw = gb = None
-        if fast_w:
-            # with a folded bias, cols carries its row of ones: [gW | gb] = gY [X; 1]^T
-            if batch_inner:  # n equal blocks of consecutive columns: a view when grad is CHWN
-                g3 = np.reshape(grad.transpose(1, 2, 3, 0), (o, n, -1)).transpose(1, 0, 2)
-            else:  # one block per image: a view for NCHW and CNHW memory orders
-                g3 = grad.reshape(n, o, -1)
-            gwb = weight_grad_gemm(g3, cols)  # (O, C*kh*kw [+ 1])
-            # C-contiguous like w (a 4.6k-value copy for 16->32), so optimizers run unstrided
-            gw = np.ascontiguousarray(gwb[:, :-1] if folded else gwb).reshape(w.shape)
-            gb = gwb[:, -1] if folded else None
-        elif need_w:
-            if xp is not NUMPY_NS:
-                cols = im2col(xp, x, geom)  # graph-connected to x under create_graph
-            cols3 = xp.reshape(cols, (groups, -1, cols.shape[1]))
-            # (X Y^T)^T, not Y X^T: BLAS runs this long-K product ~1.4x faster in this order
-            gw = xp.reshape(xp.swap_last(xp.matmul(cols3, xp.swap_last(g2))), w.shape)
-        if need_x:
-            w3 = xp.reshape(w, (groups, o // groups, -1))
-            if xp is NUMPY_NS and _keeps_size(geom):
-                gx = input_grad_same_size(w3, g2, x.shape, geom, batch_inner)
-            elif xp is NUMPY_NS and _flat_input_grad_pays(x.shape, geom):
-                gx = input_grad_flat(w3, grad, x.shape, geom)
-            else:
-                gcols = xp.reshape(xp.matmul(xp.swap_last(w3), g2), (-1, g2.shape[2]))
-                gx = col2im(xp, gcols, x.shape, geom)
-        if has_bias:
-            if not self.needs_input_grad[2]:
-                gb = None
-            elif gb is None:
-                gb = xp.reshape(xp.sum(g2, 2), (o,))
-            return gx, gw, gb
-        return gx, gw
-
-
-def _batch_inner_pays(x: np.ndarray, geom: Geometry) -> bool:
-    """Use the batch-innermost (CHWN) order: a stride-1 same-size convolution whose input
-    already has it, or whose batch is at least as long as an image row (numpy's loops then
-    run over rows of $N$ values, not of $W$)."""
-    return _keeps_size(geom) and (is_batch_inner(x) or x.shape[0] >= x.shape[3] > 1)

@@ -23,11 +23,14 @@ from tinygrad_lite.nn.functional.classification_losses import (
     nll_loss,
 )
 from tinygrad_lite.nn.functional.conv import (
-    adaptive_avg_pool2d,
-    avg_pool2d,
+    conv1d,
     conv2d,
-    max_pool2d,
+    conv3d,
+    conv_transpose1d,
+    conv_transpose2d,
+    conv_transpose3d,
 )
+from tinygrad_lite.nn.functional.fold import fold, unfold
 from tinygrad_lite.nn.functional.layers import (
     batch_norm,
     dropout,
@@ -44,11 +47,23 @@ from tinygrad_lite.nn.functional.losses import (
     smooth_l1_loss,
     soft_margin_loss,
 )
+from tinygrad_lite.nn.functional.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from tinygrad_lite.nn.functional.upsampling import interpolate, pixel_shuffle, pixel_unshuffle
 from tinygrad_lite.ops.padding import pad
 from tinygrad_lite.ops.vector_norm import normalize
 
 __all__ = [
+    "conv1d",
     "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+    "unfold",
+    "fold",
+    "interpolate",
+    "pixel_shuffle",
+    "pixel_unshuffle",
     "max_pool2d",
     "avg_pool2d",
     "adaptive_avg_pool2d",

@@ -1,14 +1,15 @@
-r"""Convolution and pooling functions (``torch.nn.functional`` names, signatures and defaults).
+r"""Convolutions over 1, 2 or 3 spatial axes, plain and transposed (``torch.nn.functional``
+names, signatures and defaults).
 
-``conv2d`` and ``max_pool2d`` call the primitives in :mod:`tinygrad_lite.ops.conv` and
-:mod:`tinygrad_lite.ops.pool`; ``avg_pool2d`` is :class:`~tinygrad_lite.ops.conv.Im2Col` + a sum,
-and ``adaptive_avg_pool2d`` two averaging-matrix products, so they need no backward of their
-own.  Subgradients: max-pool sends each window's gradient to its FIRST maximum (PyTorch's
-choice); the rest is linear.
+``conv1d/2d/3d`` call the :class:`~tinygrad_lite.ops.convolution.Convolution` primitive and
+``conv_transpose1d/2d/3d`` its adjoint :class:`~tinygrad_lite.ops.convolution.ConvTranspose`;
+one checked N-d function behind each family (:func:`_convnd`, :func:`_conv_transposend`).  All
+are linear in the input and in the weight: no kinks.
 
-Each takes a batch (N, C, H, W) or, as PyTorch does, one unbatched image (C, H, W): that goes
-through as a batch of one (``unsqueeze(0)`` ... ``squeeze(0)``, views the gradient flows through)
-and comes back 3-D.
+Each takes a batch (N, C, *spatial) or, as PyTorch does, one unbatched sample (C, *spatial):
+that goes through as a batch of one (``unsqueeze(0)`` ... ``squeeze(0)``, views the gradient
+flows through) and comes back unbatched.  Shape mismatches raise ``RuntimeError`` (as
+PyTorch), bad argument values ``ValueError``; both name the op and the shapes.
 """
 
 from __future__ import annotations
@@ -17,36 +18,38 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_lite.autograd.grad_mode import is_grad_enabled
-from tinygrad_lite.ops.conv import Convolution, Geometry, Im2Col, im2col_array, out_size
+from tinygrad_lite.ops.conv import Geometry, out_shape
+from tinygrad_lite.ops.convolution import Convolution, ConvTranspose
 from tinygrad_lite.ops.linalg import check_same_dtype
-from tinygrad_lite.ops.pool import MaxPool, max_pool_indices
 from tinygrad_lite.tensor import Tensor
 
+_LAYOUT = {1: "(C, L)", 2: "(C, H, W)", 3: "(C, D, H, W)"}
+_KERNEL = {1: "k", 2: "kh, kw", 3: "kd, kh, kw"}
 
-def _pair(value: Any, name: str, op: str) -> tuple[int, int]:
-    """An int or a pair of ints as ``(h, w)``."""
+
+def _ntuple(value: Any, name: str, op: str, nd: int) -> tuple[int, ...]:
+    """An int or ``nd`` ints as a tuple of ``nd`` ints."""
     if isinstance(value, (int, np.integer)):
-        return int(value), int(value)
-    if isinstance(value, (tuple, list)) and len(value) == 2:
-        return int(value[0]), int(value[1])
-    raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+        return (int(value),) * nd
+    if isinstance(value, (tuple, list)) and len(value) == nd:
+        if all(isinstance(v, (int, np.integer)) for v in value):
+            return tuple(int(v) for v in value)
+    what = "an int" if nd == 1 else f"an int or a tuple of {nd} ints"
+    raise ValueError(f"{op}: {name} must be {what}, got {value!r}")
 
 
-def as_batch(op: str, x: Tensor) -> tuple[Tensor, bool]:
-    """``x`` as (N, C, H, W), and whether it was one unbatched (C, H, W) image.
-
-    An unbatched ``x`` becomes a batch of one (``unsqueeze(0)``, a view); the caller squeezes
-    the result back, so the output is 3-D like PyTorch's.  Other ranks raise ``ValueError``.
-    """
+def as_batch_nd(op: str, x: Tensor, nd: int) -> tuple[Tensor, bool]:
+    """``x`` as (N, C, *spatial) with ``nd`` spatial axes, and whether it was unbatched
+    (C, *spatial); other ranks raise ``RuntimeError``, as PyTorch's convolutions do."""
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}: expected input to be a Tensor, got {type(x).__name__}")
-    if x.ndim == 3:
-        return x.unsqueeze(0), True  # (1, C, H, W)
-    if x.ndim == 4:
+    if x.ndim == nd + 1:
+        return x.unsqueeze(0), True
+    if x.ndim == nd + 2:
         return x, False
-    raise ValueError(
-        f"{op}: expected 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape {tuple(x.shape)}"
+    raise RuntimeError(
+        f"{op}: expected {nd + 1}-D {_LAYOUT[nd]} or {nd + 2}-D (N, {_LAYOUT[nd][1:]} input, "
+        f"got shape {tuple(x.shape)}"
     )
 
 
@@ -54,43 +57,113 @@ def _unbatch(y: Tensor, unbatched: bool) -> Tensor:
     return y.squeeze(0) if unbatched else y
 
 
-def _check_output(op: str, x_shape: tuple[int, ...], geom: Geometry) -> tuple[int, int]:
-    """Output (H, W) of ``geom`` on an input of shape ``x_shape`` ((C, H, W) or (N, C, H, W))."""
-    (kh, kw), (sh, sw), (pt, pb, pl, pr), (dh, dw) = geom
-    oh = out_size(x_shape[-2], kh, sh, pt, pb, dh)
-    ow = out_size(x_shape[-1], kw, sw, pl, pr, dw)
-    if oh <= 0 or ow <= 0:
-        raise ValueError(
-            f"{op}: output size ({oh}, {ow}) is too small for input {tuple(x_shape)} with "
-            f"kernel {(kh, kw)}, stride {(sh, sw)}, padding {(pt, pb, pl, pr)}, "
-            f"dilation {(dh, dw)}"
+def _check_output(
+    op: str, x_shape: tuple[int, ...], geom: Geometry, error: type[Exception] = ValueError
+) -> tuple[int, ...]:
+    """Output spatial sizes of ``geom`` on an input of shape ``x_shape`` (batched or not);
+    ``error`` when one is below 1."""
+    outs = out_shape(tuple(x_shape[-len(geom[0]) :]), geom)
+    if min(outs) <= 0:
+        raise error(
+            f"{op}: output size {outs} is too small for input {tuple(x_shape)} with "
+            f"kernel {geom[0]}, stride {geom[1]}, padding {geom[2]}, dilation {geom[3]}"
         )
-    return oh, ow
+    return outs
 
 
 def conv_padding(
-    padding: Any, kernel: tuple[int, int], stride: tuple[int, int], dilation: tuple[int, int]
-) -> tuple[int, int, int, int]:
-    """``padding`` (int, pair, ``'same'``, ``'valid'``) as ``(top, bottom, left, right)``.
+    padding: Any, kernel: tuple[int, ...], stride: tuple[int, ...], dilation: tuple[int, ...],
+    op: str = "conv2d",
+) -> tuple[int, ...]:
+    """``padding`` (int, tuple, ``'same'``, ``'valid'``) as ``(lo_1, hi_1, lo_2, hi_2, ...)``.
 
-    ``'same'`` needs stride 1; an odd total goes to the bottom/right, as PyTorch pads.
+    ``'same'`` needs stride 1; an odd total goes to the end (bottom/right), as PyTorch pads.
     """
+    nd = len(kernel)
     if isinstance(padding, str):
         if padding == "valid":
-            return 0, 0, 0, 0
+            return (0,) * (2 * nd)
         if padding != "same":
-            raise ValueError(f"conv2d: padding must be 'valid', 'same' or ints, got {padding!r}")
-        if stride != (1, 1):
-            raise ValueError("conv2d: padding='same' is not supported for strided convolutions")
-        pads = []
+            raise ValueError(f"{op}: padding must be 'valid', 'same' or ints, got {padding!r}")
+        if any(s != 1 for s in stride):
+            raise ValueError(f"{op}: padding='same' is not supported for strided convolutions")
+        pads: list[int] = []
         for k, d in zip(kernel, dilation):
             total = d * (k - 1)
             pads += [total // 2, total - total // 2]
-        return pads[0], pads[1], pads[2], pads[3]
-    ph, pw = _pair(padding, "padding", "conv2d")
-    if ph < 0 or pw < 0:
-        raise ValueError(f"conv2d: padding must be non-negative, got {padding!r}")
-    return ph, ph, pw, pw
+        return tuple(pads)
+    per_axis = _ntuple(padding, "padding", op, nd)
+    if min(per_axis) < 0:
+        raise ValueError(f"{op}: padding must be non-negative, got {padding!r}")
+    return tuple(p for p in per_axis for _ in (0, 1))
+
+
+def _check_conv_args(
+    op: str, nd: int, input: Tensor, weight: Tensor, bias: Tensor | None, groups: int,
+    transposed: bool,
+) -> tuple[Tensor, bool]:
+    """Check ranks, channels, bias shape and dtypes; return the batched input."""
+    x, unbatched = as_batch_nd(op, input, nd)
+    layout = "(C_in, C_out/groups, " if transposed else "(C_out, C_in/groups, "
+    if not isinstance(weight, Tensor) or weight.ndim != nd + 2:
+        shape = tuple(weight.shape) if hasattr(weight, "shape") else type(weight).__name__
+        raise RuntimeError(
+            f"{op}: expected a {nd + 2}-D weight {layout}{_KERNEL[nd]}), got {shape}"
+        )
+    if not isinstance(groups, (int, np.integer)) or groups < 1:
+        raise ValueError(f"{op}: groups must be a positive integer, got {groups!r}")
+    c = x.shape[1]
+    if transposed:
+        c_in, c_out = weight.shape[0], weight.shape[1] * groups
+        divisible = c_in % groups == 0
+    else:
+        c_in, c_out = weight.shape[1] * groups, weight.shape[0]
+        divisible = c_out % groups == 0
+    if not divisible:
+        raise RuntimeError(
+            f"{op}: groups={groups} must divide the weight's dimension 0, got weight "
+            f"{tuple(weight.shape)}"
+        )
+    if c != c_in:
+        raise RuntimeError(
+            f"{op}: expected input {'(' if unbatched else '(N, '}{_LAYOUT[nd][1:]} with "
+            f"C={c_in}, got {tuple(input.shape)} (weight {tuple(weight.shape)}, groups={groups})"
+        )
+    if bias is not None and tuple(bias.shape) != (c_out,):
+        raise RuntimeError(f"{op}: expected bias of shape ({c_out},), got {tuple(bias.shape)}")
+    check_same_dtype(op, "input", input, "weight", weight)
+    if bias is not None:
+        check_same_dtype(op, "bias", bias, "weight", weight)
+    return x, unbatched
+
+
+def _convnd(
+    op: str, nd: int, input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any,
+    padding: Any, dilation: Any, groups: int,
+) -> Tensor:
+    """The checked N-d convolution behind ``conv1d``/``conv2d``/``conv3d``."""
+    x, unbatched = _check_conv_args(op, nd, input, weight, bias, groups, transposed=False)
+    stride_, dilation_ = _ntuple(stride, "stride", op, nd), _ntuple(dilation, "dilation", op, nd)
+    if min(stride_) < 1 or min(dilation_) < 1:
+        raise ValueError(f"{op}: stride and dilation must be >= 1, got {stride!r}, {dilation!r}")
+    kernel = tuple(weight.shape[2:])
+    geom = (kernel, stride_, conv_padding(padding, kernel, stride_, dilation_, op), dilation_)
+    _check_output(op, input.shape, geom, RuntimeError)
+    params = (weight,) if bias is None else (weight, bias)
+    return _unbatch(Convolution.apply(x, *params, geom=geom, groups=groups), unbatched)
+
+
+def conv1d(
+    input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+    padding: Any = 0, dilation: Any = 1, groups: int = 1,
+) -> Tensor:
+    r"""1-D cross-correlation, as ``torch.nn.functional.conv1d``.
+
+    $y_{n,o,i} = b_o + \sum_{c,p} w_{o,c,p}\, x_{n,\,g(o) C_g + c,\, i s + p d - p_l}$ with input
+    (N, C, L) or unbatched (C, L), weight (O, C/groups, k), bias (O,).  ``padding``: an int,
+    ``'valid'`` or ``'same'``.  The 2-D code with one spatial axis (im2col + one GEMM).
+    """
+    return _convnd("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
 
 
 def conv2d(
@@ -108,179 +181,127 @@ def conv2d(
     j s_w + q d_w - p_l}$ with input (N, C, H, W), weight (O, C/groups, kh, kw), bias (O,).
     An unbatched input (C, H, W) gives an unbatched output (O, H_out, W_out).
     ``padding`` is an int, a pair, ``'valid'`` (none) or ``'same'`` (stride 1 only).
-    Computed as im2col + one GEMM (see :mod:`tinygrad_lite.ops.conv`).  Input, weight and
-    bias must have one dtype (``RuntimeError`` otherwise, as in PyTorch; no promotion).
+    Computed as im2col + one GEMM (see :mod:`tinygrad_lite.ops.convolution`).  Input, weight
+    and bias must have one dtype (``RuntimeError`` otherwise, as in PyTorch; no promotion).
     """
-    x, unbatched = as_batch("conv2d", input)  # (N, C, H, W)
-    if not isinstance(weight, Tensor) or weight.ndim != 4:
-        shape = tuple(weight.shape) if hasattr(weight, "shape") else type(weight).__name__
-        raise ValueError(f"conv2d: expected a 4-D weight (O, C/groups, kh, kw), got {shape}")
-    o, cg, kh, kw = weight.shape
-    c = x.shape[1]
-    if groups < 1 or c % groups or o % groups:
-        raise ValueError(
-            f"conv2d: groups={groups} must divide both in_channels={c} and out_channels={o}"
-        )
-    if c != cg * groups:
-        layout = "(C, H, W)" if unbatched else "(N, C, H, W)"
-        raise ValueError(
-            f"conv2d: expected input {layout} with C={cg * groups}, got {tuple(input.shape)} "
-            f"(weight {tuple(weight.shape)}, groups={groups})"
-        )
-    if bias is not None and tuple(bias.shape) != (o,):
-        raise ValueError(f"conv2d: expected bias of shape ({o},), got {tuple(bias.shape)}")
-    check_same_dtype("conv2d", "input", input, "weight", weight)
-    if bias is not None:
-        check_same_dtype("conv2d", "bias", bias, "weight", weight)
-    stride_, dilation_ = _pair(stride, "stride", "conv2d"), _pair(dilation, "dilation", "conv2d")
-    if min(stride_) < 1 or min(dilation_) < 1:
-        raise ValueError(f"conv2d: stride and dilation must be >= 1, got {stride!r}, {dilation!r}")
-    geom = ((kh, kw), stride_, conv_padding(padding, (kh, kw), stride_, dilation_), dilation_)
-    _check_output("conv2d", input.shape, geom)
-    params = (weight,) if bias is None else (weight, bias)
-    return _unbatch(Convolution.apply(x, *params, geom=geom, groups=groups), unbatched)
+    return _convnd("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
 
 
-def _pool_geometry(
-    op: str, x_shape: tuple[int, ...], kernel_size: Any, stride: Any, padding: Any,
-    dilation: Any, ceil_mode: bool,
-) -> Geometry:
-    """Checked pooling geometry for an input of shape ``x_shape`` ((C, H, W) or (N, C, H, W))."""
-    kernel = _pair(kernel_size, "kernel_size", op)
-    stride_ = kernel if stride is None or stride == [] else _pair(stride, "stride", op)
-    ph, pw = _pair(padding, "padding", op)
-    dilation_ = _pair(dilation, "dilation", op)
-    if min(kernel) < 1 or min(stride_) < 1 or min(dilation_) < 1:
-        raise ValueError(f"{op}: kernel_size, stride and dilation must be >= 1")
-    if ph < 0 or pw < 0 or ph > kernel[0] // 2 or pw > kernel[1] // 2:
-        raise ValueError(
-            f"{op}: pad should be at most half of effective kernel size, but got pad={(ph, pw)} "
-            f"and kernel_size={kernel}"
-        )
-    eh = ew = 0
-    if ceil_mode:  # extra bottom/right padding (never read by a whole window) for the last one
-        eh = _ceil_extra(op, x_shape[-2], kernel[0], stride_[0], ph, dilation_[0])
-        ew = _ceil_extra(op, x_shape[-1], kernel[1], stride_[1], pw, dilation_[1])
-    geom = (kernel, stride_, (ph, ph + eh, pw, pw + ew), dilation_)
-    _check_output(op, x_shape, geom)
-    return geom
-
-
-def _ceil_extra(op: str, size: int, k: int, s: int, p: int, d: int) -> int:
-    """Padding ``ceil_mode=True`` adds at the end of an axis (PyTorch's rule: round the output
-    size up, but the last window must start inside the input or the left padding)."""
-    span = size + 2 * p - d * (k - 1) - 1  # may be negative: rounding up can still give 1
-    out = -(-span // s) + 1
-    if out < 1:
-        return 0  # the caller's size check raises
-    if (out - 1) * s >= size + p:
-        out -= 1
-    return max(0, (out - 1) * s + d * (k - 1) + 1 - (size + 2 * p))
-
-
-def max_pool2d(
-    input: Tensor,
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    dilation: Any = 1,
-    ceil_mode: bool = False,
-    return_indices: bool = False,
-) -> Any:
-    r"""Max over each window (padding counts as $-\infty$), as ``F.max_pool2d``.
-
-    ``stride`` defaults to ``kernel_size``.  Gradient: each window's gradient goes to its FIRST
-    maximum in row-major order (PyTorch's choice; ties are not split).  With
-    ``return_indices=True`` also returns the flat ``h * W + w`` position of that maximum.
-    ``ceil_mode=True`` rounds the output size up (the last window may hang over the edge).
-    Input (N, C, H, W) or unbatched (C, H, W); output and indices have the input's rank.
-    """
-    x, unbatched = as_batch("max_pool2d", input)  # (N, C, H, W)
-    geom = _pool_geometry(
-        "max_pool2d", input.shape, kernel_size, stride, padding, dilation, ceil_mode
-    )
-    needs_mask = x.requires_grad and is_grad_enabled()
-    out = _unbatch(MaxPool.apply(x, geom=geom, needs_mask=needs_mask), unbatched)
-    if return_indices:
-        indices = max_pool_indices(x.data, geom)  # (N, C, H_out, W_out)
-        return out, Tensor._make(indices[0] if unbatched else indices, None)
-    return out
-
-
-def avg_pool2d(
-    input: Tensor,
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    ceil_mode: bool = False,
-    count_include_pad: bool = True,
-    divisor_override: int | None = None,
+def conv3d(
+    input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+    padding: Any = 0, dilation: Any = 1, groups: int = 1,
 ) -> Tensor:
-    r"""Mean over each window, as ``F.avg_pool2d``: $y = \frac1{D}\sum_{p \in \text{window}} x_p$.
+    r"""3-D cross-correlation, as ``torch.nn.functional.conv3d``.
 
-    $D = k_h k_w$ with ``count_include_pad=True`` (zeros of the padding count), else the number
-    of real pixels in the window; ``divisor_override`` replaces $D$.  With ``ceil_mode=True``
-    the last window may hang over the padded input: the cells beyond it never count.  Linear:
-    the gradient of every pixel of a window is $\bar y / D$.  Input (N, C, H, W) or unbatched
-    (C, H, W); the output has the input's rank.
+    Input (N, C, D, H, W) or unbatched (C, D, H, W), weight (O, C/groups, kd, kh, kw), bias
+    (O,); ``padding`` an int, a triple, ``'valid'`` or ``'same'``.  The 2-D code with three
+    spatial axes (im2col + one GEMM).
     """
-    x, unbatched = as_batch("avg_pool2d", input)  # (N, C, H, W)
-    geom = _pool_geometry("avg_pool2d", input.shape, kernel_size, stride, padding, 1, ceil_mode)
-    n, c, h, w = x.shape
-    oh, ow = _check_output("avg_pool2d", input.shape, geom)
-    cols = Im2Col.apply(x.reshape(n * c, 1, h, w), geom=geom)  # (kh*kw, N*C*oh*ow)
-    total = _unbatch(cols.sum(0).reshape(n, c, oh, ow), unbatched)
-    if divisor_override is not None:
-        if divisor_override == 0:
-            raise ValueError("avg_pool2d: divisor_override must be non-zero")
-        return total / float(divisor_override)
-    (pt, pb, pl, pr) = geom[2]
-    if (count_include_pad and (pb, pr) == (pt, pl)) or not any(geom[2]):
-        return total / float(geom[0][0] * geom[0][1])
-    if count_include_pad:  # count the symmetric padding, not ceil_mode's extra cells
-        ones = np.ones((1, 1, h + 2 * pt, w + 2 * pl), dtype=input.dtype)
-        extra = (0, pb - pt, 0, pr - pl)
-        counts = im2col_array(ones, (geom[0], geom[1], extra, geom[3])).sum(0)
-    else:
-        counts = im2col_array(np.ones((1, 1, h, w), dtype=input.dtype), geom).sum(0)
-    return total / Tensor._make(counts.reshape(oh, ow), None)
+    return _convnd("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
 
 
-def _adaptive_matrix(size: int, out: int, dtype: Any) -> np.ndarray:
-    """(out, size) averaging matrix: row i averages [floor(i*size/out), ceil((i+1)*size/out))."""
-    m = np.zeros((out, size), dtype=dtype)
-    for i in range(out):
-        start, end = (i * size) // out, -((-(i + 1) * size) // out)
-        m[i, start:end] = 1.0 / (end - start)
-    return m
+def transposed_geometry(
+    op: str, in_spatial: tuple[int, ...], kernel: tuple[int, ...], stride: Any, padding: Any,
+    output_padding: Any, dilation: Any,
+) -> tuple[Geometry, tuple[int, ...]]:
+    r"""The geometry of the convolution a transposed convolution is the adjoint of, and its
+    output sizes $S^{out} = (S - 1) s - 2 p + d (k - 1) + p_{out} + 1$ per axis.
 
-
-def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
-    r"""Average over PyTorch's adaptive windows, as ``F.adaptive_avg_pool2d``.
-
-    Output cell $i$ along an axis of length $n$ averages $[\lfloor i n / m \rfloor,
-    \lceil (i+1) n / m \rceil)$.  The windows are separable, so $y = A_h\, x\, A_w^\top$ with
-    two small averaging matrices: linear, gradient $A_h^\top \bar y A_w$.  ``None`` in
-    ``output_size`` keeps that input size.  Input (N, C, H, W) or unbatched (C, H, W); the
-    output has the input's rank.
+    That convolution maps $S^{out}$ back to $S$ with padding $(p, p - p_{out})$: the
+    ``output_padding`` cells at the end are covered by the kernel's overhang (or by nothing,
+    where $p_{out} > p$: then the end padding is negative, a crop).
     """
-    x, unbatched = as_batch("adaptive_avg_pool2d", input)  # (N, C, H, W)
-    if isinstance(output_size, (int, np.integer)) or output_size is None:
-        output_size = (output_size, output_size)
-    if not isinstance(output_size, (tuple, list)) or len(output_size) != 2:
+    nd = len(kernel)
+    stride_, dilation_ = _ntuple(stride, "stride", op, nd), _ntuple(dilation, "dilation", op, nd)
+    if isinstance(padding, str):
+        raise ValueError(f"{op}: padding must be an int or a tuple of {nd} ints, got {padding!r}")
+    pad, out_pad = _ntuple(padding, "padding", op, nd), _ntuple(
+        output_padding, "output_padding", op, nd
+    )
+    if min(stride_) < 1 or min(dilation_) < 1:
+        raise ValueError(f"{op}: stride and dilation must be >= 1, got {stride!r}, {dilation!r}")
+    if min(pad) < 0 or min(out_pad) < 0:
+        raise ValueError(f"{op}: padding and output_padding must be non-negative")
+    if any(q >= max(s, d) for q, s, d in zip(out_pad, stride_, dilation_)):
         raise ValueError(
-            f"adaptive_avg_pool2d: output_size must be an int or a pair, got {output_size!r}"
+            f"{op}: output_padding must be smaller than either stride or dilation, got "
+            f"output_padding={out_pad}, stride={stride_}, dilation={dilation_}"
         )
-    h, w = x.shape[2], x.shape[3]
-    oh = h if output_size[0] is None else int(output_size[0])
-    ow = w if output_size[1] is None else int(output_size[1])
-    if oh < 1 or ow < 1:
-        raise ValueError(f"adaptive_avg_pool2d: output_size must be positive, got {output_size!r}")
-    if (oh, ow) == (h, w):
-        return input * 1.0
-    if h % oh == 0 and w % ow == 0:
-        return avg_pool2d(input, (h // oh, w // ow))  # handles either rank itself
-    ah = Tensor._make(_adaptive_matrix(h, oh, input.dtype), None)  # (oh, H)
-    aw = Tensor._make(_adaptive_matrix(w, ow, input.dtype).T.copy(), None)  # (W, ow)
-    return _unbatch(ah @ x @ aw, unbatched)  # (N, C, oh, ow), or (C, oh, ow) when unbatched
+    outs = tuple(
+        (n - 1) * s - 2 * p + d * (k - 1) + q + 1
+        for n, k, s, p, q, d in zip(in_spatial, kernel, stride_, pad, out_pad, dilation_)
+    )
+    if min(outs) <= 0:
+        raise RuntimeError(
+            f"{op}: output size {outs} is too small for input size {in_spatial} with kernel "
+            f"{kernel}, stride {stride_}, padding {pad}, output_padding {out_pad}, dilation "
+            f"{dilation_}"
+        )
+    pads = tuple(v for p, q in zip(pad, out_pad) for v in (p, p - q))
+    return (kernel, stride_, pads, dilation_), outs
 
+
+def _conv_transposend(
+    op: str, nd: int, input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any,
+    padding: Any, output_padding: Any, groups: int, dilation: Any,
+) -> Tensor:
+    """The checked N-d transposed convolution behind ``conv_transpose1d/2d/3d``."""
+    x, unbatched = _check_conv_args(op, nd, input, weight, bias, groups, transposed=True)
+    geom, outs = transposed_geometry(
+        op, tuple(x.shape[2:]), tuple(weight.shape[2:]), stride, padding, output_padding,
+        dilation,
+    )
+    params = (weight,) if bias is None else (weight, bias)
+    y = ConvTranspose.apply(x, *params, geom=geom, groups=groups, out_spatial=outs)
+    return _unbatch(y, unbatched)
+
+
+def conv_transpose1d(
+    input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+    padding: Any = 0, output_padding: Any = 0, groups: int = 1, dilation: Any = 1,
+) -> Tensor:
+    r"""1-D transposed convolution, as ``torch.nn.functional.conv_transpose1d``.
+
+    Input (N, C_in, L) or unbatched (C_in, L), weight (C_in, C_out/groups, k), bias (C_out,);
+    output length $(L - 1) s - 2 p + d (k - 1) + p_{out} + 1$.  The adjoint of ``conv1d``
+    (see :func:`conv_transpose2d`).
+    """
+    return _conv_transposend(
+        "conv_transpose1d", 1, input, weight, bias, stride, padding, output_padding, groups,
+        dilation,
+    )
+
+
+def conv_transpose2d(
+    input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+    padding: Any = 0, output_padding: Any = 0, groups: int = 1, dilation: Any = 1,
+) -> Tensor:
+    r"""2-D transposed convolution ("deconvolution"), as
+    ``torch.nn.functional.conv_transpose2d``.
+
+    Input (N, C_in, H, W) or unbatched (C_in, H, W), weight (C_in, C_out/groups, kh, kw), bias
+    (C_out,).  Each input pixel scatters its weighted kernel onto the output, stride $s$ apart:
+    $y = \mathrm{col2im}(W^\top x) + b$, i.e. the input gradient of ``conv2d`` with the same
+    weight, stride, padding and dilation.  Output size per axis
+    $(S - 1) s - 2 p + d (k - 1) + p_{out} + 1$; ``output_padding`` $p_{out}$ (smaller than
+    the stride or the dilation) picks among the sizes that ``conv2d`` maps to $S$.
+    """
+    return _conv_transposend(
+        "conv_transpose2d", 2, input, weight, bias, stride, padding, output_padding, groups,
+        dilation,
+    )
+
+
+def conv_transpose3d(
+    input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+    padding: Any = 0, output_padding: Any = 0, groups: int = 1, dilation: Any = 1,
+) -> Tensor:
+    r"""3-D transposed convolution, as ``torch.nn.functional.conv_transpose3d``.
+
+    Input (N, C_in, D, H, W) or unbatched (C_in, D, H, W), weight (C_in, C_out/groups, kd, kh,
+    kw), bias (C_out,).  The adjoint of ``conv3d`` (see :func:`conv_transpose2d`).
+    """
+    return _conv_transposend(
+        "conv_transpose3d", 3, input, weight, bias, stride, padding, output_padding, groups,
+        dilation,
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tinygrad_lite.nn.functional.conv import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from tinygrad_lite.nn.functional.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from tinygrad_lite.nn.modules.module import Module
 from tinygrad_lite.tensor import Tensor
 

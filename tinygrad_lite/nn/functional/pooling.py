@@ -1,0 +1,194 @@
+r"""Pooling functions (``torch.nn.functional`` names, signatures and defaults).
+
+``max_pool2d`` calls the primitive in :mod:`tinygrad_lite.ops.pool`; ``avg_pool2d`` is
+:class:`~tinygrad_lite.ops.conv.Im2Col` + a sum, and ``adaptive_avg_pool2d`` two
+averaging-matrix products, so they need no backward of their own.  Subgradients: max-pool sends
+each window's gradient to its FIRST maximum (PyTorch's choice); the rest is linear.
+
+Each takes a batch (N, C, H, W) or, as PyTorch does, one unbatched image (C, H, W): that goes
+through as a batch of one (``unsqueeze(0)`` ... ``squeeze(0)``, views the gradient flows through)
+and comes back 3-D.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tinygrad_lite.autograd.grad_mode import is_grad_enabled
+from tinygrad_lite.nn.functional.conv import _check_output, _unbatch
+from tinygrad_lite.ops.conv import Geometry, Im2Col, im2col_array
+from tinygrad_lite.ops.pool import MaxPool, max_pool_indices
+from tinygrad_lite.tensor import Tensor
+
+
+def _pair(value: Any, name: str, op: str) -> tuple[int, int]:
+    """An int or a pair of ints as ``(h, w)``."""
+    if isinstance(value, (int, np.integer)):
+        return int(value), int(value)
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        return int(value[0]), int(value[1])
+    raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+
+
+def as_batch(op: str, x: Tensor) -> tuple[Tensor, bool]:
+    """``x`` as (N, C, H, W), and whether it was one unbatched (C, H, W) image (pooling).
+
+    An unbatched ``x`` becomes a batch of one (``unsqueeze(0)``, a view); the caller squeezes
+    the result back, so the output is 3-D like PyTorch's.  Other ranks raise ``ValueError``.
+    """
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}: expected input to be a Tensor, got {type(x).__name__}")
+    if x.ndim == 3:
+        return x.unsqueeze(0), True  # (1, C, H, W)
+    if x.ndim == 4:
+        return x, False
+    raise ValueError(
+        f"{op}: expected 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape {tuple(x.shape)}"
+    )
+
+
+def _pool_geometry(
+    op: str, x_shape: tuple[int, ...], kernel_size: Any, stride: Any, padding: Any,
+    dilation: Any, ceil_mode: bool,
+) -> Geometry:
+    """Checked pooling geometry for an input of shape ``x_shape`` ((C, H, W) or (N, C, H, W))."""
+    kernel = _pair(kernel_size, "kernel_size", op)
+    stride_ = kernel if stride is None or stride == [] else _pair(stride, "stride", op)
+    ph, pw = _pair(padding, "padding", op)
+    dilation_ = _pair(dilation, "dilation", op)
+    if min(kernel) < 1 or min(stride_) < 1 or min(dilation_) < 1:
+        raise ValueError(f"{op}: kernel_size, stride and dilation must be >= 1")
+    if ph < 0 or pw < 0 or ph > kernel[0] // 2 or pw > kernel[1] // 2:
+        raise ValueError(
+            f"{op}: pad should be at most half of effective kernel size, but got pad={(ph, pw)} "
+            f"and kernel_size={kernel}"
+        )
+    eh = ew = 0
+    if ceil_mode:  # extra bottom/right padding (never read by a whole window) for the last one
+        eh = _ceil_extra(op, x_shape[-2], kernel[0], stride_[0], ph, dilation_[0])
+        ew = _ceil_extra(op, x_shape[-1], kernel[1], stride_[1], pw, dilation_[1])
+    geom = (kernel, stride_, (ph, ph + eh, pw, pw + ew), dilation_)
+    _check_output(op, x_shape, geom)
+    return geom
+
+
+def _ceil_extra(op: str, size: int, k: int, s: int, p: int, d: int) -> int:
+    """Padding ``ceil_mode=True`` adds at the end of an axis (PyTorch's rule: round the output
+    size up, but the last window must start inside the input or the left padding)."""
+    span = size + 2 * p - d * (k - 1) - 1  # may be negative: rounding up can still give 1
+    out = -(-span // s) + 1
+    if out < 1:
+        return 0  # the caller's size check raises
+    if (out - 1) * s >= size + p:
+        out -= 1
+    return max(0, (out - 1) * s + d * (k - 1) + 1 - (size + 2 * p))
+
+
+def max_pool2d(
+    input: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Any:
+    r"""Max over each window (padding counts as $-\infty$), as ``F.max_pool2d``.
+
+    ``stride`` defaults to ``kernel_size``.  Gradient: each window's gradient goes to its FIRST
+    maximum in row-major order (PyTorch's choice; ties are not split).  With
+    ``return_indices=True`` also returns the flat ``h * W + w`` position of that maximum.
+    ``ceil_mode=True`` rounds the output size up (the last window may hang over the edge).
+    Input (N, C, H, W) or unbatched (C, H, W); output and indices have the input's rank.
+    """
+    x, unbatched = as_batch("max_pool2d", input)  # (N, C, H, W)
+    geom = _pool_geometry(
+        "max_pool2d", input.shape, kernel_size, stride, padding, dilation, ceil_mode
+    )
+    needs_mask = x.requires_grad and is_grad_enabled()
+    out = _unbatch(MaxPool.apply(x, geom=geom, needs_mask=needs_mask), unbatched)
+    if return_indices:
+        indices = max_pool_indices(x.data, geom)  # (N, C, H_out, W_out)
+        return out, Tensor._make(indices[0] if unbatched else indices, None)
+    return out
+
+
+def avg_pool2d(
+    input: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
+    r"""Mean over each window, as ``F.avg_pool2d``: $y = \frac1{D}\sum_{p \in \text{window}} x_p$.
+
+    $D = k_h k_w$ with ``count_include_pad=True`` (zeros of the padding count), else the number
+    of real pixels in the window; ``divisor_override`` replaces $D$.  With ``ceil_mode=True``
+    the last window may hang over the padded input: the cells beyond it never count.  Linear:
+    the gradient of every pixel of a window is $\bar y / D$.  Input (N, C, H, W) or unbatched
+    (C, H, W); the output has the input's rank.
+    """
+    x, unbatched = as_batch("avg_pool2d", input)  # (N, C, H, W)
+    geom = _pool_geometry("avg_pool2d", input.shape, kernel_size, stride, padding, 1, ceil_mode)
+    n, c, h, w = x.shape
+    oh, ow = _check_output("avg_pool2d", input.shape, geom)
+    cols = Im2Col.apply(x.reshape(n * c, 1, h, w), geom=geom)  # (kh*kw, N*C*oh*ow)
+    total = _unbatch(cols.sum(0).reshape(n, c, oh, ow), unbatched)
+    if divisor_override is not None:
+        if divisor_override == 0:
+            raise ValueError("avg_pool2d: divisor_override must be non-zero")
+        return total / float(divisor_override)
+    (pt, pb, pl, pr) = geom[2]
+    if (count_include_pad and (pb, pr) == (pt, pl)) or not any(geom[2]):
+        return total / float(geom[0][0] * geom[0][1])
+    if count_include_pad:  # count the symmetric padding, not ceil_mode's extra cells
+        ones = np.ones((1, 1, h + 2 * pt, w + 2 * pl), dtype=input.dtype)
+        extra = (0, pb - pt, 0, pr - pl)
+        counts = im2col_array(ones, (geom[0], geom[1], extra, geom[3])).sum(0)
+    else:
+        counts = im2col_array(np.ones((1, 1, h, w), dtype=input.dtype), geom).sum(0)
+    return total / Tensor._make(counts.reshape(oh, ow), None)
+
+
+def _adaptive_matrix(size: int, out: int, dtype: Any) -> np.ndarray:
+    """(out, size) averaging matrix: row i averages [floor(i*size/out), ceil((i+1)*size/out))."""
+    m = np.zeros((out, size), dtype=dtype)
+    for i in range(out):
+        start, end = (i * size) // out, -((-(i + 1) * size) // out)
+        m[i, start:end] = 1.0 / (end - start)
+    return m
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
+    r"""Average over PyTorch's adaptive windows, as ``F.adaptive_avg_pool2d``.
+
+    Output cell $i$ along an axis of length $n$ averages $[\lfloor i n / m \rfloor,
+    \lceil (i+1) n / m \rceil)$.  The windows are separable, so $y = A_h\, x\, A_w^\top$ with
+    two small averaging matrices: linear, gradient $A_h^\top \bar y A_w$.  ``None`` in
+    ``output_size`` keeps that input size.  Input (N, C, H, W) or unbatched (C, H, W); the
+    output has the input's rank.
+    """
+    x, unbatched = as_batch("adaptive_avg_pool2d", input)  # (N, C, H, W)
+    if isinstance(output_size, (int, np.integer)) or output_size is None:
+        output_size = (output_size, output_size)
+    if not isinstance(output_size, (tuple, list)) or len(output_size) != 2:
+        raise ValueError(
+            f"adaptive_avg_pool2d: output_size must be an int or a pair, got {output_size!r}"
+        )
+    h, w = x.shape[2], x.shape[3]
+    oh = h if output_size[0] is None else int(output_size[0])
+    ow = w if output_size[1] is None else int(output_size[1])
+    if oh < 1 or ow < 1:
+        raise ValueError(f"adaptive_avg_pool2d: output_size must be positive, got {output_size!r}")
+    if (oh, ow) == (h, w):
+        return input * 1.0
+    if h % oh == 0 and w % ow == 0:
+        return avg_pool2d(input, (h // oh, w // ow))  # handles either rank itself
+    ah = Tensor._make(_adaptive_matrix(h, oh, input.dtype), None)  # (oh, H)
+    aw = Tensor._make(_adaptive_matrix(w, ow, input.dtype).T.copy(), None)  # (W, ow)
+    return _unbatch(ah @ x @ aw, unbatched)  # (N, C, oh, ow), or (C, oh, ow) when unbatched
+
