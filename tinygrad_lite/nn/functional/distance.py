@@ -38,7 +38,12 @@ def _vector_norm(x: Tensor, p: float, dim: int, keepdim: bool = False) -> Tensor
     if p == 0:
         count = (x.data != 0).sum(axis=dim, keepdims=keepdim).astype(x.dtype)
         return Tensor._make(count, None)
-    return _positive_root((x.abs() ** p).sum(dim, keepdim), p)
+    zero = x.data == 0
+    if zero.any():  # |x|^p has an infinite slope at 0 for p < 1: PyTorch's gradient there is 0
+        powered = ew.where(zero, 0.0, ew.where(zero, 1.0, x.abs()) ** p)
+    else:
+        powered = x.abs() ** p
+    return _positive_root(powered.sum(dim, keepdim), p)
 
 
 def _broadcast_shape(op: str, a: Tensor, b: Tensor) -> tuple[int, ...]:

@@ -36,7 +36,8 @@ def poisson_nll_loss(
     else:
         loss = input - target * (input + eps).log()
     if full:
-        stirling = target * target.log() - target + (target * (2 * math.pi)).log() * 0.5
+        with np.errstate(divide="ignore", invalid="ignore"):  # log(0) where masked out below
+            stirling = target * target.log() - target + (target * (2 * math.pi)).log() * 0.5
         loss = loss + ew.where(target.data <= 1, 0.0, stirling)
     return apply_reduction(loss, reduction)
 

@@ -15,12 +15,16 @@ cosine_embedding_loss  $\partial\cos$ at $\cos - \text{margin} = 0$ for $y = -1$
 
 from __future__ import annotations
 
+import numpy as np
+
 from tinygrad_lite.nn.functional.distance import pairwise_distance
 from tinygrad_lite.nn.functional.losses import apply_reduction, check_tensors, resolve_reduction
 from tinygrad_lite.ops import elementwise as ew
 from tinygrad_lite.tensor import Tensor
 
-_EPSILON = 1e-12  # PyTorch's cosine_embedding_loss adds this to each squared magnitude
+# PyTorch's cosine_embedding_loss adds 1e-12 to each squared magnitude, as a float32 constant
+# (9.99999996e-13) even in float64: visible in the gradient at a zero vector (2e-9 relative)
+_EPSILON = float(np.float32(1e-12))
 
 
 def margin_ranking_loss(
