@@ -38,13 +38,14 @@ def test_cosine_similarity_matches_torch(shapes, dim: int) -> None:
                        lambda a, b: tf.cosine_similarity(a, b, dim), inputs, **TIGHT)
 
 
-def test_cosine_similarity_eps_at_tiny_and_zero_vectors() -> None:
+@pytest.mark.parametrize("eps", [1e-8, 1e-3])
+def test_cosine_similarity_eps_at_tiny_and_zero_vectors(eps: float) -> None:
     tf = _tf()
     a = np.array([[1e-9, 0.0], [3.0, 4.0], [0.0, 0.0], [1e-9, 1e-9]])
     b = np.array([[2e-9, 1e-9], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
-    for eps in (1e-8, 1e-3):  # norms below eps: clamped, gradient of the unclamped formula
-        compare_with_torch(lambda x, y: F.cosine_similarity(x, y, eps=eps),
-                           lambda x, y: tf.cosine_similarity(x, y, eps=eps), [a, b], **TIGHT)
+    # norms below eps are clamped; the gradient is the unclamped formula's (PyTorch's)
+    compare_with_torch(lambda x, y: F.cosine_similarity(x, y, eps=eps),
+                       lambda x, y: tf.cosine_similarity(x, y, eps=eps), [a, b], **TIGHT)
 
 
 @pytest.mark.parametrize("p", [2.0, 1.0, 3.0, 0.5, 0.0, float("inf")])
