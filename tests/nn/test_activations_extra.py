@@ -69,6 +69,14 @@ def test_matches_torch_float32(name: str, kwargs: dict) -> None:
                        rtol=2e-6, atol=1e-6)
 
 
+def _torch():
+    return torch_or_skip()
+
+
+def _torch_f():
+    return torch_or_skip().nn.functional
+
+
 def _grad_at(fn, values: list[float]) -> list[float]:
     x = tl.tensor(np.array(values), requires_grad=True)
     fn(x).sum().backward()
@@ -98,8 +106,13 @@ def test_hardsigmoid_slope_is_pytorchs_float32_sixth() -> None:
 
 def test_forward_values_at_kinks() -> None:
     x = tl.tensor(np.array([-0.5, 0.5, -0.3]))
-    assert np.signbit(F.softshrink(x).data).tolist() == [True, False, True]  # -0.0, as x * 0
+    assert F.softshrink(x).tolist() == [0.0, 0.0, 0.0]  # (the sign of a zero may differ)
     assert F.hardshrink(x).tolist() == [0.0, 0.0, 0.0]
+    inf = tl.tensor(np.array([-np.inf, np.inf]))
+    for fn in (F.softshrink, F.hardshrink, F.relu6, F.hardswish):
+        expected = getattr(_torch_f(), fn.__name__)(_torch().tensor(inf.data)).numpy()
+        with np.errstate(invalid="ignore"):  # hardswish(-inf) = -inf * 0 = nan, as PyTorch
+            np.testing.assert_array_equal(fn(inf).data, expected, err_msg=fn.__name__)
     assert F.threshold(tl.tensor([0.25, 0.3]), 0.25, -1.0).tolist() == pytest.approx([-1.0, 0.3])
     nan = tl.tensor(np.array([np.nan]))
     for fn in (F.relu6, F.hardtanh, F.hardsigmoid, F.hardswish, F.softshrink, F.hardshrink,
@@ -234,3 +247,23 @@ def test_hardtanh_deprecated_keywords_warn() -> None:
     with pytest.warns(FutureWarning, match="min_value"):
         m = nn.Hardtanh(min_value=-2.0)
     assert m.min_val == -2.0
+
+
+@pytest.mark.parametrize("fn", [F.hardswish, F.selu, lambda t: F.celu(t, 0.7)])
+def test_fast_slope_equals_the_create_graph_formula(fn) -> None:
+    x = np.concatenate([KINKS, [-np.inf, np.inf]])
+    a = tl.tensor(x, requires_grad=True)
+    with np.errstate(invalid="ignore"):  # hardswish(-inf) = -inf * 0
+        fn(a).sum().backward()  # numpy path: the slope precomputed in forward
+        b = tl.tensor(x, requires_grad=True)
+        (g,) = tl.autograd.grad(fn(b).sum(), b, create_graph=True)  # the xp.where formula
+    np.testing.assert_allclose(a.grad.data, g.data, rtol=1e-15, atol=0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fast_expm1_is_accurate(dtype) -> None:
+    from tinygrad_lite.ops.activation import fast_expm1
+
+    z = -np.concatenate([np.logspace(-30, 2.5, 4001), [0.0, np.inf]]).astype(dtype)
+    got = fast_expm1(z, np.exp(z))
+    np.testing.assert_allclose(got, np.expm1(z), rtol=4 * np.finfo(dtype).eps, atol=0)

@@ -147,3 +147,19 @@ def test_gradcheck_and_gradgradcheck() -> None:
                lambda x, w, b: F.instance_norm(x, weight=w, bias=b)):
         assert gradcheck(fn, (x, w, b))
         assert gradgradcheck(fn, (x, w, b))
+
+
+def test_fused_rows_equal_the_plain_composite() -> None:
+    from tinygrad_lite.nn.functional.normalization import _normalize, _normalize_rows
+
+    x = _x(3, 4, 5, 2)
+    g = np.random.default_rng(9).standard_normal(x.shape)
+    grads = []
+    for fused in (True, False):
+        t = tl.tensor(x, requires_grad=True)
+        out = _normalize_rows(t, 6, 1e-5) if fused else _normalize(
+            t.reshape(3, 2, -1), (2,), 1e-5).reshape(*x.shape)
+        out.backward(tl.tensor(g))
+        grads.append((out.data, t.grad.data))
+    np.testing.assert_allclose(grads[0][0], grads[1][0], rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(grads[0][1], grads[1][1], rtol=1e-10, atol=1e-12)

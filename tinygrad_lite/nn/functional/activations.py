@@ -193,7 +193,7 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 
     Gradient $1$ for $x > 0$ and $e^{x/\alpha}$ for $x \le 0$: $1$ at $x = 0$ from both sides
     (PyTorch rounds $1/\alpha$ to float32 in the gradient; so does the
-    :class:`~tinygrad_lite.ops.activation.Celu` primitive).
+    :class:`~tinygrad_lite.ops.activation.ScaledElu` primitive).
     """
     require_floating("celu", input)
     if alpha == 0:
@@ -208,8 +208,7 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:
     Gradient at $x = 0$: $\lambda\alpha \approx 1.7581$ (the negative branch, as ``elu``).
     """
     require_floating("selu", input)
-    negative = special.expm1(input.clamp(max=0.0)) * (_SELU_ALPHA * _SELU_SCALE)
-    return _apply_inplace(input, ew.where(input > 0, input * _SELU_SCALE, negative), inplace)
+    return _apply_inplace(input, activation.selu(input, _SELU_ALPHA, _SELU_SCALE), inplace)
 
 
 def softsign(input: Tensor) -> Tensor:

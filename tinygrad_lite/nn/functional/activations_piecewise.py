@@ -1,8 +1,9 @@
 r"""Piecewise-linear activations (``torch.nn.functional`` names and defaults): ``relu6``,
 ``hardtanh``, ``hardsigmoid``, ``hardswish``, ``softshrink``, ``hardshrink``, ``threshold``.
 
-The first four are primitives (:mod:`tinygrad_lite.ops.activation`); the shrinks and
-``threshold`` are a ``where`` on a constant mask.  Every kink takes PyTorch 2.13's gradient,
+The first four are primitives (:mod:`tinygrad_lite.ops.activation`); ``softshrink`` is
+$x - \mathrm{clamp}(x, -\lambda, \lambda)$, ``hardshrink`` a multiply by a constant mask and
+``threshold`` a ``where`` on one.  Every kink takes PyTorch 2.13's gradient,
 checked at the kink itself against PyTorch:
 
 ===========  ===================================================================
@@ -65,30 +66,32 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     return _apply_inplace(input, activation.hardswish(input), inplace)
 
 
-def _inside(input: Tensor, lambd: float) -> np.ndarray:
-    """``-lambd <= x <= lambd`` on the raw data (NaN is outside, as in PyTorch's kernels)."""
-    x = input.data
-    return (x >= -lambd) & (x <= lambd)
-
-
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
-    r"""$x - \lambda$ for $x > \lambda$, $x + \lambda$ for $x < -\lambda$, else $0$.
+    r"""$x - \lambda$ for $x > \lambda$, $x + \lambda$ for $x < -\lambda$, else $0$: that is
+    $x - \mathrm{clamp}(x, -\lambda, \lambda)$, two arithmetic passes.
 
-    Gradient $[|x| > \lambda]$: $0$ at $x = \pm\lambda$.  ``lambd`` must be $\ge 0$.
+    Gradient $1 - [-\lambda \le x \le \lambda] = [|x| > \lambda]$: $0$ at $x = \pm\lambda$
+    (``clamp`` passes the gradient at its bounds, so the difference cancels there).
+    ``lambd`` must be $\ge 0$.
     """
     require_floating("softshrink", input)
     if not lambd >= 0:
         raise RuntimeError(f"softshrink: lambda must be in range [0, inf), but found {lambd}")
-    x = input.data
-    shift = Tensor._make(np.where(x > 0, lambd, -lambd).astype(x.dtype), None)
-    signed_zero = Tensor._make(x * 0, None)  # -0.0 for negative inputs, as PyTorch's x * 0
-    return ew.where(_inside(input, lambd), signed_zero, input - shift)
+    return input - input.clamp(-lambd, lambd)
 
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
-    r"""$x$ for $|x| > \lambda$, else $0$.  Gradient $[|x| > \lambda]$: $0$ at $\pm\lambda$."""
+    r"""$x$ for $|x| > \lambda$, else $0$.  Gradient $[|x| > \lambda]$: $0$ at $\pm\lambda$.
+
+    A multiply by the constant mask $\lnot(-\lambda \le x \le \lambda)$ (NaN passes, as in
+    PyTorch's kernel); ``where`` only for an infinite ``lambd`` ($\infty \cdot 0$).
+    """
     require_floating("hardshrink", input)
-    return ew.where(_inside(input, lambd), 0.0, input)
+    x = input.data
+    outside = ~((x >= -lambd) & (x <= lambd))
+    if np.isinf(lambd):
+        return ew.where(outside, input, 0.0)
+    return input * Tensor._make(outside.astype(x.dtype), None)
 
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:

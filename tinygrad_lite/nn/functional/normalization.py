@@ -1,10 +1,15 @@
-r"""``group_norm`` and ``instance_norm`` (PyTorch's signatures): composites of primitives.
+r"""``group_norm`` and ``instance_norm`` (PyTorch's signatures).
 
 Both normalise with the *biased* variance of their groups: $\hat x = (x - \mu)/\sqrt{\sigma^2 +
 \epsilon}$.  ``group_norm`` takes $\mu, \sigma^2$ over each sample's group of
 $C/G$ channels and all spatial positions; ``instance_norm`` over each (sample, channel)'s
 spatial positions, and can keep PyTorch's running statistics (updated in place by
 :func:`update_running_stats_`, the one place this file writes into a buffer).
+
+Both are the fused :class:`~tinygrad_lite.ops.norm.BatchNorm` primitive on a reshaped view, as
+PyTorch computes them: a $(N, C, *)$ input seen as $(1, N G, -1)$ (or $(1, N C, -1)$) has one
+"channel" per group, so batch statistics are group statistics -- six passes backward instead of
+about twenty for the composite (:func:`_normalize`, kept as the plain form and tested equal).
 """
 
 from __future__ import annotations
@@ -14,14 +19,23 @@ import math
 import numpy as np
 
 from tinygrad_lite.ops.linalg import check_same_dtype
+from tinygrad_lite.ops.norm import BatchNorm
 from tinygrad_lite.tensor import Tensor
 
 
-def _normalize(x: Tensor, axes: tuple[int, ...], eps: float) -> tuple[Tensor, Tensor]:
-    """``((x - mean) / sqrt(var + eps), var)`` over ``axes`` (biased variance, kept dims)."""
+def _normalize(x: Tensor, axes: tuple[int, ...], eps: float) -> Tensor:
+    """``(x - mean) / sqrt(var + eps)`` over ``axes`` (biased variance): the plain composite
+    form of :func:`_normalize_rows`, kept for the test that both agree."""
     centered = x - x.mean(axes, keepdim=True)
     var = (centered * centered).mean(axes, keepdim=True)
-    return centered / (var + eps).sqrt(), var
+    return centered / (var + eps).sqrt()
+
+
+def _normalize_rows(x: Tensor, rows: int, eps: float) -> Tensor:
+    """``x`` normalised over each of ``rows`` equal consecutive blocks of its elements (biased
+    variance): one fused BatchNorm node on the ``(1, rows, -1)`` view, reshaped back."""
+    out = BatchNorm.apply(x.reshape(1, rows, -1), eps=eps)
+    return out.reshape(*x.shape)
 
 
 def _check_affine(op: str, input: Tensor, weight: Tensor | None, bias: Tensor | None) -> None:
@@ -74,9 +88,8 @@ def group_norm(
             f"size {[n * c // num_groups, num_groups, *input.shape[2:]]}"
         )
     _check_affine("group_norm", input, weight, bias)
-    grouped = input.reshape(n, num_groups, -1)  # (N, G, C/G * positions)
-    out, _ = _normalize(grouped, (2,), eps)
-    return _affine(out.reshape(input.shape), weight, bias)
+    out = _normalize_rows(input, n * num_groups, eps)  # rows (N, G): C/G * positions each
+    return _affine(out, weight, bias)
 
 
 def update_running_stats_(running_mean: Tensor | None, running_var: Tensor | None,
@@ -126,12 +139,12 @@ def instance_norm(
             )
     axes = tuple(range(2, input.ndim))
     if use_input_stats:
-        out, var = _normalize(input, axes, eps)
+        out = _normalize_rows(input, input.shape[0] * c, eps)  # rows (N, C)
         if running_mean is not None or running_var is not None:
-            mean = input.data.mean(axis=axes).mean(axis=0)
-            unbiased = var.data.reshape(var.shape[:2]) * (positions / max(positions - 1, 1))
-            update_running_stats_(running_mean, running_var, mean, unbiased.mean(axis=0),
-                                  momentum)
+            x = input.data
+            mean = x.mean(axis=axes).mean(axis=0)
+            unbiased = x.var(axis=axes, ddof=1).mean(axis=0)
+            update_running_stats_(running_mean, running_var, mean, unbiased, momentum)
     else:
         if running_mean is None or running_var is None:
             raise ValueError(
