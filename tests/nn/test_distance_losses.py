@@ -270,3 +270,25 @@ def test_gradcheck_and_gradgradcheck(index: int) -> None:
     inputs = tuple(tl.tensor(_randn(3, 4, seed=s), requires_grad=True) for s in range(n))
     assert gradcheck(fn, inputs)
     assert gradgradcheck(fn, inputs)
+
+
+FLOAT32 = [
+    ("cosine_similarity", lambda m, a, b, c: m.cosine_similarity(a, b)),
+    ("pairwise_distance", lambda m, a, b, c: m.pairwise_distance(a, b, 3.0)),
+    ("triplet_margin_loss", lambda m, a, b, c: m.triplet_margin_loss(a, b, c, swap=True)),
+    ("margin_ranking_loss", lambda m, a, b, c: m.margin_ranking_loss(a, b, c.sign(), 0.2)),
+    ("cosine_embedding_loss",
+     lambda m, a, b, c: m.cosine_embedding_loss(a, b, c[:, 0].sign(), 0.1)),
+    ("poisson_nll_loss", lambda m, a, b, c: m.poisson_nll_loss(a, c.abs() * 3, full=True)),
+    ("gaussian_nll_loss", lambda m, a, b, c: m.gaussian_nll_loss(a, b, c.abs(), full=True)),
+]
+
+
+@pytest.mark.parametrize("name,call", FLOAT32)
+def test_float32_to_rounding(name: str, call) -> None:
+    tf = _tf()
+    inputs = [_randn(6, 5, seed=s).astype(np.float32) for s in range(3)]
+    out = call(F, *[tl.tensor(a) for a in inputs])
+    assert out.dtype == np.float32, name
+    compare_with_torch(lambda a, b, c: call(F, a, b, c), lambda a, b, c: call(tf, a, b, c),
+                       inputs, requires_grad=[True, True, False], rtol=2e-5, atol=2e-6)

@@ -11,11 +11,12 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_lite.autograd.function import Function
+from tinygrad_lite.autograd.function import Function, raw
 
 
 class Embedding(Function):
-    r"""$y_{\dots,:} = W_{i_\dots,:}$ for an integer array $i$ (a constant) and weight $W$ $(V, D)$.
+    r"""$y_{\dots,:} = W_{i_\dots,:}$ for weight $W$ $(V, D)$ and an integer index tensor $i$ (an
+    input without gradient, so the version check of in-place writes covers it too).
 
     Backward: $\bar W_k = \sum_{\dots:\,i_\dots = k} s_\dots\,\bar y_{\dots,:}$, where the scale
     $s$ is $1$, or $0$ where $i_\dots$ is ``padding_idx`` (that row never learns), and with
@@ -24,7 +25,7 @@ class Embedding(Function):
     """
 
     def forward(
-        self, weight: np.ndarray, indices: np.ndarray, padding_idx: int,
+        self, weight: np.ndarray, indices: np.ndarray, *, padding_idx: int,
         scale_grad_by_freq: bool,
     ) -> np.ndarray:
         scale = None
@@ -39,11 +40,11 @@ class Embedding(Function):
         self.save_for_backward(weight.shape, indices, scale)
         return np.take(weight, indices, axis=0)  # a fresh array, never a view of weight
 
-    def backward(self, grad: Any) -> Any:
+    def backward(self, grad: Any) -> tuple[Any, None]:
         shape, indices, scale = self.saved
         if scale is not None:
             grad = grad * scale
-        return self.xp.index_add(shape, indices, grad)
+        return self.xp.index_add(shape, raw(indices), grad), None
 
 
 def embedding_renorm_(weight: np.ndarray, indices: np.ndarray, max_norm: float,

@@ -69,5 +69,5 @@ def embedding(
     pad = check_padding_idx(padding_idx, num)
     if max_norm is not None:
         E.embedding_renorm_(weight.data, idx, max_norm, norm_type)
-    return E.Embedding.apply(weight, indices=idx, padding_idx=pad,
+    return E.Embedding.apply(weight, input, padding_idx=pad,
                              scale_grad_by_freq=scale_grad_by_freq)
