@@ -267,3 +267,11 @@ def test_fast_expm1_is_accurate(dtype) -> None:
     z = -np.concatenate([np.logspace(-30, 2.5, 4001), [0.0, np.inf]]).astype(dtype)
     got = fast_expm1(z, np.exp(z))
     np.testing.assert_allclose(got, np.expm1(z), rtol=4 * np.finfo(dtype).eps, atol=0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fast_log1p_is_accurate(dtype) -> None:
+    from tinygrad_lite.ops.activation import fast_log1p
+
+    w = np.concatenate([np.logspace(-40, 0, 4001), [0.0, 0.5, 0.75]]).astype(dtype)
+    np.testing.assert_allclose(fast_log1p(w), np.log1p(w), rtol=4 * np.finfo(dtype).eps, atol=0)

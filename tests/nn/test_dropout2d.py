@@ -60,3 +60,15 @@ def test_module_repr_matches_torch() -> None:
         assert repr(nn.Dropout2d(*args)) == repr(torch.nn.Dropout2d(*args))
     with pytest.raises(ValueError, match="dropout probability"):
         nn.Dropout2d(-0.1)
+
+
+def test_gradcheck_and_gradgradcheck_with_a_fixed_mask() -> None:
+    from tinygrad_lite.autograd import gradcheck, gradgradcheck
+
+    def fn(t):
+        tl.manual_seed(3)  # the same channel mask on every call
+        return F.dropout2d(t, 0.4) ** 2
+
+    x = tl.tensor(np.random.default_rng(0).standard_normal((2, 3, 2, 2)), requires_grad=True)
+    assert gradcheck(fn, (x,))
+    assert gradgradcheck(fn, (x,))
