@@ -1,5 +1,6 @@
-r"""Activation primitives whose gradient at a kink a composite cannot give cheaply: ``hardtanh``
-(and so ``relu6``), ``hardsigmoid``, ``hardswish``; and ``logsigmoid``, whose composite form
+r"""Activation primitives: ``hardtanh`` (and so ``relu6``), ``hardsigmoid``, ``hardswish``,
+whose gradients at the kinks a composite cannot give cheaply; ``celu``/``selu`` (one node
+instead of six, PyTorch's rounding); and ``logsigmoid``, whose composite form
 ($\min(x, 0) - \log(1 + e^{-|x|})$) is right to first order but has a wrong second derivative
 at $x = 0$ (its pieces' kinks cancel only in the first derivative).
 
