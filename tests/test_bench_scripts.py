@@ -84,3 +84,11 @@ def test_epoch_bench_trains_and_reports_accuracy():
                      rf"test accuracy {NUMBER}%", out)  # fmt: skip
     if HAS_TORCH:
         assert re.search(rf"ratio of epoch time ours/torch: {NUMBER}", out)
+
+
+def test_layers13_bench_prints_times_and_ratios():
+    out = run("bench/layers13.py", "--repeats", "1", "--only", "relu6", "embedding")
+    assert re.search(rf"relu6: ours\s+{NUMBER} ms", out)
+    assert re.search(rf"embedding: ours\s+{NUMBER} ms", out)
+    if HAS_TORCH:
+        assert len(re.findall(rf"ratio ours/torch: {NUMBER}", out)) == 2

@@ -315,3 +315,22 @@ def test_comparison_shape_error():
 def test_clamp_needs_a_bound():
     with pytest.raises(ValueError, match="clamp: at least one of 'min' or 'max'"):
         tl.ones(2).clamp()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_fast_form_agrees_with_the_plain_form(dtype):
+    from tinygrad_lite.ops.unary import sigmoid_array
+
+    x = np.concatenate([np.linspace(-800, 800, 20001),
+                        [0.0, -0.0, np.inf, -np.inf, 1e-30, -1e-30]]).astype(dtype)
+    fast = sigmoid_array(x)  # large: the mask form
+    plain = np.concatenate([sigmoid_array(c) for c in np.array_split(x, 40)])  # < 1024 each
+    with np.errstate(over="ignore"):
+        exact = 1 / (1 + np.exp(-x.astype(np.longdouble)))
+    tiny = exact < np.finfo(dtype).tiny  # underflow: both give 0 or a subnormal
+    eps = np.finfo(dtype).eps
+    rel = lambda y: np.abs(y - exact)[~tiny] / exact[~tiny]  # noqa: E731
+    assert rel(fast).max() <= 4 * eps  # ~1 ulp everywhere
+    # exp(-logaddexp(0, -x)) carries the rounding of log(1 + e^{-x}) ~ |x| into the exponent
+    assert np.all(rel(plain) <= (np.abs(x[~tiny]) + 4) * eps)
+    assert fast.dtype == dtype and np.isnan(sigmoid_array(np.full(2000, np.nan, dtype))).all()

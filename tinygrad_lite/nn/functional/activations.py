@@ -11,7 +11,15 @@ relu            $0$ at $x = 0$
 leaky_relu      negative slope at $x = 0$ (PyTorch: ``x > 0 ? 1 : slope``)
 elu             $\alpha$ at $x = 0$ (PyTorch: ``x <= 0 ? alpha * exp(x) : 1``)
 softplus        $e^{\beta x}/(1+e^{\beta x})$ at $\beta x = $ ``threshold`` (linear above)
+celu            $1$ at $x = 0$ (its two pieces have slope 1 there)
+selu            $\lambda\alpha \approx 1.7581$ at $x = 0$ (the ``elu`` rule, scaled)
+softsign        $1$ at $x = 0$ (from ``abs``'s $0$; the true derivative)
 ==============  =============================================================
+
+The piecewise-linear family (``relu6``, ``hardtanh``, ``hardsigmoid``, ``hardswish``, the
+shrinks, ``threshold``) is in :mod:`tinygrad_lite.nn.functional.activations_piecewise`.
+
+``inplace=True`` (where PyTorch has it) goes through one helper, :func:`inplace_result`.
 """
 
 from __future__ import annotations
@@ -24,9 +32,20 @@ import numpy as np
 
 from tinygrad_lite.autograd.grad_mode import is_grad_enabled
 from tinygrad_lite.autograd.mutation import apply_inplace, check_writable
+from tinygrad_lite.ops import activation, special, unary
 from tinygrad_lite.ops import elementwise as ew
-from tinygrad_lite.ops import special, unary
 from tinygrad_lite.tensor import Tensor
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def require_floating(op: str, input: Tensor) -> None:
+    """Raise PyTorch's ``NotImplementedError`` for ops that have no integer or bool kernel."""
+    if input.dtype.kind not in "fc":
+        raise NotImplementedError(
+            f"{op}: not implemented for {input.dtype} tensors (convert with .float() first)"
+        )
 
 
 def inplace_result(op: str, input: Tensor, f: Any, inplace: bool) -> Tensor:
@@ -170,3 +189,76 @@ def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Ten
         s = _shifted(input, dim)
         return s - s.exp().sum(dim, keepdim=True).log()
     return unary.LogSoftmax.apply(input, dim=dim)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    r"""$x \tanh(\operatorname{softplus}(x))$ (Misra, 2019).  Smooth: no kink.
+
+    The softplus switches to $x$ above $x = 20$, where $\tanh$ is $1$ to within $10^{-17}$.
+    """
+    require_floating("mish", input)
+    return inplace_result("mish", input, lambda input: input * softplus(input).tanh(), inplace)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    r"""$\max(0, x) + \min(0, \alpha(e^{x/\alpha} - 1))$ (computed with ``expm1``).
+
+    Gradient $1$ for $x > 0$ and $e^{x/\alpha}$ for $x \le 0$: $1$ at $x = 0$ from both sides
+    (PyTorch rounds $1/\alpha$ to float32 in the gradient; so does the
+    :class:`~tinygrad_lite.ops.activation.ScaledElu` primitive).
+    """
+    require_floating("celu", input)
+    if alpha == 0:
+        raise RuntimeError("celu: ZeroDivisionError: alpha cannot be 0 for CELU")
+    return inplace_result("celu", input, lambda input: activation.celu(input, alpha), inplace)
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    r"""$\lambda x$ for $x > 0$, else $\lambda\alpha(e^x - 1)$, with Klambauer et al.'s
+    $\alpha \approx 1.6733$, $\lambda \approx 1.0507$.
+
+    Gradient at $x = 0$: $\lambda\alpha \approx 1.7581$ (the negative branch, as ``elu``).
+    """
+    require_floating("selu", input)
+    return inplace_result(
+        "selu", input, lambda input: activation.selu(input, _SELU_ALPHA, _SELU_SCALE), inplace
+    )
+
+
+def softsign(input: Tensor) -> Tensor:
+    r"""$x / (1 + |x|)$; gradient $1/(1 + |x|)^2$ ($1$ at $x = 0$)."""
+    return input / (input.abs() + 1)
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    r"""$x - \tanh x$; gradient $\tanh^2 x$."""
+    return input - input.tanh()
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    r"""$\log\sigma(x) = \min(x, 0) - \log(1 + e^{-|x|})$, stable in both tails.
+
+    One primitive (:class:`~tinygrad_lite.ops.activation.LogSigmoid`), gradient
+    $\sigma(-x)$ ($\tfrac12$ at $0$), second derivative $-\sigma(x)\sigma(-x)$.
+    """
+    require_floating("logsigmoid", input)
+    return activation.logsigmoid(input)
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    r"""Gated linear unit: split ``input`` in halves $a, b$ along ``dim``; $a \cdot \sigma(b)$."""
+    if input.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    if not -input.ndim <= dim < input.ndim:
+        raise IndexError(
+            f"glu: dim {dim} is out of range for a tensor with {input.ndim} dimensions"
+        )
+    require_floating("glu", input)
+    size = input.shape[dim]
+    if size % 2:
+        raise RuntimeError(
+            f"glu: Halving dimension must be even, but dimension {dim % input.ndim} is size "
+            f"{size}"
+        )
+    a, b = input.chunk(2, dim)
+    return a * b.sigmoid()

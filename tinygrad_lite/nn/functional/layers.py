@@ -1,10 +1,11 @@
-r"""Functional forms of the core layers: ``linear``, ``dropout``, ``batch_norm``, ``layer_norm``,
-``one_hot``.  Composites of primitives, PyTorch's signatures; ``batch_norm`` in training mode
-is the fused :class:`~tinygrad_lite.ops.norm.BatchNorm` primitive.
+r"""Functional forms of the core layers: ``linear``, ``dropout``, ``dropout2d``, ``batch_norm``,
+``layer_norm``, ``one_hot``.  Composites of primitives, PyTorch's signatures; ``batch_norm`` in
+training mode is the fused :class:`~tinygrad_lite.ops.norm.BatchNorm` primitive.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -62,6 +63,44 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     keep = get_rng().random(input.shape, dtype=np.float32) >= np.float32(p)
     scale = np.asarray(1.0 / (1.0 - p), dtype=input.dtype)
     return inplace_result("dropout", input, lambda x: x * Tensor._make(keep * scale, None), inplace)
+
+
+def dropout2d(
+    input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False
+) -> Tensor:
+    r"""Channel dropout: zero each whole channel ``input[n, c]`` with probability $p$, scale
+    the rest by $1/(1-p)$ (Tompson et al., 2015).  The mask has shape $(N, C, 1, \dots)$.
+
+    As PyTorch: a 3-D input is read as $(N, C, L)$ (with its warning, not as unbatched
+    $(C, H, W)$), other than 3-D/4-D input warns, and fewer than 2 dimensions is an error.
+    """
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if input.ndim not in (3, 4):
+        warnings.warn(
+            f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated and "
+            "will result in an error in a future release. To retain the behavior and silence "
+            "this warning, please use dropout instead.", UserWarning, stacklevel=2)
+    if input.ndim == 3:
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
+            "dropout behavior is desired - input is interpreted as shape (N, C, L), where C is "
+            "the channel dim.", UserWarning, stacklevel=2)
+    if input.ndim < 2:
+        raise RuntimeError(
+            f"dropout2d: Feature dropout requires at least 2 dimensions in the input, got "
+            f"shape {input.shape}"
+        )
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return inplace_result("dropout2d", input, lambda input: input * 0.0, inplace)
+    mask_shape = input.shape[:2] + (1,) * (input.ndim - 2)  # (N, C, 1, ...)
+    keep = get_rng().random(mask_shape, dtype=np.float32) >= np.float32(p)
+    scale = np.asarray(1.0 / (1.0 - p), dtype=input.dtype)
+    return inplace_result(
+        "dropout2d", input, lambda input: input * Tensor._make(keep * scale, None), inplace
+    )
 
 
 def _check_bn_input(input: Tensor, num_features: int) -> None:

@@ -1,16 +1,32 @@
 """``nn`` modules: the ``Module`` base, containers, and the layers built on it."""
 
 from tinygrad_lite.nn.modules.activation import (
+    CELU,
     ELU,
     GELU,
+    GLU,
+    SELU,
     LeakyReLU,
+    LogSigmoid,
     LogSoftmax,
+    Mish,
     ReLU,
     Sigmoid,
     SiLU,
     Softmax,
     Softplus,
+    Softsign,
     Tanh,
+    Tanhshrink,
+)
+from tinygrad_lite.nn.modules.activation_piecewise import (
+    Hardshrink,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
+    ReLU6,
+    Softshrink,
+    Threshold,
 )
 from tinygrad_lite.nn.modules.container import ModuleDict, ModuleList, Sequential
 from tinygrad_lite.nn.modules.conv import (
@@ -21,25 +37,33 @@ from tinygrad_lite.nn.modules.conv import (
     ConvTranspose2d,
     ConvTranspose3d,
 )
-from tinygrad_lite.nn.modules.dropout import Dropout
+from tinygrad_lite.nn.modules.distance import CosineSimilarity, PairwiseDistance
+from tinygrad_lite.nn.modules.dropout import Dropout, Dropout2d
+from tinygrad_lite.nn.modules.embedding import Embedding
 from tinygrad_lite.nn.modules.fold import Fold, Unfold
+from tinygrad_lite.nn.modules.instancenorm import InstanceNorm2d
 from tinygrad_lite.nn.modules.linear import Flatten, Identity, Linear
 from tinygrad_lite.nn.modules.loss import (
     BCELoss,
     BCEWithLogitsLoss,
+    CosineEmbeddingLoss,
     CrossEntropyLoss,
+    GaussianNLLLoss,
     HingeEmbeddingLoss,
     HuberLoss,
     KLDivLoss,
     L1Loss,
+    MarginRankingLoss,
     MSELoss,
     MultiMarginLoss,
     NLLLoss,
+    PoissonNLLLoss,
     SmoothL1Loss,
     SoftMarginLoss,
+    TripletMarginLoss,
 )
 from tinygrad_lite.nn.modules.module import Module, Parameter
-from tinygrad_lite.nn.modules.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from tinygrad_lite.nn.modules.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from tinygrad_lite.nn.modules.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from tinygrad_lite.nn.modules.upsampling import (
     PixelShuffle,
@@ -100,4 +124,30 @@ __all__ = [
     "HingeEmbeddingLoss",
     "MultiMarginLoss",
     "SoftMarginLoss",
+    # issue 13, items 4 and 6
+    "ReLU6",
+    "Hardtanh",
+    "Hardsigmoid",
+    "Hardswish",
+    "Mish",
+    "CELU",
+    "SELU",
+    "Softsign",
+    "Tanhshrink",
+    "Softshrink",
+    "Hardshrink",
+    "Threshold",
+    "LogSigmoid",
+    "GLU",
+    "Embedding",
+    "GroupNorm",
+    "InstanceNorm2d",
+    "Dropout2d",
+    "PairwiseDistance",
+    "CosineSimilarity",
+    "TripletMarginLoss",
+    "CosineEmbeddingLoss",
+    "MarginRankingLoss",
+    "PoissonNLLLoss",
+    "GaussianNLLLoss",
 ]

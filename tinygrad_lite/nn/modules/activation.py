@@ -146,3 +146,85 @@ class LogSoftmax(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
+
+
+class _InplaceFlag(Module):
+    """An activation whose only option is PyTorch's ``inplace`` flag (shown when set)."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
+
+class Mish(_InplaceFlag):
+    r"""$x \tanh(\operatorname{softplus}(x))$."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Apply :func:`~tinygrad_lite.nn.functional.mish`."""
+        return A.mish(input, self.inplace)
+
+
+class CELU(Module):
+    r"""$\max(0, x) + \min(0, \alpha(e^{x/\alpha} - 1))$; gradient 1 at $x = 0$."""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.alpha = alpha
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Apply :func:`~tinygrad_lite.nn.functional.celu`."""
+        return A.celu(input, self.alpha, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+
+
+class SELU(_InplaceFlag):
+    r"""$\lambda x$ for $x > 0$ else $\lambda\alpha(e^x - 1)$; gradient $\lambda\alpha$ at 0."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Apply :func:`~tinygrad_lite.nn.functional.selu`."""
+        return A.selu(input, self.inplace)
+
+
+class Softsign(Module):
+    r"""$x / (1 + |x|)$."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Apply :func:`~tinygrad_lite.nn.functional.softsign`."""
+        return A.softsign(input)
+
+
+class Tanhshrink(Module):
+    r"""$x - \tanh x$."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Apply :func:`~tinygrad_lite.nn.functional.tanhshrink`."""
+        return A.tanhshrink(input)
+
+
+class LogSigmoid(Module):
+    r"""$\log\sigma(x)$, stable in both tails."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Apply :func:`~tinygrad_lite.nn.functional.logsigmoid`."""
+        return A.logsigmoid(input)
+
+
+class GLU(Module):
+    r"""Gated linear unit $a \cdot \sigma(b)$ of the two halves of ``input`` along ``dim``."""
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Apply :func:`~tinygrad_lite.nn.functional.glu`."""
+        return A.glu(input, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"

@@ -1,8 +1,8 @@
-"""``Dropout``: inverted dropout, active only in training mode."""
+"""``Dropout`` and ``Dropout2d``: inverted (channel) dropout, active only in training mode."""
 
 from __future__ import annotations
 
-from tinygrad_lite.nn.functional.layers import dropout
+from tinygrad_lite.nn.functional.layers import dropout, dropout2d
 from tinygrad_lite.nn.modules.module import Module
 from tinygrad_lite.tensor import Tensor
 
@@ -24,3 +24,13 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout2d(Dropout):
+    r"""Zero whole channels ``input[n, c]`` with probability ``p`` (scale the rest by
+    $1/(1-p)$) in training; the identity in eval mode (see
+    :func:`tinygrad_lite.nn.functional.dropout2d`)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Channel dropout in training mode, identity in eval mode."""
+        return dropout2d(input, self.p, self.training, self.inplace)

@@ -1,7 +1,8 @@
-"""``BatchNorm1d``, ``BatchNorm2d`` and ``LayerNorm``: PyTorch's parameters, buffers and numerics.
+"""``BatchNorm1d``, ``BatchNorm2d``, ``LayerNorm`` and ``GroupNorm``: PyTorch's parameters,
+buffers and numerics.
 
 State-dict entries match PyTorch: BatchNorm has ``weight, bias, running_mean, running_var,
-num_batches_tracked`` (the last an int64 scalar), LayerNorm ``weight, bias``.
+num_batches_tracked`` (the last an int64 scalar), LayerNorm and GroupNorm ``weight, bias``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 from tinygrad_lite.autograd.grad_mode import no_grad
 from tinygrad_lite.nn import init
 from tinygrad_lite.nn.functional.layers import batch_norm, layer_norm
+from tinygrad_lite.nn.functional.normalization import group_norm
 from tinygrad_lite.nn.modules.module import Module, Parameter
 from tinygrad_lite.tensor import Tensor
 
@@ -190,4 +192,52 @@ class LayerNorm(Module):
         return (
             f"{self.normalized_shape}, eps={self.eps}, "
             f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}"
+        )
+
+
+class GroupNorm(Module):
+    r"""Group normalisation: the ``num_channels`` channels in ``num_groups`` groups, each
+    sample's group normalised over its channels and positions, then per-channel
+    $\gamma_c \hat x + \beta_c$ (``weight`` 1, ``bias`` 0 at the start); see
+    :func:`~tinygrad_lite.nn.functional.group_norm`."""
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
+                 affine: bool = True, device: Any = None, dtype: Any = None, *,
+                 bias: bool = True) -> None:
+        super().__init__()
+        if num_groups <= 0 or num_channels % num_groups:
+            raise ValueError(
+                f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups "
+                f"({num_groups})"
+            )
+        self.num_groups = num_groups
+        self.num_channels = num_channels
+        self.eps = eps
+        self.affine = affine
+        dt = _float_dtype(dtype)
+        if affine:
+            self.weight = Parameter(np.ones((num_channels,), dtype=dt))
+            if bias:
+                self.bias = Parameter(np.zeros((num_channels,), dtype=dt))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self) -> None:
+        """Weight 1, bias 0."""
+        if self.affine:
+            init.ones_(self.weight)
+            if self.bias is not None:
+                init.zeros_(self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Group-normalise ``input`` of shape ``(N, C, *)``."""
+        return group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+            f"bias={self.bias is not None}"
         )
