@@ -19,7 +19,9 @@ from tinygrad_lite.onnx import trace
 from tinygrad_lite.onnx.graph import Graph
 from tinygrad_lite.onnx.trace import Step
 from tinygrad_lite.ops import (
-    conv,
+    convolution as convolution_ops,
+)
+from tinygrad_lite.ops import (
     elementwise,
     linalg,
     movement,
@@ -160,12 +162,33 @@ def extremum(g: Graph, s: Step) -> None:
     _reduce("ReduceMax" if s.constants.get("largest", True) else "ReduceMin")(g, s)
 
 
+def _onnx_pads(op: str, pads: tuple[int, ...]) -> list[int]:
+    """The geometry's ``(lo_1, hi_1, lo_2, hi_2, ...)`` as ONNX's ``[lo_1, lo_2, ..., hi_1, hi_2,
+    ...]``; ONNX has no negative padding (a crop of the input)."""
+    if min(pads, default=0) < 0:
+        raise NotImplementedError(f"onnx export: {op} with a negative padding (a crop) {pads}")
+    return list(pads[0::2]) + list(pads[1::2])
+
+
 def convolution(g: Graph, s: Step) -> None:
-    """``Conv``: the geometry's padding ``(top, bottom, left, right)`` becomes ONNX's
-    ``[top, left, bottom, right]``."""
-    (kh, kw), stride, (pt, pb, pl, pr), dilation = s.constants["geom"]
-    out = g.node("Conv", [g.value(t) for t in s.inputs], kernel_shape=[kh, kw],
-                 strides=list(stride), pads=[pt, pl, pb, pr], dilations=list(dilation),
+    """``Conv`` (1-, 2- or 3-D)."""
+    kernel, stride, pads, dilation = s.constants["geom"]
+    out = g.node("Conv", [g.value(t) for t in s.inputs], kernel_shape=list(kernel),
+                 strides=list(stride), pads=_onnx_pads("Conv", pads),
+                 dilations=list(dilation), group=s.constants["groups"])  # fmt: skip
+    g.bind(s.output, out)
+
+
+def conv_transpose(g: Graph, s: Step) -> None:
+    """``ConvTranspose``.  Our geometry is that of the convolution it is the adjoint of:
+    padding ``lo`` before and ``hi = lo - output_padding`` after, per axis; ONNX wants PyTorch's
+    ``pads = [lo..., lo...]`` and ``output_padding = lo - hi``."""
+    kernel, stride, pads, dilation = s.constants["geom"]
+    lo, hi = pads[0::2], pads[1::2]
+    both = tuple(v for a in lo for v in (a, a))  # (lo_1, lo_1, lo_2, lo_2, ...)
+    out = g.node("ConvTranspose", [g.value(t) for t in s.inputs], kernel_shape=list(kernel),
+                 strides=list(stride), pads=_onnx_pads("ConvTranspose", both),
+                 output_padding=[a - b for a, b in zip(lo, hi)], dilations=list(dilation),
                  group=s.constants["groups"])  # fmt: skip
     g.bind(s.output, out)
 
@@ -222,7 +245,8 @@ PRIMITIVES: dict[type, Callable[[Graph, Step], None]] = {
     reduce.LogSumExp: _reduce("ReduceLogSumExp"),
     reduce.Extremum: extremum,
     product.Prod: _reduce("ReduceProd"),
-    conv.Convolution: convolution,
+    convolution_ops.Convolution: convolution,
+    convolution_ops.ConvTranspose: conv_transpose,
     pool.MaxPool: max_pool,
 }
 
