@@ -123,6 +123,15 @@ LAYERS = [
     (lambda: nn.Sequential(nn.Linear(5, 7), nn.BatchNorm1d(7), nn.LogSoftmax(dim=-1)), (5,)),
     (lambda: nn.Sequential(nn.Linear(6, 4), nn.LayerNorm(4)), (3, 6)),  # Linear on 3-D input
     (lambda: nn.Sequential(nn.Flatten(2), nn.Linear(12, 2)), (2, 3, 4)),
+    (lambda: nn.Sequential(nn.Conv2d(1, 4, 3, stride=2, padding=1), nn.ReLU(),
+                           nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1, output_padding=1)),
+     (1, 8, 8)),
+    (lambda: nn.ConvTranspose2d(2, 2, (3, 2), stride=(2, 1), padding=(1, 0), groups=2,
+                                dilation=2), (2, 6, 5)),
+    (lambda: nn.ConvTranspose2d(2, 4, 3, stride=3, padding=1, output_padding=2), (2, 4, 4)),
+    (lambda: nn.Sequential(nn.Conv1d(2, 3, 3, padding=1), nn.ConvTranspose1d(3, 2, 4, 2)),
+     (2, 9)),
+    (lambda: nn.Conv3d(1, 2, 3, padding=(1, 0, 1)), (1, 5, 6, 7)),
 ]  # fmt: skip
 
 
