@@ -202,14 +202,19 @@ def test_module_matches_torch_and_repr(name: str, kwargs: dict) -> None:
                        atol=1e-12)
 
 
-def test_inplace_flag_is_accepted_and_gives_the_same_values() -> None:
+def test_inplace_flag_writes_into_the_input_and_gives_the_same_values() -> None:
     x = tl.tensor(np.array([-4.0, -0.2, 0.0, 0.7, 7.0]))
-    for name in ("relu6", "hardtanh", "hardsigmoid", "hardswish", "mish", "celu", "selu",
-                 "relu", "leaky_relu", "elu", "silu"):
+    calls = [(name, lambda f, t: f(t, inplace=True), lambda f, t: f(t)) for name in (
+        "relu6", "hardtanh", "hardsigmoid", "hardswish", "mish", "celu", "selu", "relu",
+        "leaky_relu", "elu", "silu")]
+    calls.append(("threshold", lambda f, t: f(t, 0.0, 1.0, inplace=True),
+                  lambda f, t: f(t, 0.0, 1.0)))
+    for name, in_place, out_of_place in calls:
         fn = getattr(F, name)
-        np.testing.assert_array_equal(fn(x, inplace=True).data, fn(x).data, err_msg=name)
-    np.testing.assert_array_equal(F.threshold(x, 0.0, 1.0, inplace=True).data,
-                                  F.threshold(x, 0.0, 1.0).data)
+        target = x.clone()
+        result = in_place(fn, target)
+        assert result is target and target._version == 1, name
+        np.testing.assert_array_equal(target.data, out_of_place(fn, x).data, err_msg=name)
 
 
 def test_integer_inputs_as_pytorch() -> None:
