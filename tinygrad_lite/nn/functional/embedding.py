@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tinygrad_lite.autograd.version import mark_dirty
 from tinygrad_lite.ops import embedding as E
 from tinygrad_lite.tensor import Tensor
 
@@ -69,5 +70,6 @@ def embedding(
     pad = check_padding_idx(padding_idx, num)
     if max_norm is not None:
         E.embedding_renorm_(weight.data, idx, max_norm, norm_type)
+        mark_dirty(weight)  # a versioned write: a graph that saved the old rows refuses
     return E.Embedding.apply(weight, input, padding_idx=pad,
                              scale_grad_by_freq=scale_grad_by_freq)

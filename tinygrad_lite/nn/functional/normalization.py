@@ -18,6 +18,7 @@ import math
 
 import numpy as np
 
+from tinygrad_lite.autograd.version import mark_dirty
 from tinygrad_lite.ops.linalg import check_same_dtype
 from tinygrad_lite.ops.norm import BatchNorm
 from tinygrad_lite.tensor import Tensor
@@ -99,6 +100,7 @@ def update_running_stats_(running_mean: Tensor | None, running_var: Tensor | Non
     for buffer, stat in ((running_mean, mean), (running_var, var)):
         if buffer is not None:
             buffer.data[...] = (1 - momentum) * buffer.data + momentum * stat
+            mark_dirty(buffer)  # versioned, as every in-place write
 
 
 def instance_norm(

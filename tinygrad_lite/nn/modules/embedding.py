@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_lite.autograd.grad_mode import no_grad
 from tinygrad_lite.nn import init
 from tinygrad_lite.nn.functional.embedding import check_padding_idx, embedding
 from tinygrad_lite.nn.modules.module import Module, Parameter
@@ -64,9 +65,10 @@ class Embedding(Module):
         self._fill_padding_idx_with_zero()
 
     def _fill_padding_idx_with_zero(self) -> None:
-        # the module's one write into its weight's array (outside autograd, as PyTorch's)
+        # the module's one write into its weight (outside autograd, versioned, as PyTorch's)
         if self.padding_idx is not None:
-            self.weight.data[self.padding_idx] = 0
+            with no_grad():
+                self.weight[self.padding_idx] = 0
 
     def forward(self, input: Tensor) -> Tensor:
         """Look up the rows of ``weight`` named by ``input``."""
