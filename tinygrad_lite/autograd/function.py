@@ -213,6 +213,8 @@ class Function:
                     fn.out_dtype = out.dtype
                     if STATE.anomaly:
                         fn.trace = traceback.extract_stack()[:-1]
+                    if STATE.observer is not None:  # trace_backward(): keep the value to draw
+                        STATE.observer.forward(fn, out)
                     return t._make(out, fn)
         return tensors[0]._make(out, None)
 

@@ -14,11 +14,12 @@ from typing import Any
 class _State:
     """Holds the flags read on every op; one instance, module-private."""
 
-    __slots__ = ("enabled", "anomaly")
+    __slots__ = ("enabled", "anomaly", "observer")
 
     def __init__(self) -> None:
         self.enabled = True
         self.anomaly = False
+        self.observer = None  # a BackwardTrace inside ``trace_backward()`` (autograd/trace.py)
 
 
 STATE = _State()
