@@ -157,13 +157,18 @@ class BackwardTrace:
         self.values: dict[Function, np.ndarray] = {}
         self.built_by: dict[Function, int] = {}  # node -> the pass whose create_graph made it
         self._unassigned: list[Function] = []  # nodes recorded since the last step
+        self.scope: dict[Function, str] = {}  # node -> the submodule whose forward recorded it
+        self._scopes: list[str] = []  # submodules whose forward is running, innermost last
         self.leaf_names: dict[int, str] = _leaf_names(params)
+        self.module = params if hasattr(params, "named_modules") else None
 
     # ----- called by the engine and by Function.apply -----------------------------------
     def forward(self, node: Function, out: np.ndarray) -> None:
         """Keep a copy of the output of ``node``, an op recorded while the trace is open."""
         self.values[node] = np.array(out)
         self._unassigned.append(node)
+        if self._scopes:
+            self.scope[node] = self._scopes[-1]
 
     def begin_pass(self, create_graph: bool) -> None:
         """A backward call starts: open a new pass."""
@@ -285,7 +290,9 @@ class trace_backward:  # noqa: N801 (a context manager, like detect_anomaly)
     """Record every backward run inside the block: ``with trace_backward() as tr: ...``.
 
     ``params`` names leaf tensors in the table (a dict, a Module or ``(name, tensor)`` pairs).
-    Open the trace before the forward pass to also keep every op's output value for pictures.
+    Open the trace before the forward pass to also keep every op's output value for pictures;
+    with a Module, every op also records which submodule's forward made it (``trace.scope``,
+    through forward hooks removed on exit), so pictures box each module's ops exactly.
 
     >>> import tinygrad_lite as tl
     >>> x = tl.tensor([1.0, 2.0], requires_grad=True)
@@ -306,11 +313,25 @@ class trace_backward:  # noqa: N801 (a context manager, like detect_anomaly)
 
     def __init__(self, params: Any = None) -> None:
         self.trace = BackwardTrace(params)
+        self._modules = [] if not hasattr(params, "named_modules") else [
+            (name, m) for name, m in params.named_modules() if name
+        ]
+        self._handles: list[Any] = []
 
     def __enter__(self) -> BackwardTrace:
         self._prev = STATE.observer
         STATE.observer = self.trace
+        scopes = self.trace._scopes
+        for name, m in self._modules:
+            self._handles.append(m.register_forward_pre_hook(
+                lambda mod, args, name=name: scopes.append(name)))
+            self._handles.append(m.register_forward_hook(
+                lambda mod, args, out: scopes.pop() and None))  # None: keep the output
         return self.trace
 
     def __exit__(self, *exc: object) -> None:
         STATE.observer = self._prev
+        for h in self._handles:
+            h.remove()
+        self._handles = []
+        self.trace._scopes.clear()

@@ -2,7 +2,8 @@
 optimizer trajectories.
 
 Each function draws on its own ``matplotlib.figure.Figure`` (the Agg canvas, no ``pyplot``), so
-nothing changes the user's backend or leaks open figures; each saves a PNG and returns its path.
+nothing changes the user's backend or leaks open figures; each returns the Figure (shown inline
+in Jupyter) and also saves it as a PNG when given a ``path``.
 matplotlib is imported when a function is called: training never needs it.
 """
 
@@ -33,15 +34,18 @@ def _figure(op: str, figsize: tuple[float, float]) -> Any:
     return fig
 
 
-def _save(fig: Any, path: str | os.PathLike, tight: bool = False) -> str:
-    """Write ``fig`` as a PNG (creating the folder); ``tight`` grows or trims the canvas to its
-    content, so no tick label is cut off at the edge of a narrow figure."""
+def _save(fig: Any, path: str | os.PathLike | None, tight: bool = False) -> Any:
+    """Write ``fig`` as a PNG when ``path`` is given (creating the folder), and return ``fig``;
+    ``tight`` grows or trims the canvas to its content, so no tick label is cut off at the edge
+    of a narrow figure."""
+    if path is None:
+        return fig
     path = os.fspath(path)
     folder = os.path.dirname(path)
     if folder:
         os.makedirs(folder, exist_ok=True)
     fig.savefig(path, format="png", bbox_inches="tight" if tight else None)
-    return path
+    return fig
 
 
 def _array(x: Any) -> np.ndarray:
@@ -75,7 +79,9 @@ def _panel(key: str) -> str:
     return "loss"
 
 
-def plot_history(history: Any, path: str | os.PathLike, title: str | None = None) -> str:
+def plot_history(
+    history: Any, path: str | os.PathLike | None = None, title: str | None = None
+) -> Any:
     """Loss and accuracy curves: one panel for losses, one for accuracies, one for learning rates.
 
     ``history`` is a dict of lists (``{'train_loss': [...], 'test_acc': [...]}``) or a list of
@@ -117,11 +123,11 @@ def plot_history(history: Any, path: str | os.PathLike, title: str | None = None
 
 def plot_filters(
     conv: Any,
-    path: str | os.PathLike,
+    path: str | os.PathLike | None = None,
     max_out: int = 32,
     max_in: int = 16,
     title: str | None = None,
-) -> str:
+) -> Any:
     """A grid of convolution kernels: row = output channel, column = input channel.
 
     ``conv`` is a conv layer (anything with ``.weight``), a Tensor or an array of shape
@@ -167,11 +173,11 @@ def plot_filters(
 
 def plot_activations(
     activations: Any,
-    path: str | os.PathLike,
+    path: str | os.PathLike | None = None,
     index: int = 0,
     max_maps: int = 32,
     title: str | None = None,
-) -> str:
+) -> Any:
     """Feature maps of one sample: a grid of ``C`` images, each with its own colour scale.
 
     ``activations`` is a Tensor or array of shape ``(C, H, W)`` or ``(N, C, H, W)`` (sample
@@ -208,11 +214,11 @@ def plot_activations(
 
 def plot_trajectories(
     trajectories: Mapping[str, Any],
-    path: str | os.PathLike,
+    path: str | os.PathLike | None = None,
     f: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
     levels: int = 30,
     title: str | None = None,
-) -> str:
+) -> Any:
     """Optimizer paths on a 2-D function: ``{name: points of shape (T, 2)}`` over contours of ``f``.
 
     ``f(X, Y)`` must accept numpy grids (vectorised).  Positive functions get log-spaced contour
