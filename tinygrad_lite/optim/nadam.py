@@ -55,7 +55,8 @@ class NAdam(Optimizer):
             m = state["m"] = b1 * state.get("m", 0.0) + (1 - b1) * g
             v = state["v"] = b2 * state.get("v", 0.0) + (1 - b2) * g * g
             denom = np.sqrt(v / (1 - b2**t)) + eps
-            p -= lr * (1 - mu) / (1 - prod) * g / denom + lr * mu_next / (1 - prod * mu_next) * m / denom
+            p -= lr * (1 - mu) / (1 - prod) * g / denom  # the current gradient
+            p -= lr * mu_next / (1 - prod * mu_next) * m / denom  # momentum, one step ahead
 
     Args:
         params: an iterable of Tensors or of dicts (parameter groups).
