@@ -5,16 +5,20 @@
     python examples/train_cnn.py --dataset mnist ... --out runs/mnist --resume  # continue a run
 
 Each epoch prints a progress bar (loss, accuracy, images/second), then the test-split loss and
-accuracy; the last line reads ``test accuracy: 99.12%``.  Into ``--out`` go:
+accuracy; then a line reads ``test accuracy: 99.12%``, and the last lines list the files
+written.  Into ``--out`` go:
 
 * ``checkpoint.npz``: model, optimizer, epoch, RNG and DataLoader state, history; written
   atomically after every epoch by ``tinygrad_lite.save``.  ``--resume`` continues from it, and
   the result equals that of an uninterrupted run with the same seed (the batch order of epoch
   ``e`` depends only on ``(seed, e)``).
-* ``history.json``: per-epoch train/test loss and accuracy, epoch time and images/second.
+* ``history.json``: per-epoch train/test loss and accuracy, epoch time and images/second, and
+  the loss and accuracy of every batch (``step_loss``, ``step_acc``).
 * ``graph.svg``: the computation graph of the loss of one small batch (needs the ``graphviz``
   package and the Graphviz ``dot`` program; without them, its DOT text ``graph.gv``).
-* ``history.png``, ``filters.png``: curves and first-layer 3x3 filters (needs matplotlib).
+* ``history.png``: loss and accuracy of every training step; ``filters.png`` (and
+  ``filters_<layer>.png``): the kernels of each conv layer; ``activations_<layer>.png``: the
+  feature maps of one test image after each ReLU (all need matplotlib).
 
 The pieces (``build_model``, ``make_optimizer``, ``load_data``, ``train_epoch``, ``evaluate``,
 ``main(argv)``) are importable, so tests drive the script in-process.
@@ -166,9 +170,10 @@ def train_epoch(
     scheduler: Any = None,
 ) -> dict[str, float]:
     """One pass over ``loader`` (``scheduler.step()`` after every batch, if given); returns
-    mean loss, accuracy, seconds and images/second."""
+    mean loss, accuracy, seconds, images/second, and each batch's loss and accuracy."""
     model.train()
     total_loss, correct, seen = 0.0, 0, 0
+    step_loss, step_acc = [], []
     start = time.perf_counter()
     for images, labels in loader:
         logits = model(images)  # (B, classes)
@@ -179,8 +184,11 @@ def train_epoch(
         if scheduler is not None:
             scheduler.step()
         n = labels.shape[0]
-        total_loss += loss.item() * n
-        correct += int((logits.data.argmax(axis=1) == labels.data).sum())
+        hits = int((logits.data.argmax(axis=1) == labels.data).sum())
+        step_loss.append(loss.item())
+        step_acc.append(hits / n)
+        total_loss += step_loss[-1] * n
+        correct += hits
         seen += n
         if progress is not None:
             rate = seen / max(time.perf_counter() - start, 1e-9)
@@ -188,7 +196,8 @@ def train_epoch(
             progress.update(seen, text, final=seen == progress.total)
     seconds = time.perf_counter() - start
     return {"loss": total_loss / max(seen, 1), "accuracy": correct / max(seen, 1),
-            "seconds": seconds, "images_per_s": seen / max(seconds, 1e-9)}  # fmt: skip
+            "seconds": seconds, "images_per_s": seen / max(seconds, 1e-9),
+            "step_loss": step_loss, "step_acc": step_acc}  # fmt: skip
 
 
 def evaluate(model: nn.Module, loader: DataLoader) -> dict[str, float]:
@@ -260,10 +269,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def save_pictures(
     model: nn.Module, loader: DataLoader, history: dict[str, list], out: Path
-) -> None:
-    """Graph SVG (if ``dot`` exists) and, with matplotlib, curves and filters; never fatal."""
+) -> list[tuple[Path, str]]:
+    """Graph SVG (if ``dot`` exists) and, with matplotlib, per-step curves, the kernels of each
+    conv layer and the activations of one test image; never fatal.  Returns ``(path, what)``
+    for each file written."""
     from tinygrad_lite import viz
 
+    written = []
     images, labels = next(iter(loader))
     model.eval()
     loss = F.cross_entropy(model(images[:2]), labels[:2])
@@ -272,18 +284,42 @@ def save_pictures(
             raise ImportError("the Graphviz 'dot' program is not installed")
         graph = viz.draw_graph(loss, params=model, cluster_modules=True)
         (out / "graph.svg").write_bytes(graph.pipe(format="svg"))
+        written.append((out / "graph.svg", "the computation graph of the loss of 2 images"))
     except ImportError as e:  # no dot, or no graphviz package: the DOT text needs neither
         (out / "graph.gv").write_text(viz.to_dot(loss, params=model, cluster_modules=True))
         print(f"graph.svg skipped, graph.gv (DOT text) written instead: {e}")
+        written.append((out / "graph.gv", "the computation graph (DOT text)"))
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        print("history.png and filters.png skipped: matplotlib is not installed")
-        return
-    curves = {k: v for k, v in history.items() if k in ("epoch", "train_loss", "test_loss",
-                                                        "train_acc", "test_acc")}  # fmt: skip
-    viz.plot_history(curves, out / "history.png")
-    viz.plot_filters(model[0], out / "filters.png", title="first-layer 3x3 kernels")
+        print("history.png, filters.png, activations skipped: matplotlib is not installed")
+        return written
+    steps = {"step": list(range(1, len(history.get("step_loss", [])) + 1)),
+             "train_loss": history.get("step_loss", []),
+             "train_acc": history.get("step_acc", [])}  # fmt: skip
+    if not steps["step"]:  # no training step ran (--epochs 0): the per-epoch points
+        steps = {k: v for k, v in history.items() if k in ("epoch", "train_loss", "test_loss")}
+    viz.plot_history(steps, out / "history.png", title="every training step (batch)")
+    written.append((out / "history.png", "loss and accuracy of every training batch"))
+    convs = [(name, m) for name, m in model.named_modules() if isinstance(m, nn.Conv2d)]
+    for i, (name, conv) in enumerate(convs):
+        path = out / ("filters.png" if i == 0 else f"filters_{name}.png")
+        k = conv.kernel_size
+        viz.plot_filters(conv, path, title=f"layer {name}: {k[0]}x{k[1]} kernels")
+        written.append((path, f"the kernels of conv layer {name}"))
+    captured: list[tuple[str, Any]] = []
+    handles = [m.register_forward_hook(lambda m, a, y, name=name: captured.append((name, y)))
+               for name, m in model.named_modules() if isinstance(m, nn.ReLU)]  # fmt: skip
+    with tl.no_grad():
+        model(images[:1])
+    for h in handles:
+        h.remove()
+    for name, act in captured:
+        if act.ndim == 4:  # (1, C, H, W): feature maps of one test image
+            path = out / f"activations_{name}.png"
+            viz.plot_activations(act, path, title=f"test image 0 after layer {name} (ReLU)")
+            written.append((path, f"feature maps of one test image after layer {name}"))
+    return written
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -377,6 +413,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         bar = Progress(len(train_set), f"epoch {epoch + 1}/{args.epochs}")
         stats = train_epoch(model, train_loader, optimizer, bar, scheduler)
         test = evaluate(model, test_loader)
+        for key in ("step_loss", "step_acc"):  # per batch (a checkpoint of before may lack it)
+            history.setdefault(key, []).extend(stats[key])
         for key, value in (("epoch", epoch + 1), ("train_loss", stats["loss"]),
                            ("train_acc", stats["accuracy"]), ("test_loss", test["loss"]),
                            ("test_acc", test["accuracy"]), ("seconds", stats["seconds"]),
@@ -390,13 +428,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                      "scheduler": scheduler}  # fmt: skip
             save_checkpoint(out / CHECKPOINT, parts, epoch + 1, history, config)
             write_atomically(out / "history.json", json.dumps(history, indent=1) + "\n")
+    written = []
+    if out is not None and (out / CHECKPOINT).exists():
+        written += [(out / CHECKPOINT, "model, optimizer and data order (--resume continues)"),
+                    (out / "history.json", "per-epoch and per-step loss and accuracy")]
     if out is not None and args.pictures:
-        save_pictures(model, test_loader, history, out)
+        written += save_pictures(model, test_loader, history, out)
     if history["test_acc"]:
         final = history["test_acc"][-1]
     else:  # --epochs 0, or resumed after the last epoch
         final = evaluate(model, test_loader)["accuracy"]
     print(f"test accuracy: {100 * final:.2f}%")
+    if written:
+        print(f"wrote {len(written)} files into {out}/:")
+        for path, what in written:
+            print(f"  {path.name:<28} {what}")
     return {"history": history, "model": model, "optimizer": optimizer, "test_accuracy": final}
 
 
