@@ -16,9 +16,9 @@ written.  Into ``--out`` go:
   the loss and accuracy of every batch (``step_loss``, ``step_acc``).
 * ``graph.svg``: the computation graph of the loss of one small batch (needs the ``graphviz``
   package and the Graphviz ``dot`` program; without them, its DOT text ``graph.gv``).
-* ``history.png``: loss and accuracy of every training step; ``filters.png`` (and
-  ``filters_<layer>.png``): the kernels of each conv layer; ``activations_<layer>.png``: the
-  feature maps of one test image after each ReLU (all need matplotlib).
+* ``history.png``: loss and accuracy of every training step; ``filters.png``: the kernels of
+  each conv layer, one panel per layer; ``activations_<layer>.png``: the feature maps of one
+  test image after each ReLU (all need matplotlib).
 
 The pieces (``build_model``, ``make_optimizer``, ``load_data``, ``train_epoch``, ``evaluate``,
 ``main(argv)``) are importable, so tests drive the script in-process.
@@ -302,11 +302,10 @@ def save_pictures(
     viz.plot_history(steps, out / "history.png", title="every training step (batch)")
     written.append((out / "history.png", "loss and accuracy of every training batch"))
     convs = [(name, m) for name, m in model.named_modules() if isinstance(m, nn.Conv2d)]
-    for i, (name, conv) in enumerate(convs):
-        path = out / ("filters.png" if i == 0 else f"filters_{name}.png")
-        k = conv.kernel_size
-        viz.plot_filters(conv, path, title=f"layer {name}: {k[0]}x{k[1]} kernels")
-        written.append((path, f"the kernels of conv layer {name}"))
+    viz.plot_filters([m for _, m in convs], out / "filters.png",
+                     title=[f"layer {n}: {m.kernel_size[0]}x{m.kernel_size[1]} kernels"
+                            for n, m in convs])  # fmt: skip
+    written.append((out / "filters.png", "the kernels of each conv layer, one panel each"))
     captured: list[tuple[str, Any]] = []
     handles = [m.register_forward_hook(lambda m, a, y, name=name: captured.append((name, y)))
                for name, m in model.named_modules() if isinstance(m, nn.ReLU)]  # fmt: skip

@@ -67,6 +67,21 @@ def test_plot_filters_grid(mpl, tmp_path):
         viz.plot_filters(np.ones((0, 1, 3, 3)), tmp_path / "bad.png")
 
 
+def test_plot_filters_one_panel_per_layer_and_a_grid_for_one_input_channel(mpl, tmp_path):
+    first, second = tl.randn(8, 1, 3, 3), tl.randn(16, 8, 3, 3)
+    fig = viz.plot_filters([first, second], tmp_path / "both.png", title=["a", "b"])
+    images = [ax for ax in fig.axes if ax.images and ax.get_title()]
+    assert [ax.get_title() for ax in images] == ["a", "b"]
+    assert len(fig.axes) == 4  # two panels, two colour bars
+    grid = images[0].images[0].get_array()
+    assert grid.shape == (3 * 4 - 1, 3 * 4 - 1)  # 8 kernels in a 3 x 3 grid, 1-pixel gaps
+    assert np.ma.getmaskarray(grid)[3].all() or np.isnan(np.asarray(grid.data)[3]).all()
+    assert [t.get_text() for t in images[0].texts] == [str(o) for o in range(8)]
+    assert images[1].images[0].get_array().shape == (16 * 4 - 1, 8 * 4 - 1)
+    with pytest.raises(ValueError, match="2 layers and 1 titles"):
+        viz.plot_filters([first, second], title=["a"])
+
+
 def test_plot_filters_keeps_the_colorbar_labels_of_a_narrow_grid(mpl, tmp_path):
     """A first layer (one input channel) makes a narrow figure: no tick label may be cut off
     at its edges, so the outermost pixel columns and rows are background."""
