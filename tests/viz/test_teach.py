@@ -146,8 +146,8 @@ def test_module_boxes_are_titled_and_hold_their_ops_with_a_trace():
     assert any("ConvolutionBackward" in s for s in boxes["0: Conv2d(1, 2, 3)"])
     assert any("ReluBackward" in s for s in boxes["2: ReLU()"])
     # every op of the model's forward is in its box; the loss's ops are outside
-    assert set(tr.scope.values()) <= {"0", "1", "2", "3", "4"}
-    assert loss.grad_fn not in tr.scope
+    assert set(tr.scope.values()) == {"0", "1", "2", "3", "4", "F.cross_entropy"}
+    assert tr.scope[loss.grad_fn] == "F.cross_entropy"
     assert not model[0]._forward_hooks  # hooks removed on exit
 
 
@@ -177,3 +177,26 @@ def test_zero_gradient_of_a_whole_tensor_is_still_marked():
     (w * -1.0).relu().sum().backward()
     dot = viz.to_dot(w * 1.0, dict(w=w))
     assert nodes(dot)[label_of(dot, "<B>w</B>")][1] == "#ffb347"
+
+
+def test_batchnorm_ops_stay_in_their_box_without_a_trace():
+    tl.manual_seed(0)
+    model = tl.nn.Sequential(tl.nn.Conv2d(1, 2, 3), tl.nn.BatchNorm2d(2), tl.nn.ReLU())
+    boxes = clusters(viz.to_dot(model(tl.randn(2, 1, 5, 5)).sum(), model))
+    assert any("BatchNormBackward" in s for s in boxes["1: BatchNorm2d(2)"])
+    assert any("ConvolutionBackward" in s for s in boxes["0: Conv2d(1, 2, 3)"])
+
+
+def test_a_functional_loss_is_grouped_under_its_name():
+    tl.manual_seed(0)
+    model = tl.nn.Sequential(tl.nn.Linear(3, 4), tl.nn.ReLU(), tl.nn.Linear(4, 3))
+    with tl.autograd.trace_backward(model) as tr:
+        loss = tl.nn.functional.cross_entropy(model(tl.randn(5, 3)), tl.tensor([0, 1, 2, 0, 1]))
+        loss.backward()
+        alone = model[1](tl.randn(1, 4, requires_grad=True))
+    boxes = clusters(viz.to_dot(loss, model, trace=tr))
+    inside = " ".join(boxes["F.cross_entropy"])
+    assert "LogSoftmaxBackward" in inside and loss.grad_fn.name in inside
+    assert "LogSoftmaxBackward" not in " ".join(boxes["2: Linear(4, 3)"])
+    # a functional inside a module's forward belongs to the module (nn.ReLU calls F.relu)
+    assert tr.scope[alone.grad_fn] == "1"

@@ -27,6 +27,8 @@ holds arrays as they were when recorded, and references to the nodes it saw.
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -36,6 +38,25 @@ from tinygrad_lite.autograd.function import Function, raw
 from tinygrad_lite.autograd.grad_mode import STATE
 
 __all__ = ["trace_backward", "BackwardTrace", "BackwardPass", "BackwardStep"]
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_FUNCTIONAL_DIR = os.path.join(_PACKAGE_DIR, "nn", "functional") + os.sep
+
+
+def functional_caller(depth: int = 2) -> str | None:
+    """The outermost public ``nn.functional`` function on the stack above the caller, before
+    the stack leaves the package: ``'cross_entropy'`` for an op that ``log_softmax`` records
+    inside ``F.cross_entropy(...)``.  None when the op was not called through one."""
+    frame = sys._getframe(depth)
+    found = None
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not filename.startswith(_PACKAGE_DIR):
+            break
+        if filename.startswith(_FUNCTIONAL_DIR) and not frame.f_code.co_name.startswith("_"):
+            found = frame.f_code.co_name
+        frame = frame.f_back
+    return found
 
 
 def _copy(x: Any) -> np.ndarray | None:
@@ -169,6 +190,10 @@ class BackwardTrace:
         self._unassigned.append(node)
         if self._scopes:
             self.scope[node] = self._scopes[-1]
+        else:  # outside any module: group a functional call's ops (F.cross_entropy)
+            name = functional_caller(2)
+            if name is not None:
+                self.scope[node] = "F." + name
 
     def begin_pass(self, create_graph: bool) -> None:
         """A backward call starts: open a new pass."""
@@ -292,7 +317,9 @@ class trace_backward:  # noqa: N801 (a context manager, like detect_anomaly)
     ``params`` names leaf tensors in the table (a dict, a Module or ``(name, tensor)`` pairs).
     Open the trace before the forward pass to also keep every op's output value for pictures;
     with a Module, every op also records which submodule's forward made it (``trace.scope``,
-    through forward hooks removed on exit), so pictures box each module's ops exactly.
+    through forward hooks removed on exit), so pictures box each module's ops exactly; ops of a
+    functional call outside any module (``F.cross_entropy(logits, y)``: log_softmax, pick,
+    mean) are grouped under the call's name, ``F.cross_entropy``.
 
     >>> import tinygrad_lite as tl
     >>> x = tl.tensor([1.0, 2.0], requires_grad=True)

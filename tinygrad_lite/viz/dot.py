@@ -308,32 +308,30 @@ def _attribute(
 ) -> str | None:
     """The submodule ``fn`` belongs to, judged from its direct inputs; None if unclear.
 
-    An op joins module ``m`` when one of its inputs is a parameter of ``m`` (or is computed from
-    ``m``'s parameters alone, like ``w.T``) and no input comes from another module: the matmul
-    and the bias add of ``fc1`` join ``fc1``, the ReLU after it stays outside.  Parents come
-    before children in the traversal, so one pass suffices.
+    An op joins module ``m`` when its inputs include parameters of ``m`` (or values computed from
+    ``m``'s parameters alone, like ``w.T``) and of no other module: the matmul and the bias add
+    of ``fc1`` join ``fc1``, the ReLU after it stays outside, and a BatchNorm whose input comes
+    from a conv joins the BatchNorm.  Parents come before children in the traversal, so one
+    pass suffices.  (A :class:`~tinygrad_lite.autograd.BackwardTrace` knows exactly which
+    module's forward recorded each op; without one, this is the guess.)
     """
     direct: set[str] = set()
-    inherited: set[str] = set()
     only_params = True
     for p in fn.parents:
         if p is None:  # an input that needs no grad (data, a constant): not from parameters
             only_params = False
         elif isinstance(p, Function):
-            m = module_of.get(id(p))
             if id(p) in param_only:
-                direct.add(m)
+                direct.add(module_of[id(p)])
             else:
                 only_params = False
-                if m is not None:
-                    inherited.add(m)
         else:
             m = _module_of(names[id(p)][0]) if id(p) in names else None
             if m is None:
                 only_params = False
             else:
                 direct.add(m)
-    if len(direct) != 1 or not inherited <= direct:
+    if len(direct) != 1:
         return None
     (m,) = direct
     module_of[id(fn)] = m
