@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
 import tinygrad_lite as tl
 from tests.viz.test_dot import clusters, label_of, nodes
 from tinygrad_lite import viz
+from tinygrad_lite.nn import functional as F
 from tinygrad_lite.viz.annotate import dead_units, short_title
 
 
@@ -146,8 +149,8 @@ def test_module_boxes_are_titled_and_hold_their_ops_with_a_trace():
     assert any("ConvolutionBackward" in s for s in boxes["0: Conv2d(1, 2, 3)"])
     assert any("ReluBackward" in s for s in boxes["2: ReLU()"])
     # every op of the model's forward is in its box; the loss's ops are outside
-    assert set(tr.scope.values()) == {"0", "1", "2", "3", "4", "F.cross_entropy"}
-    assert tr.scope[loss.grad_fn] == "F.cross_entropy"
+    assert set(tr.scope.values()) == {"0", "1", "2", "3", "4", "F.cross_entropy#1"}
+    assert tr.scope[loss.grad_fn] == "F.cross_entropy#1"
     assert not model[0]._forward_hooks  # hooks removed on exit
 
 
@@ -200,3 +203,13 @@ def test_a_functional_loss_is_grouped_under_its_name():
     assert "LogSoftmaxBackward" not in " ".join(boxes["2: Linear(4, 3)"])
     # a functional inside a module's forward belongs to the module (nn.ReLU calls F.relu)
     assert tr.scope[alone.grad_fn] == "1"
+
+
+def test_two_calls_of_one_functional_get_two_boxes():
+    x = tl.tensor([[1.0, -2.0, 3.0]], requires_grad=True)
+    with tl.autograd.trace_backward() as tr:
+        y = F.relu(F.softmax(x, dim=1) - 0.3) + F.relu(x)
+    dot = viz.to_dot(y.sum(), trace=tr)
+    labels = sorted(re.findall(r"subgraph cluster_\d+ \{\n\t\tgraph \[label=<(.*?)>", dot))
+    assert labels == ["F.relu", "F.relu", "F.softmax"]  # '#k' tells calls apart, not drawn
+    assert "#" not in "".join(labels) and tr._call is None

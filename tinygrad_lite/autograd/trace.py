@@ -43,10 +43,10 @@ _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _FUNCTIONAL_DIR = os.path.join(_PACKAGE_DIR, "nn", "functional") + os.sep
 
 
-def functional_caller(depth: int = 2) -> str | None:
-    """The outermost public ``nn.functional`` function on the stack above the caller, before
-    the stack leaves the package: ``'cross_entropy'`` for an op that ``log_softmax`` records
-    inside ``F.cross_entropy(...)``.  None when the op was not called through one."""
+def functional_caller(depth: int = 2) -> Any:
+    """The frame of the outermost public ``nn.functional`` function on the stack above the
+    caller, before the stack leaves the package: ``F.cross_entropy``'s frame for an op that
+    ``log_softmax`` records inside ``F.cross_entropy(...)``.  None when there is none."""
     frame = sys._getframe(depth)
     found = None
     while frame is not None:
@@ -54,7 +54,7 @@ def functional_caller(depth: int = 2) -> str | None:
         if not filename.startswith(_PACKAGE_DIR):
             break
         if filename.startswith(_FUNCTIONAL_DIR) and not frame.f_code.co_name.startswith("_"):
-            found = frame.f_code.co_name
+            found = frame
         frame = frame.f_back
     return found
 
@@ -180,6 +180,8 @@ class BackwardTrace:
         self._unassigned: list[Function] = []  # nodes recorded since the last step
         self.scope: dict[Function, str] = {}  # node -> the submodule whose forward recorded it
         self._scopes: list[str] = []  # submodules whose forward is running, innermost last
+        self._call: tuple[Any, str] | None = None  # (frame, scope) of the last functional call
+        self._calls = 0
         self.leaf_names: dict[int, str] = _leaf_names(params)
         self.module = params if hasattr(params, "named_modules") else None
 
@@ -191,9 +193,12 @@ class BackwardTrace:
         if self._scopes:
             self.scope[node] = self._scopes[-1]
         else:  # outside any module: group a functional call's ops (F.cross_entropy)
-            name = functional_caller(2)
-            if name is not None:
-                self.scope[node] = "F." + name
+            frame = functional_caller(2)
+            if frame is not None:
+                if self._call is None or self._call[0] is not frame:  # a new call
+                    self._calls += 1
+                    self._call = (frame, f"F.{frame.f_code.co_name}#{self._calls}")
+                self.scope[node] = self._call[1]  # '#k' tells two calls apart; not drawn
 
     def begin_pass(self, create_graph: bool) -> None:
         """A backward call starts: open a new pass."""
@@ -362,3 +367,4 @@ class trace_backward:  # noqa: N801 (a context manager, like detect_anomaly)
             h.remove()
         self._handles = []
         self.trace._scopes.clear()
+        self.trace._call = None  # no frame kept alive after the block

@@ -145,7 +145,7 @@ class _Builder:
         for i, (name, stmts) in enumerate(clusters.items()):
             out.append(f"\tsubgraph cluster_{i} {{\n")
             out.append(
-                f'\t\tgraph [label=<{escape((titles or {}).get(name, name))}> '
+                f'\t\tgraph [label=<{escape((titles or {}).get(name, name.split("#")[0]))}> '
                 'style="rounded,dashed" color="#777777"]\n'
             )
             out.extend("\t" + s for s in stmts)
