@@ -14,7 +14,9 @@ import pytest
 pytest.importorskip("graphviz")
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "draw_graph.py"
-NAMES = ["scalar_expression", "cnn_loss", "graph_basic", "graph_saved", "graph_marks"]
+NAMES = [
+    "scalar_expression", "cnn_loss", "graph_basic", "graph_saved", "graph_marks", "backward_step3"
+]
 
 
 def test_draw_graph_example_writes_every_picture(tmp_path):

@@ -161,18 +161,23 @@ def test_short_titles():
 
 
 def test_dead_relu_units_are_a_diagnosis():
-    assert dead_units(np.array([[0.0, 1.0], [0.0, 0.0]])) == (1, 2)
-    assert dead_units(np.array([0.0, 1.0])) is None  # one sample: nothing to judge
+    assert dead_units(np.array([[0.0, 1.0]] * 8)) == (1, 2)
+    assert dead_units(np.array([[0.0, 1.0], [0.0, 0.0]])) is None  # 2 samples prove nothing
+    assert dead_units(np.array([0.0, 1.0])) is None  # no batch dimension
+    maps = np.ones((2, 3, 4, 4))
+    maps[:, 1] = 0.0  # channel 1 never fires, anywhere, in either image
+    maps[0, 2, 0, 0] = 0.0  # a zero here and there is no diagnosis
+    assert dead_units(maps) == (1, 3)
     w = tl.tensor([[1.0, -1.0], [2.0, -3.0]], requires_grad=True)
-    x = tl.tensor([[1.0, 2.0], [3.0, 1.0], [0.5, 0.5]])
+    x = tl.tensor(np.abs(np.random.default_rng(0).standard_normal((8, 2))).astype(np.float32) + 0.1)
     h = (x @ w).relu()  # second unit: always negative
     dot = viz.to_dot(h.sum(), dict(w=w))
     relu = nodes(dot)[label_of(dot, "ReluBackward")]
     assert "! 1 of 2 units never active" in relu[0] and relu[1] == "#ffb347"
     assert "ReLU units never active over the batch" in dot
-    # all alive: no mark
-    ok = viz.to_dot((x @ w.abs()).relu().sum())
-    assert "never active" not in ok
+    # all alive: no mark; too few samples: no mark
+    assert "never active" not in viz.to_dot((x @ w.abs()).relu().sum())
+    assert "never active" not in viz.to_dot((x[:2] @ w).relu().sum())
 
 
 def test_zero_gradient_of_a_whole_tensor_is_still_marked():

@@ -10,7 +10,8 @@ from what is still there:
   up to step ``k`` in a frame of :func:`~tinygrad_lite.viz.steps.draw_steps`;
 * **module boxes**: the trace's record of which submodule's forward made each op, titled like
   ``0: Conv2d(1, 8, 3)``;
-* **dead ReLU units**: units of a ReLU output that are zero for every sample of the batch.
+* **dead ReLU units**: features (or channels) of a ReLU output that are zero for every sample
+  of the batch.
 """
 
 from __future__ import annotations
@@ -62,14 +63,28 @@ def module_titles(params: Any) -> dict[str, str]:
     return {name: short_title(name, m) for name, m in params.named_modules() if name}
 
 
+MIN_OBSERVATIONS = 8  # a unit is judged dead from at least this many zeros, not from one or two
+
+
 def dead_units(value: np.ndarray) -> tuple[int, int] | None:
-    """``(dead, total)`` units of a ReLU output (or its mask) of shape ``(N, ...)``: a unit is
-    dead when it is zero for every sample.  None for a single sample (no batch to judge by)."""
+    """``(dead, total)`` units of a ReLU output (or its mask): a unit -- a feature of an
+    ``(N, F)`` output, a channel of an ``(N, C, ...)`` one -- is dead when it is zero for every
+    sample (and every position).  None without a batch dimension, or with fewer than
+    :data:`MIN_OBSERVATIONS` numbers per unit (two samples prove nothing).
+
+    >>> dead_units(np.array([[0.0, 1.0]] * 8))
+    (1, 2)
+    >>> dead_units(np.zeros((2, 3))) is None  # 2 samples: no diagnosis
+    True
+    """
     a = np.asarray(value)
-    if a.ndim < 2 or a.shape[0] < 2:
+    if a.ndim < 2:
         return None
-    active = (a != 0).any(axis=0)
-    return int(active.size - active.sum()), int(active.size)
+    units = a.shape[1]
+    if units == 0 or a.size // units < MIN_OBSERVATIONS:
+        return None
+    active = (np.moveaxis(a, 1, 0).reshape(units, -1) != 0).any(axis=1)
+    return int(units - active.sum()), int(units)
 
 
 class Facts:
