@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-epoch clean venv
+.PHONY: demo test lint bench bench-epoch clean venv notebooks
 
 venv: $(STAMP)
 
@@ -20,8 +20,14 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# The course: notebooks/01..05 in Jupyter (installs the `notebooks` extra first).
+# `make test` runs them too, top to bottom, without Jupyter's interface (nbmake).
+notebooks: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[notebooks]'
+	$(BIN)/jupyter notebook notebooks/
+
 lint: $(STAMP)
-	$(BIN)/ruff check tinygrad_lite tests examples bench docs
+	$(BIN)/ruff check tinygrad_lite tests examples bench docs notebooks
 
 bench: $(STAMP)
 	$(BIN)/python bench/ops.py

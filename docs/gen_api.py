@@ -29,6 +29,7 @@ MODULES = [
     "tinygrad_lite.nn.init",
     "tinygrad_lite.nn.utils",
     "tinygrad_lite.optim",
+    "tinygrad_lite.optim.reference",
     "tinygrad_lite.optim.lr_scheduler",
     "tinygrad_lite.data",
     "tinygrad_lite.data.transforms",

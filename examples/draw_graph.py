@@ -11,6 +11,8 @@ writes (the pictures used by README.md and docs/visualization.md):
 * ``graph_basic.svg``, ``graph_saved.svg``, ``graph_marks.svg``: the option gallery of
   ``docs/visualization.md`` (plain graph; saved values before backward; NaN and dead-gradient
   marks);
+* ``backward_step3.svg``: the neuron's backward after its third step (``trace_backward`` and
+  ``viz.draw_step``): nodes done in green with the adjoint they received, this step's in red.
 * ``cnn_onnx.svg``: the same small CNN exported by ``tl.onnx.export``, drawn from the ONNX file
   as Netron shows it (op nodes with their attributes and weights); needs the ``onnx`` package.
 
@@ -187,6 +189,12 @@ def main(argv: list[str] | None = None) -> None:
         graph = viz.draw_graph(root, params, **options) if have_dot else None
         write(graph, dot_text, args.out, name, have_dot)
 
+    _, names = scalar_expression()
+    leaves = {k: names[k] for k in ("x1", "w1", "x2", "w2", "b")}
+    with tl.autograd.trace_backward(leaves) as tr:
+        (leaves["x1"] * leaves["w1"] + leaves["x2"] * leaves["w2"] + leaves["b"]).tanh().backward()
+    frame = viz.draw_step(tr, 3, rankdir="LR") if have_dot else None
+    write(frame, viz.step_to_dot(tr, 3, rankdir="LR"), args.out, "backward_step3", have_dot)
     if importlib.util.find_spec("onnx") is None:
         print("cnn_onnx skipped: the onnx package is not installed (pip install onnx)")
         return

@@ -6,17 +6,20 @@
     python examples/train_cnn.py --dataset mnist --download --export-onnx runs/mnist.onnx
 
 Each epoch prints a progress bar (loss, accuracy, images/second; ``tqdm``'s when installed and
-the output is a terminal), then the test-split loss and accuracy; the last line reads
-``test accuracy: 99.12%``.  Into ``--out`` go:
+the output is a terminal), then the test-split loss and accuracy; then a line reads
+``test accuracy: 99.12%``, and the last lines list the files written.  Into ``--out`` go:
 
 * ``checkpoint.npz``: model, optimizer, epoch, RNG and DataLoader state, history; written
   atomically after every epoch by ``tinygrad_lite.save``.  ``--resume`` continues from it, and
   the result equals that of an uninterrupted run with the same seed (the batch order of epoch
   ``e`` depends only on ``(seed, e)``).
-* ``history.json``: per-epoch train/test loss and accuracy, epoch time and images/second.
+* ``history.json``: per-epoch train/test loss and accuracy, epoch time and images/second, and
+  the loss and accuracy of every batch (``step_loss``, ``step_acc``).
 * ``graph.svg``: the computation graph of the loss of one small batch (needs the ``graphviz``
   package and the Graphviz ``dot`` program; without them, its DOT text ``graph.gv``).
-* ``history.png``, ``filters.png``: curves and first-layer 3x3 filters (needs matplotlib).
+* ``history.png``: loss and accuracy of every training step; ``filters.png``: the kernels of
+  each conv layer, one panel per layer; ``activations_<layer>.png``: the feature maps of one
+  test image after each ReLU (all need matplotlib).
 
 ``--export-onnx PATH`` writes the trained network as ONNX (needs the ``onnx`` package).
 
@@ -156,9 +159,10 @@ def train_epoch(
     scheduler: Any = None,
 ) -> dict[str, float]:
     """One pass over ``loader`` (``scheduler.step()`` after every batch, if given); returns
-    mean loss, accuracy, seconds and images/second."""
+    mean loss, accuracy, seconds, images/second, and each batch's loss and accuracy."""
     model.train()
     total_loss, correct, seen = 0.0, 0, 0
+    step_loss, step_acc = [], []
     start = time.perf_counter()
     for images, labels in loader:
         logits = model(images)  # (B, classes)
@@ -169,8 +173,11 @@ def train_epoch(
         if scheduler is not None:
             scheduler.step()
         n = labels.shape[0]
-        total_loss += loss.item() * n
-        correct += int((logits.data.argmax(axis=1) == labels.data).sum())
+        hits = int((logits.data.argmax(axis=1) == labels.data).sum())
+        step_loss.append(loss.item())
+        step_acc.append(hits / n)
+        total_loss += step_loss[-1] * n
+        correct += hits
         seen += n
         if progress is not None:
             rate = seen / max(time.perf_counter() - start, 1e-9)
@@ -178,7 +185,8 @@ def train_epoch(
             progress.update(seen, text, final=seen == progress.total)
     seconds = time.perf_counter() - start
     return {"loss": total_loss / max(seen, 1), "accuracy": correct / max(seen, 1),
-            "seconds": seconds, "images_per_s": seen / max(seconds, 1e-9)}  # fmt: skip
+            "seconds": seconds, "images_per_s": seen / max(seconds, 1e-9),
+            "step_loss": step_loss, "step_acc": step_acc}  # fmt: skip
 
 
 def evaluate(model: nn.Module, loader: DataLoader) -> dict[str, float]:
@@ -302,6 +310,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         bar = progress_bar(len(train_set), f"epoch {epoch + 1}/{args.epochs}")
         stats = train_epoch(model, train_loader, optimizer, bar, scheduler)
         test = evaluate(model, test_loader)
+        for key in ("step_loss", "step_acc"):  # per batch (a checkpoint of before may lack it)
+            history.setdefault(key, []).extend(stats[key])
         for key, value in (("epoch", epoch + 1), ("train_loss", stats["loss"]),
                            ("train_acc", stats["accuracy"]), ("test_loss", test["loss"]),
                            ("test_acc", test["accuracy"]), ("seconds", stats["seconds"]),
@@ -315,8 +325,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                      "scheduler": scheduler}  # fmt: skip
             save_checkpoint(out / CHECKPOINT, parts, epoch + 1, history, config)
             write_atomically(out / "history.json", json.dumps(history, indent=1) + "\n")
+    written = []
+    if out is not None and (out / CHECKPOINT).exists():
+        written += [(out / CHECKPOINT, "model, optimizer and data order (--resume continues)"),
+                    (out / "history.json", "per-epoch and per-step loss and accuracy")]
     if out is not None and args.pictures:
-        save_pictures(model, test_loader, history, out)
+        written += save_pictures(model, test_loader, history, out)
     if args.export_onnx:
         export_onnx(model, test_loader, Path(args.export_onnx))
     if history["test_acc"]:
@@ -324,6 +338,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     else:  # --epochs 0, or resumed after the last epoch
         final = evaluate(model, test_loader)["accuracy"]
     print(f"test accuracy: {100 * final:.2f}%")
+    if written:
+        print(f"wrote {len(written)} files into {out}/:")
+        for path, what in written:
+            print(f"  {path.name:<28} {what}")
     return {"history": history, "model": model, "optimizer": optimizer, "test_accuracy": final}
 
 

@@ -81,10 +81,13 @@ def progress_bar(total: int, prefix: str, stream: TextIO | None = None) -> Any:
 
 def save_pictures(
     model: nn.Module, loader: DataLoader, history: dict[str, list], out: Path
-) -> None:
-    """Graph SVG (if ``dot`` exists) and, with matplotlib, curves and filters; never fatal."""
+) -> list[tuple[Path, str]]:
+    """Graph SVG (if ``dot`` exists) and, with matplotlib, per-step curves, the kernels of each
+    conv layer and the activations of one test image; never fatal.  Returns ``(path, what)``
+    for each file written."""
     from tinygrad_lite import viz
 
+    written = []
     images, labels = next(iter(loader))
     model.eval()
     loss = F.cross_entropy(model(images[:2]), labels[:2])
@@ -93,18 +96,41 @@ def save_pictures(
             raise ImportError("the Graphviz 'dot' program is not installed")
         graph = viz.draw_graph(loss, params=model, cluster_modules=True)
         (out / "graph.svg").write_bytes(graph.pipe(format="svg"))
+        written.append((out / "graph.svg", "the computation graph of the loss of 2 images"))
     except ImportError as e:  # no dot, or no graphviz package: the DOT text needs neither
         (out / "graph.gv").write_text(viz.to_dot(loss, params=model, cluster_modules=True))
         print(f"graph.svg skipped, graph.gv (DOT text) written instead: {e}")
+        written.append((out / "graph.gv", "the computation graph (DOT text)"))
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        print("history.png and filters.png skipped: matplotlib is not installed")
-        return
-    curves = {k: v for k, v in history.items() if k in ("epoch", "train_loss", "test_loss",
-                                                        "train_acc", "test_acc")}  # fmt: skip
-    viz.plot_history(curves, out / "history.png")
-    viz.plot_filters(model[0], out / "filters.png", title="first-layer 3x3 kernels")
+        print("history.png, filters.png, activations skipped: matplotlib is not installed")
+        return written
+    steps = {"step": list(range(1, len(history.get("step_loss", [])) + 1)),
+             "train_loss": history.get("step_loss", []),
+             "train_acc": history.get("step_acc", [])}  # fmt: skip
+    if not steps["step"]:  # no training step ran (--epochs 0): the per-epoch points
+        steps = {k: v for k, v in history.items() if k in ("epoch", "train_loss", "test_loss")}
+    viz.plot_history(steps, out / "history.png", title="every training step (batch)")
+    written.append((out / "history.png", "loss and accuracy of every training batch"))
+    convs = [(name, m) for name, m in model.named_modules() if isinstance(m, nn.Conv2d)]
+    viz.plot_filters([m for _, m in convs], out / "filters.png",
+                     title=[f"layer {n}: {m.kernel_size[0]}x{m.kernel_size[1]} kernels"
+                            for n, m in convs])  # fmt: skip
+    written.append((out / "filters.png", "the kernels of each conv layer, one panel each"))
+    captured: list[tuple[str, Any]] = []
+    handles = [m.register_forward_hook(lambda m, a, y, name=name: captured.append((name, y)))
+               for name, m in model.named_modules() if isinstance(m, nn.ReLU)]  # fmt: skip
+    with tl.no_grad():
+        model(images[:1])
+    for h in handles:
+        h.remove()
+    for name, act in captured:
+        if act.ndim == 4:  # (1, C, H, W): feature maps of one test image
+            path = out / f"activations_{name}.png"
+            viz.plot_activations(act, path, title=f"test image 0 after layer {name} (ReLU)")
+            written.append((path, f"feature maps of one test image after layer {name}"))
+    return written
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -27,6 +27,7 @@ def _seed_and_grad_mode():
 
     STATE.enabled = True
     STATE.anomaly = False
+    STATE.observer = None
 
 
 @pytest.fixture(scope="session")

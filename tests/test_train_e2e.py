@@ -55,8 +55,14 @@ def test_small_cnn_learns_shapes(script, tmp_path, capsys):
     acc = result["history"]["test_acc"]
     assert before < 0.3 and acc[-1] >= 0.85, (before, acc)  # chance is 1/8
     lines = capsys.readouterr().out.strip().splitlines()
-    assert re.fullmatch(r"test accuracy: \d+\.\d\d%", lines[-1])
-    assert lines[-1] == f"test accuracy: {100 * acc[-1]:.2f}%"
+    (acc_line,) = [i for i, line in enumerate(lines) if line.startswith("test accuracy: ")]
+    assert re.fullmatch(r"test accuracy: \d+\.\d\d%", lines[acc_line])
+    assert lines[acc_line] == f"test accuracy: {100 * acc[-1]:.2f}%"
+    # the last lines list every file written, and each exists
+    assert lines[acc_line + 1].startswith("wrote ") and lines[acc_line + 1].endswith(":")
+    listed = [line.split()[0] for line in lines[acc_line + 2:]]
+    assert "checkpoint.npz" in listed and "history.json" in listed
+    assert all((tmp_path / name).exists() for name in listed)
     saved = json.loads((tmp_path / "history.json").read_text())
     assert saved["test_acc"] == acc and saved["epoch"] == [1, 2, 3, 4]
     assert (tmp_path / "checkpoint.npz").exists()
@@ -65,6 +71,9 @@ def test_small_cnn_learns_shapes(script, tmp_path, capsys):
     pytest.importorskip("matplotlib")
     assert (tmp_path / "history.png").stat().st_size > 0
     assert (tmp_path / "filters.png").stat().st_size > 0
+    assert "filters.png" in listed and "history.png" in listed
+    assert any(name.startswith("activations_") for name in listed)
+    assert len(saved["step_loss"]) == len(saved["step_acc"]) > 4  # per step, not per epoch
 
 
 def test_checkpoint_gives_identical_outputs_and_continued_training(script, tmp_path):
@@ -138,7 +147,8 @@ def test_resume_of_finished_run_trains_no_more(script, tmp_path, capsys):
     first = script.main([*SMALL, "--epochs", "1", "--out", str(tmp_path)])
     again = script.main([*SMALL, "--epochs", "1", "--out", str(tmp_path), "--resume"])
     assert again["history"] == first["history"]
-    assert capsys.readouterr().out.strip().splitlines()[-1].startswith("test accuracy: ")
+    assert any(line.startswith("test accuracy: ")
+               for line in capsys.readouterr().out.strip().splitlines())
 
 
 def test_every_optimizer_choice_builds(script):
@@ -180,8 +190,8 @@ def test_progress_into_a_file_writes_whole_lines(script):
 
 
 def test_pictures_without_graphviz_package_are_not_fatal(script, tmp_path, monkeypatch, capsys):
-    """No graphviz package: the graph is written as DOT text and the run still ends with its
-    accuracy line."""
+    """No graphviz package: the graph is written as DOT text, the run still prints its accuracy
+    line and ends with the list of files it wrote."""
     import sys
 
     monkeypatch.setitem(sys.modules, "graphviz", None)
@@ -189,7 +199,8 @@ def test_pictures_without_graphviz_package_are_not_fatal(script, tmp_path, monke
     small = [a for a in SMALL if a != "--no-pictures"]
     script.main([*small, "--limit", "64", "--epochs", "1", "--out", str(tmp_path)])
     out = capsys.readouterr().out.strip().splitlines()
-    assert out[-1].startswith("test accuracy: ")
+    assert any(line.startswith("test accuracy: ") for line in out)
+    assert out[-1].split()[0] in {p.name for p in tmp_path.iterdir()}  # the file list
     assert any("graph.gv (DOT text) written" in line for line in out)
     assert (tmp_path / "graph.gv").read_text().startswith("digraph {")
     assert not (tmp_path / "graph.svg").exists()

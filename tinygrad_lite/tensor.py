@@ -40,6 +40,7 @@ class Tensor(AxisMethods, ConversionMethods, InplaceMethods, MathMethods):
     NAMESPACE = TensorNamespace
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
+        """See the class docstring: ``Tensor(data, dtype=None, requires_grad=False)``."""
         if dtype is None and isinstance(data, (bool, int, float, list, tuple)):
             dtype = np.float32  # torch.Tensor(list) is float32; tl.tensor infers, as torch.tensor
         self.data = to_array(data.data if isinstance(data, Tensor) else data, dtype)
@@ -201,72 +202,94 @@ class Tensor(AxisMethods, ConversionMethods, InplaceMethods, MathMethods):
 
     # ----- arithmetic -----------------------------------------------------------------
     def __add__(self, other: Any) -> Tensor:
+        """``self + other`` (broadcasting, as ``torch.add``)."""
         return ew.Add.apply(self, ew.as_tensor(other, self))
 
     def __radd__(self, other: Any) -> Tensor:
+        """``other + self`` for a number or array on the left."""
         return ew.Add.apply(ew.as_tensor(other, self), self)
 
     def __sub__(self, other: Any) -> Tensor:
+        """``self - other`` (broadcasting)."""
         return ew.Sub.apply(self, ew.as_tensor(other, self))
 
     def __rsub__(self, other: Any) -> Tensor:
+        """``other - self`` for a number or array on the left."""
         return ew.Sub.apply(ew.as_tensor(other, self), self)
 
     def __mul__(self, other: Any) -> Tensor:
+        """``self * other``, elementwise (broadcasting)."""
         return ew.Mul.apply(self, ew.as_tensor(other, self))
 
     def __rmul__(self, other: Any) -> Tensor:
+        """``other * self`` for a number or array on the left."""
         return ew.Mul.apply(ew.as_tensor(other, self), self)
 
     def __truediv__(self, other: Any) -> Tensor:
+        """``self / other``, true division (broadcasting)."""
         return ew.Div.apply(self, ew.as_tensor(other, self))
 
     def __rtruediv__(self, other: Any) -> Tensor:
+        """``other / self`` for a number or array on the left."""
         return ew.Div.apply(ew.as_tensor(other, self), self)
 
     def __pow__(self, other: Any) -> Tensor:
+        """``self ** other``; ``x ** 0.5`` and ``x ** -0.5`` are computed as (1 /) sqrt."""
         return ew.pow(self, other)
 
     def __rpow__(self, other: Any) -> Tensor:
+        """``other ** self`` for a number or array as the base."""
         return ew.Pow.apply(ew.as_tensor(other, self), self)
 
     def __matmul__(self, other: Any) -> Tensor:
+        """``self @ other``: matrix product (batched and broadcast, as ``torch.matmul``)."""
         return linalg.matmul(self, ew.as_tensor(other, self))
 
     def __rmatmul__(self, other: Any) -> Tensor:
+        """``other @ self`` for an array on the left."""
         return linalg.matmul(ew.as_tensor(other, self), self)
 
     def __neg__(self) -> Tensor:
+        """``-self``."""
         return unary.Neg.apply(self)
 
     def __pos__(self) -> Tensor:
+        """``+self``: the tensor itself."""
         return self
 
     def __abs__(self) -> Tensor:
+        """``abs(self)``; the subgradient at 0 is 0, as PyTorch's."""
         return unary.Abs.apply(self)
 
     def __getitem__(self, index: Any) -> Tensor:
+        """``self[index]``: basic and advanced indexing, differentiable (as PyTorch)."""
         return movement.getitem(self, index)
 
     # comparisons: no gradient, bool result
     def __lt__(self, other: Any) -> Tensor:
+        """``self < other``: a bool tensor, no gradient."""
         return ew.compare(np.less, self, other)
 
     def __le__(self, other: Any) -> Tensor:
+        """``self <= other``: a bool tensor, no gradient."""
         return ew.compare(np.less_equal, self, other)
 
     def __gt__(self, other: Any) -> Tensor:
+        """``self > other``: a bool tensor, no gradient."""
         return ew.compare(np.greater, self, other)
 
     def __ge__(self, other: Any) -> Tensor:
+        """``self >= other``: a bool tensor, no gradient."""
         return ew.compare(np.greater_equal, self, other)
 
     def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+        """``self == other``: an elementwise bool tensor (``t == None`` is False)."""
         if other is None:  # Python's identity fallback, as PyTorch: ``t == None`` is False
             return NotImplemented
         return ew.compare(np.equal, self, other)
 
     def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+        """``self != other``: an elementwise bool tensor (``t != None`` is True)."""
         if other is None:
             return NotImplemented
         return ew.compare(np.not_equal, self, other)
@@ -274,6 +297,7 @@ class Tensor(AxisMethods, ConversionMethods, InplaceMethods, MathMethods):
     __hash__ = object.__hash__
 
     def __repr__(self) -> str:
+        """``tensor([...], requires_grad=True)``, as PyTorch prints it."""
         return format_repr(self)
 
     # method forms of the elementwise ops live in ops/elementwise.py; the Tensor methods

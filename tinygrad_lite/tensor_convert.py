@@ -144,16 +144,19 @@ class ConversionMethods:
         return ew.cast(self, np.dtype(np.bool_))
 
     def __len__(self) -> int:
+        """The size of the first dimension (a 0-d tensor has no len)."""
         if self.data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
         return self.data.shape[0]
 
     def __iter__(self) -> Any:
+        """Iterate over the first dimension: ``t[0], t[1], ...`` (views in the graph)."""
         if self.data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self.data.shape[0]))  # type: ignore[index]
 
     def __bool__(self) -> bool:
+        """The truth value of a one-element tensor (``if t:``); more elements: an error."""
         if self.data.size != 1:
             raise RuntimeError(
                 f"Boolean value of Tensor with {self.data.size} elements is ambiguous"
@@ -161,7 +164,9 @@ class ConversionMethods:
         return bool(self.data)
 
     def __float__(self) -> float:
+        """``float(t)`` of a one-element tensor."""
         return float(self.item())
 
     def __int__(self) -> int:
+        """``int(t)`` of a one-element tensor (truncates, as Python's ``int``)."""
         return int(self.item())

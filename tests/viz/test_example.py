@@ -15,7 +15,9 @@ import pytest
 pytest.importorskip("graphviz")
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "draw_graph.py"
-NAMES = ["scalar_expression", "cnn_loss", "graph_basic", "graph_saved", "graph_marks"]
+NAMES = [
+    "scalar_expression", "cnn_loss", "graph_basic", "graph_saved", "graph_marks", "backward_step3"
+]
 if importlib.util.find_spec("onnx") is not None:
     NAMES.append("cnn_onnx")  # the same CNN exported to ONNX, drawn from the file
 

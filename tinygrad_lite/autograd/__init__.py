@@ -13,6 +13,7 @@ from tinygrad_lite.autograd.grad_mode import (
     set_grad_enabled,
 )
 from tinygrad_lite.autograd.gradcheck import gradcheck, gradgradcheck
+from tinygrad_lite.autograd.trace import BackwardTrace, trace_backward
 
 __all__ = [
     "Function",
@@ -27,4 +28,6 @@ __all__ = [
     "gradgradcheck",
     "detect_anomaly",
     "is_anomaly_enabled",
+    "trace_backward",
+    "BackwardTrace",
 ]

@@ -176,6 +176,9 @@ def _run(
     runs = None if capture is None else _leading_to(capture, [n for _, n in heap])
     ns = tensor_cls.NAMESPACE if create_graph else None
     anomaly = STATE.anomaly
+    observer = STATE.observer  # inside trace_backward(): records every step (autograd/trace.py)
+    if observer is not None:
+        observer.begin_pass(create_graph)
     wrap = tensor_cls._make
     while heap:
         node = heappop(heap)[1]
@@ -219,6 +222,8 @@ def _run(
             in_grads = node.backward(g)
         if in_grads.__class__ is not tuple:
             in_grads = (in_grads,)
+        if observer is not None:
+            observer.step(node, g, in_grads, saved)
         if anomaly:
             check_finite(node, in_grads)
         if not retain_graph:

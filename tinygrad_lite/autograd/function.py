@@ -223,6 +223,8 @@ class Function:
                     fn.out_dtype = out.dtype
                     if STATE.anomaly:
                         fn.trace = traceback.extract_stack()[:-1]
+                    if STATE.observer is not None:  # trace_backward(): keep the value to draw
+                        STATE.observer.forward(fn, out)
                     res = t._make(out, fn)
                     if fn.saved:  # inputs that have a counter: their version now
                         record_versions(fn, tensors)

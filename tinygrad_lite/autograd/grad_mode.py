@@ -14,12 +14,13 @@ from typing import Any
 class _State:
     """Holds the flags read on every op; one instance, module-private."""
 
-    __slots__ = ("enabled", "anomaly", "tracer")
+    __slots__ = ("enabled", "anomaly", "tracer", "observer")
 
     def __init__(self) -> None:
         self.enabled = True
         self.anomaly = False
         self.tracer = None  # set only inside ``tinygrad_lite.onnx.trace``: records every op
+        self.observer = None  # a BackwardTrace inside ``trace_backward()`` (autograd/trace.py)
 
 
 STATE = _State()

@@ -38,6 +38,15 @@ class Adadelta(Optimizer):
 
     Reference: Zeiler (2012), "ADADELTA: An Adaptive Learning Rate Method", arXiv:1212.5701.
 
+    Plain reference form (``optim.reference.adadelta_step``, default options; a test
+    checks it gives the same trajectory as this class)::
+
+        def adadelta_step(p, g, state, ...):
+            state["v"] = rho * state.get("v", 0.0) + (1 - rho) * g * g
+            delta = np.sqrt(state.get("u", 0.0) + eps) / np.sqrt(state["v"] + eps) * g
+            state["u"] = rho * state.get("u", 0.0) + (1 - rho) * delta * delta
+            p -= lr * delta
+
     Args:
         params: an iterable of Tensors or of dicts (parameter groups).
         lr: coefficient $\gamma$ that scales $\Delta_t$ (default 1.0).

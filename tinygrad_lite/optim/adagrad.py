@@ -39,6 +39,13 @@ class Adagrad(Optimizer):
     Reference: Duchi, Hazan, Singer (2011), "Adaptive Subgradient Methods for Online Learning
     and Stochastic Optimization" (JMLR).
 
+    Plain reference form (``optim.reference.adagrad_step``, default options; a test
+    checks it gives the same trajectory as this class)::
+
+        def adagrad_step(p, g, state, ...):
+            state["s"] = state.get("s", 0.0) + g * g
+            p -= lr * g / (np.sqrt(state["s"]) + eps)
+
     Args:
         params: an iterable of Tensors or of dicts (parameter groups).
         lr: learning rate $\gamma$ (default 1e-2).

@@ -49,6 +49,16 @@ class Adam(Optimizer):
     Reference: Kingma, Ba (2015), "Adam: A Method for Stochastic Optimization" (ICLR);
     Reddi, Kale, Kumar (2018), "On the Convergence of Adam and Beyond" (ICLR).
 
+    Plain reference form (``optim.reference.adam_step``, default options; a test
+    checks it gives the same trajectory as this class)::
+
+        def adam_step(p, g, state, ...):
+            b1, b2 = betas
+            t = state["t"] = state.get("t", 0) + 1
+            m = state["m"] = b1 * state.get("m", 0.0) + (1 - b1) * g
+            v = state["v"] = b2 * state.get("v", 0.0) + (1 - b2) * g * g
+            p -= lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps)
+
     Args:
         params: an iterable of Tensors or of dicts (parameter groups).
         lr: learning rate $\gamma$ (default 1e-3).
@@ -149,6 +159,13 @@ class AdamW(Adam):
     decay per step is $\gamma\lambda$ and follows a learning-rate schedule.
 
     Reference: Loshchilov, Hutter (2019), "Decoupled Weight Decay Regularization" (ICLR).
+
+    Plain reference form (``optim.reference.adamw_step``, default options; a test
+    checks it gives the same trajectory as this class)::
+
+        def adamw_step(p, g, state, ...):
+            p *= 1 - lr * weight_decay
+            adam_step(p, g, state, lr, betas, eps)
 
     >>> import tinygrad_lite as tl
     >>> w = tl.tensor([2.0], requires_grad=True)

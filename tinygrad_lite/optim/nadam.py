@@ -44,6 +44,20 @@ class NAdam(Optimizer):
 
     Reference: Dozat (2016), "Incorporating Nesterov Momentum into Adam" (ICLR workshop).
 
+    Plain reference form (``optim.reference.nadam_step``, default options; a test
+    checks it gives the same trajectory as this class)::
+
+        def nadam_step(p, g, state, ...):
+            b1, b2 = betas
+            t = state["t"] = state.get("t", 0) + 1
+            mu, mu_next = (b1 * (1 - 0.5 * 0.96 ** (k * momentum_decay)) for k in (t, t + 1))
+            prod = state["prod"] = state.get("prod", 1.0) * mu
+            m = state["m"] = b1 * state.get("m", 0.0) + (1 - b1) * g
+            v = state["v"] = b2 * state.get("v", 0.0) + (1 - b2) * g * g
+            denom = np.sqrt(v / (1 - b2**t)) + eps
+            p -= lr * (1 - mu) / (1 - prod) * g / denom  # the current gradient
+            p -= lr * mu_next / (1 - prod * mu_next) * m / denom  # momentum, one step ahead
+
     Args:
         params: an iterable of Tensors or of dicts (parameter groups).
         lr: learning rate $\gamma$ (default 2e-3).

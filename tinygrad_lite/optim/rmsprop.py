@@ -46,6 +46,13 @@ class RMSprop(Optimizer):
     Reference: Hinton, Srivastava, Swersky, *Neural Networks for Machine Learning*, lecture 6e
     (2012); Graves (2013), "Generating Sequences With Recurrent Neural Networks" (centered).
 
+    Plain reference form (``optim.reference.rmsprop_step``, default options; a test
+    checks it gives the same trajectory as this class)::
+
+        def rmsprop_step(p, g, state, ...):
+            state["v"] = alpha * state.get("v", 0.0) + (1 - alpha) * g * g
+            p -= lr * g / (np.sqrt(state["v"]) + eps)
+
     Args:
         params: an iterable of Tensors or of dicts (parameter groups).
         lr: learning rate $\gamma$ (default 1e-2).

@@ -47,6 +47,15 @@ class SGD(Optimizer):
     methods"; Sutskever, Martens, Dahl, Hinton (2013), "On the importance of initialization and
     momentum in deep learning" (ICML); Nesterov (1983).
 
+    Plain reference form (``optim.reference.sgd_step``, default options; a test
+    checks it gives the same trajectory as this class)::
+
+        def sgd_step(p, g, state, ...):
+            if momentum:
+                state["b"] = g.copy() if "b" not in state else momentum * state["b"] + g
+                g = state["b"]
+            p -= lr * g
+
     Args:
         params: an iterable of Tensors or of dicts (parameter groups).
         lr: learning rate $\gamma$ (default 1e-3, PyTorch's).

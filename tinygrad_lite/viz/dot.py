@@ -27,14 +27,15 @@ from numbers import Integral
 from typing import Any
 
 from tinygrad_lite.autograd.engine import topological_order
-from tinygrad_lite.autograd.function import Function
+from tinygrad_lite.autograd.function import FREED, Function
 from tinygrad_lite.tensor import Tensor
+from tinygrad_lite.viz.annotate import TEACH_NODES, Facts, dead_units, module_titles
 from tinygrad_lite.viz.labels import (
     FILL,
     PROBLEMS,
+    array_problem,
     describe_array,
     escape,
-    grad_problem,
     html,
     saved_lines,
     shape_text,
@@ -116,16 +117,20 @@ class _Builder:
                 f"(or max_nodes=None) if you really want dot to lay it out"
             )
 
-    def node(self, nid: str, label: str, fill: str, shape: str, cluster: str | None) -> None:
+    def node(
+        self, nid: str, label: str, fill: str, shape: str, cluster: str | None, extra: str = ""
+    ) -> None:
         style = "rounded,filled" if shape == "box" and nid.startswith("f") else "filled"
-        stmt = f'\t{nid} [label={label} fillcolor="{fill}" shape={shape} style="{style}"]\n'
+        stmt = f'\t{nid} [label={label} fillcolor="{fill}" shape={shape} style="{style}"{extra}]\n'
         self.nodes.append((nid, stmt, cluster))
 
     def edge(self, src: str, dst: str, label: str | None = None) -> None:
         attrs = f' [label="{label}"]' if label else ""
         self.edges.append(f"\t{src} -> {dst}{attrs}\n")
 
-    def lines(self, rankdir: str, problems: list[str]) -> list[str]:
+    def lines(
+        self, rankdir: str, problems: list[str], titles: dict[str, str] | None = None
+    ) -> list[str]:
         out = [
             f"\tgraph [rankdir={rankdir} fontname=Helvetica fontsize=11]\n",
             "\tnode [fontname=Helvetica fontsize=11 height=0.3]\n",
@@ -140,7 +145,8 @@ class _Builder:
         for i, (name, stmts) in enumerate(clusters.items()):
             out.append(f"\tsubgraph cluster_{i} {{\n")
             out.append(
-                f'\t\tgraph [label=<{escape(name)}> style="rounded,dashed" color="#777777"]\n'
+                f'\t\tgraph [label=<{escape((titles or {}).get(name, name.split("#")[0]))}> '
+                'style="rounded,dashed" color="#777777"]\n'
             )
             out.extend("\t" + s for s in stmts)
             out.append("\t}\n")
@@ -160,16 +166,21 @@ class _Builder:
 def build_lines(
     root: Any,
     params: Any = None,
-    show_values: bool = False,
-    show_grads: bool = False,
+    show_values: bool | None = None,
+    show_grads: bool | None = None,
     show_saved: bool = False,
     backward_order: bool = False,
-    cluster_modules: bool = False,
+    cluster_modules: bool | None = None,
     rankdir: str = "TB",
     max_nodes: int | None = MAX_NODES,
     op: str = "to_dot",
+    trace: Any = None,
+    frame: tuple[Any, int] | None = None,
 ) -> list[str]:
-    """The DOT statements (graph body lines) shared by :func:`to_dot` and ``draw_graph``."""
+    """The DOT statements (graph body lines) shared by :func:`to_dot` and ``draw_graph``.
+
+    ``frame=(pass, k)`` draws backward after its ``k``-th step (``viz.draw_step``).
+    """
     if rankdir not in RANKDIRS:
         raise ValueError(f"{op}: rankdir must be one of {RANKDIRS}, got {rankdir!r}")
     if max_nodes is not None and (
@@ -181,6 +192,13 @@ def build_lines(
     order = topological_order([r.grad_fn for r in roots if r.grad_fn is not None])
     b = _Builder(max_nodes, op)
     b.count(len(order))
+    small = len(order) <= TEACH_NODES
+    show_values = small if show_values is None else show_values
+    show_grads = small if show_grads is None else show_grads
+    facts = Facts(order, trace, frame)
+    titles = module_titles(params)
+    if cluster_modules is None:
+        cluster_modules = bool(titles) or bool(facts.scope)
 
     # The output tensor of an op is drawn when it is a root, named, or retained.
     out_tensor: dict[int, Tensor] = {}
@@ -207,13 +225,16 @@ def build_lines(
         lines.append(f"{shape_text(t.shape)} {t.dtype}")
         if show_values:
             lines += describe_array("data", t.data)
+        known, g = facts.tensor_grad(t, id(t) in root_ids)
         if show_grads:
-            lines += ["grad None"] if t.grad is None else describe_array("grad", t.grad.data)
-        problem = grad_problem(t)
+            lines += ["grad None"] if g is None else describe_array("grad", g)
+        problem = array_problem(g) if known else None
         if problem is not None:
             problems.add(problem)
             lines.append("! " + PROBLEMS[problem])
         fill = FILL[problem] if problem is not None else FILL[kind]
+        if facts.done is not None and g is not None and problem is None:
+            fill = FILL["done"]
         b.node(nid, html(lines, name is not None), fill, "box", cluster)
         return nid
 
@@ -225,11 +246,31 @@ def build_lines(
         fid = f"f{k}"
         cluster = None
         if cluster_modules:
-            cluster = _attribute(fn, names, module_of, param_only)
+            cluster = facts.scope.get(fn) or _attribute(fn, names, module_of, param_only)
+            if cluster is not None:
+                module_of[id(fn)] = cluster
         label = [f"[{n - k}] {fn.name}" if backward_order else fn.name]
+        fill, extra = FILL["op"], ""
+        drawn = out_tensor.get(id(fn)) is not None or fn.retained is not None
+        value = facts.value(fn)
+        if show_values and value is not None and not drawn:
+            label += describe_array("data", value)
+        if show_grads and not drawn and facts.grad(fn) is not None:
+            label += describe_array("grad", facts.grad(fn))
+        held = fn.saved is not FREED and fn.saved
+        if fn.name == "ReluBackward" and (value is not None or held):
+            dead = dead_units(value if value is not None else fn.saved[0])  # output or mask
+            if dead is not None and dead[0]:
+                problems.add("dead")
+                label.append(f"! {dead[0]} of {dead[1]} units never active")
+                fill = FILL["dead"]
         if show_saved:
             label += saved_lines(fn)
-        b.node(fid, html(label, True), FILL["op"], "box", cluster)
+        if facts.done is not None and fn in facts.done:
+            fill = FILL["done"]
+            if fn is facts.current:
+                extra = ' color="#cc0000" penwidth=2.5'
+        b.node(fid, html(label, True), fill, "box", cluster, extra)
         for p in fn.parents:
             if p is None:
                 continue
@@ -256,7 +297,7 @@ def build_lines(
     for r in roots:
         if id(r) not in tensor_node:
             add_tensor(r, "output", None)
-    return b.lines(rankdir, [key for key in PROBLEMS if key in problems])
+    return b.lines(rankdir, [key for key in PROBLEMS if key in problems], titles)
 
 
 def _attribute(
@@ -267,32 +308,30 @@ def _attribute(
 ) -> str | None:
     """The submodule ``fn`` belongs to, judged from its direct inputs; None if unclear.
 
-    An op joins module ``m`` when one of its inputs is a parameter of ``m`` (or is computed from
-    ``m``'s parameters alone, like ``w.T``) and no input comes from another module: the matmul
-    and the bias add of ``fc1`` join ``fc1``, the ReLU after it stays outside.  Parents come
-    before children in the traversal, so one pass suffices.
+    An op joins module ``m`` when its inputs include parameters of ``m`` (or values computed from
+    ``m``'s parameters alone, like ``w.T``) and of no other module: the matmul and the bias add
+    of ``fc1`` join ``fc1``, the ReLU after it stays outside, and a BatchNorm whose input comes
+    from a conv joins the BatchNorm.  Parents come before children in the traversal, so one
+    pass suffices.  (A :class:`~tinygrad_lite.autograd.BackwardTrace` knows exactly which
+    module's forward recorded each op; without one, this is the guess.)
     """
     direct: set[str] = set()
-    inherited: set[str] = set()
     only_params = True
     for p in fn.parents:
         if p is None:  # an input that needs no grad (data, a constant): not from parameters
             only_params = False
         elif isinstance(p, Function):
-            m = module_of.get(id(p))
             if id(p) in param_only:
-                direct.add(m)
+                direct.add(module_of[id(p)])
             else:
                 only_params = False
-                if m is not None:
-                    inherited.add(m)
         else:
             m = _module_of(names[id(p)][0]) if id(p) in names else None
             if m is None:
                 only_params = False
             else:
                 direct.add(m)
-    if len(direct) != 1 or not inherited <= direct:
+    if len(direct) != 1:
         return None
     (m,) = direct
     module_of[id(fn)] = m
@@ -304,13 +343,14 @@ def _attribute(
 def to_dot(
     root: Any,
     params: Any = None,
-    show_values: bool = False,
-    show_grads: bool = False,
+    show_values: bool | None = None,
+    show_grads: bool | None = None,
     show_saved: bool = False,
     backward_order: bool = False,
-    cluster_modules: bool = False,
+    cluster_modules: bool | None = None,
     rankdir: str = "TB",
     max_nodes: int | None = MAX_NODES,
+    trace: Any = None,
 ) -> str:
     r"""The computation graph behind ``root`` as Graphviz DOT text (no dependency needed).
 
@@ -320,21 +360,32 @@ def to_dot(
             or ``(name, tensor)`` pairs.
             Named intermediate tensors (``{'loss': loss}``) are drawn as tensor nodes too.
         show_values: print each drawn tensor's data (numbers when it has at most
-            :data:`~tinygrad_lite.viz.labels.SMALL` elements, else mean/std/min/max).
-        show_grads: print each drawn tensor's ``.grad`` the same way.
+            :data:`~tinygrad_lite.viz.labels.SMALL` elements, else mean/std/min/max), and each
+            op's output value where known (see ``trace``).  Default (None): on for graphs of at
+            most 30 ops, as micrograd's ``draw_dot``.
+        show_grads: print each drawn tensor's gradient the same way, and each op's output
+            gradient where known; the root shows the gradient backward started from (1).
+            Default (None): on for graphs of at most 30 ops.
         show_saved: list what each op keeps for backward, or ``(freed)`` after backward.
         backward_order: prefix each op with ``[k]``: backward runs it k-th.
         cluster_modules: box the parameters (and the ops that use them) of each submodule,
-            from the names in ``params`` (``conv1.weight`` -> box ``conv1``).
+            from the names in ``params`` (``conv1.weight`` -> box ``conv1``), titled
+            ``0: Conv2d(1, 8, 3)`` when ``params`` is a Module.  Default (None): on when
+            ``params`` is a Module or ``trace`` recorded module scopes.
         rankdir: layout direction, ``'TB'``, ``'BT'``, ``'LR'`` or ``'RL'``.
         max_nodes: raise ``ValueError`` for graphs with more nodes (None: no limit).
+        trace: a :class:`~tinygrad_lite.autograd.BackwardTrace` opened around forward and
+            backward: every intermediate's value and gradient (no ``retain_grad()`` needed),
+            and each op boxed in the submodule whose forward made it.
 
-    Tensors whose gradient holds NaN/Inf are filled red, all-zero gradients (a dead ReLU
-    upstream) orange, with a legend.
+    Tensors whose gradient holds NaN/Inf are filled red; a whole gradient of several numbers
+    that is zero, and ReLU units that are zero for every sample of the batch, are filled
+    orange; a legend explains the colours.
 
     >>> import tinygrad_lite as tl
     >>> x = tl.tensor(2.0, requires_grad=True)
-    >>> print(to_dot(x * x))  # doctest: +NORMALIZE_WHITESPACE
+    >>> print(to_dot(x * x, show_values=False, show_grads=False))
+    ... # doctest: +NORMALIZE_WHITESPACE
     digraph {
         graph [rankdir=TB fontname=Helvetica fontsize=11]
         node [fontname=Helvetica fontsize=11 height=0.3]
@@ -349,6 +400,6 @@ def to_dot(
     """
     lines = build_lines(
         root, params, show_values, show_grads, show_saved, backward_order, cluster_modules,
-        rankdir, max_nodes, "to_dot",
+        rankdir, max_nodes, "to_dot", trace,
     )
     return "digraph {\n" + "".join(lines) + "}\n"

@@ -10,20 +10,21 @@ from typing import Any
 
 from tinygrad_lite.viz.dot import MAX_NODES, build_lines
 
-__all__ = ["draw_graph"]
+__all__ = ["draw_graph", "as_digraph"]
 
 
 def draw_graph(
     root: Any,
     params: Any = None,
-    show_values: bool = False,
-    show_grads: bool = False,
+    show_values: bool | None = None,
+    show_grads: bool | None = None,
     show_saved: bool = False,
     backward_order: bool = False,
-    cluster_modules: bool = False,
+    cluster_modules: bool | None = None,
     rankdir: str = "TB",
     max_nodes: int | None = MAX_NODES,
     format: str = "svg",  # noqa: A002 (graphviz's name)
+    trace: Any = None,
 ) -> Any:
     """The graph behind ``root`` as a ``graphviz.Digraph`` (options as :func:`to_dot`).
 
@@ -33,6 +34,15 @@ def draw_graph(
     Rendering needs the Graphviz ``dot`` program; without it, a clear error says how to
     install it.
     """
+    lines = build_lines(
+        root, params, show_values, show_grads, show_saved, backward_order, cluster_modules,
+        rankdir, max_nodes, "draw_graph", trace,
+    )
+    return as_digraph(lines, format)
+
+
+def as_digraph(lines: list[str], format: str = "svg") -> Any:  # noqa: A002
+    """Wrap DOT body ``lines`` in a ``graphviz.Digraph`` (a clear error without graphviz)."""
     try:
         from tinygrad_lite.viz.render import Digraph
     except ImportError as e:
@@ -42,8 +52,4 @@ def draw_graph(
             "graphviz / brew install graphviz / conda install -c conda-forge graphviz). "
             "viz.to_dot(...) needs neither."
         ) from e
-    lines = build_lines(
-        root, params, show_values, show_grads, show_saved, backward_order, cluster_modules,
-        rankdir, max_nodes, "draw_graph",
-    )
     return Digraph(body=lines, format=format)

@@ -10,7 +10,10 @@ import numpy as np
 from tinygrad_lite.autograd.function import FREED, Function
 from tinygrad_lite.tensor import Tensor
 
-__all__ = ["escape", "html", "describe_array", "grad_problem", "saved_lines", "shape_text"]
+__all__ = [
+    "escape", "html", "describe_array", "grad_problem", "array_problem", "saved_lines",
+    "shape_text",
+]
 
 SMALL = 8  # tensors with at most this many elements print every number
 
@@ -21,10 +24,13 @@ FILL = {
     "output": "#d9ead3",
     "nan": "#ff8080",
     "zero": "#ffb347",
+    "dead": "#ffb347",
+    "done": "#b6d7a8",
 }
 PROBLEMS = {
     "nan": "grad has NaN/Inf",
     "zero": "grad is all zero (dead unit?)",
+    "dead": "ReLU units never active over the batch",
 }
 
 
@@ -81,14 +87,24 @@ def describe_array(prefix: str, arr: np.ndarray) -> list[str]:
 
 def grad_problem(t: Tensor) -> str | None:
     """``'nan'`` if ``t.grad`` holds NaN/Inf, ``'zero'`` if it is all zero, else None."""
-    if t.grad is None:
+    return None if t.grad is None else array_problem(t.grad.data)
+
+
+def array_problem(g: np.ndarray | None) -> str | None:
+    """``'nan'`` for a gradient holding NaN/Inf; ``'zero'`` for a whole gradient of several
+    elements that is zero (a diagnosis: nothing reaches that tensor); else None.
+
+    A single zero number is no diagnosis: in ``x * w`` with ``x = 0``, ``w``'s gradient is 0
+    and nothing is wrong.
+    """
+    if g is None:
         return None
-    g = t.grad.data
+    g = np.asarray(g)
     if g.size == 0:
         return None
     if not np.isfinite(g).all():
         return "nan"
-    if not g.any():
+    if g.size > 1 and not g.any():
         return "zero"
     return None
 

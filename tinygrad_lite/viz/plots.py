@@ -2,7 +2,8 @@
 optimizer trajectories.
 
 Each function draws on its own ``matplotlib.figure.Figure`` (the Agg canvas, no ``pyplot``), so
-nothing changes the user's backend or leaks open figures; each saves a PNG and returns its path.
+nothing changes the user's backend or leaks open figures; each returns the Figure (shown inline
+in Jupyter) and also saves it as a PNG when given a ``path``.
 matplotlib is imported when a function is called: training never needs it.
 """
 
@@ -33,15 +34,18 @@ def _figure(op: str, figsize: tuple[float, float]) -> Any:
     return fig
 
 
-def _save(fig: Any, path: str | os.PathLike, tight: bool = False) -> str:
-    """Write ``fig`` as a PNG (creating the folder); ``tight`` grows or trims the canvas to its
-    content, so no tick label is cut off at the edge of a narrow figure."""
+def _save(fig: Any, path: str | os.PathLike | None, tight: bool = False) -> Any:
+    """Write ``fig`` as a PNG when ``path`` is given (creating the folder), and return ``fig``;
+    ``tight`` grows or trims the canvas to its content, so no tick label is cut off at the edge
+    of a narrow figure."""
+    if path is None:
+        return fig
     path = os.fspath(path)
     folder = os.path.dirname(path)
     if folder:
         os.makedirs(folder, exist_ok=True)
     fig.savefig(path, format="png", bbox_inches="tight" if tight else None)
-    return path
+    return fig
 
 
 def _array(x: Any) -> np.ndarray:
@@ -75,7 +79,9 @@ def _panel(key: str) -> str:
     return "loss"
 
 
-def plot_history(history: Any, path: str | os.PathLike, title: str | None = None) -> str:
+def plot_history(
+    history: Any, path: str | os.PathLike | None = None, title: str | None = None
+) -> Any:
     """Loss and accuracy curves: one panel for losses, one for accuracies, one for learning rates.
 
     ``history`` is a dict of lists (``{'train_loss': [...], 'test_acc': [...]}``) or a list of
@@ -115,63 +121,106 @@ def plot_history(history: Any, path: str | os.PathLike, title: str | None = None
     return _save(fig, path)
 
 
-def plot_filters(
-    conv: Any,
-    path: str | os.PathLike,
-    max_out: int = 32,
-    max_in: int = 16,
-    title: str | None = None,
-) -> str:
-    """A grid of convolution kernels: row = output channel, column = input channel.
+def _kernel_mosaic(w: np.ndarray, max_out: int, max_in: int) -> dict[str, Any]:
+    """Kernels as one image with a NaN gap between cells (fast for 64 x 64 channels).
 
-    ``conv`` is a conv layer (anything with ``.weight``), a Tensor or an array of shape
-    ``(out, in, kh, kw)``.  All kernels share one colour scale, symmetric about zero (blue
-    negative, red positive), so kernels can be compared; the first ``max_out`` x ``max_in``
-    pairs are shown.
-    """
-    w = _array(conv.weight if hasattr(conv, "weight") else conv)
-    if w.ndim != 4:
-        raise ValueError(
-            f"plot_filters: expected a weight of shape (out, in, kh, kw), got {tuple(w.shape)}"
-        )
+    Several input channels: row = output channel, column = input channel.  One input channel
+    (a first layer): the output channels in a near-square grid, each cell labelled."""
     n_out, n_in, kh, kw = w.shape
-    if w.size == 0 or max_out < 1 or max_in < 1:
-        raise ValueError(
-            f"plot_filters: nothing to draw: weight {tuple(w.shape)}, "
-            f"max_out={max_out}, max_in={max_in}"
-        )
     shown = w[:max_out, :max_in].astype(np.float64)
     so, si = shown.shape[:2]
-    # One mosaic image with a one-pixel NaN gap between kernels: fast for 64 x 64 channels.
-    mosaic = np.full((so * (kh + 1) - 1, si * (kw + 1) - 1), np.nan)
-    for o in range(so):
-        for i in range(si):
-            mosaic[o * (kh + 1) : o * (kh + 1) + kh, i * (kw + 1) : i * (kw + 1) + kw] = shown[o, i]
-    vmax = float(np.nanmax(np.abs(shown))) or 1.0
-    fig = _figure("plot_filters", (min(2.0 + 0.45 * si, 16.0), min(1.5 + 0.45 * so, 16.0)))
-    ax = fig.add_subplot(1, 1, 1)
+    if si == 1:
+        cols = math.ceil(math.sqrt(so))
+        rows = math.ceil(so / cols)
+        cells = [(o // cols, o % cols, shown[o, 0], str(o)) for o in range(so)]
+    else:
+        rows, cols = so, si
+        cells = [(o, i, shown[o, i], None) for o in range(so) for i in range(si)]
+    mosaic = np.full((rows * (kh + 1) - 1, cols * (kw + 1) - 1), np.nan)
+    for r, c, kernel, _ in cells:
+        mosaic[r * (kh + 1) : r * (kh + 1) + kh, c * (kw + 1) : c * (kw + 1) + kw] = kernel
+    more = f" (first {so} of {n_out} out, {si} of {n_in} in)" if (so, si) != (n_out, n_in) else ""
+    return {"mosaic": mosaic, "rows": rows, "cols": cols, "cells": cells, "kh": kh, "kw": kw,
+            "grid": si == 1, "more": more, "vmax": float(np.nanmax(np.abs(shown))) or 1.0}
+
+
+def plot_filters(
+    conv: Any,
+    path: str | os.PathLike | None = None,
+    max_out: int = 32,
+    max_in: int = 16,
+    title: str | Sequence[str] | None = None,
+) -> Any:
+    """Convolution kernels, one panel per layer, each cell upscaled with a gap around it.
+
+    ``conv`` is a conv layer (anything with ``.weight``), a Tensor or an array of shape
+    ``(out, in, kh, kw)``, or a list of them (one panel each, ``title`` then a list too).  In a
+    panel, row = output channel and column = input channel; a layer with one input channel (a
+    first layer) shows its output channels as a labelled near-square grid.  A panel's kernels
+    share one colour scale, symmetric about zero (blue negative, red positive, with a colour
+    bar), so they can be compared; the first ``max_out`` x ``max_in`` pairs are shown.
+    """
+    layers = list(conv) if isinstance(conv, (list, tuple)) else [conv]
+    titles = list(title) if isinstance(title, (list, tuple)) else [title] * len(layers)
+    if not layers or len(titles) != len(layers):
+        raise ValueError(
+            f"plot_filters: {len(layers)} layers and {len(titles)} titles; give one title each"
+        )
+    panels = []
+    for layer in layers:
+        w = _array(layer.weight if hasattr(layer, "weight") else layer)
+        if w.ndim != 4:
+            raise ValueError(
+                f"plot_filters: expected a weight of shape (out, in, kh, kw), got {tuple(w.shape)}"
+            )
+        if w.size == 0 or max_out < 1 or max_in < 1:
+            raise ValueError(
+                f"plot_filters: nothing to draw: weight {tuple(w.shape)}, "
+                f"max_out={max_out}, max_in={max_in}"
+            )
+        panels.append(_kernel_mosaic(w, max_out, max_in))
+    inch = 0.16  # per kernel pixel: a 3x3 kernel is about half an inch
+    widths = [p["mosaic"].shape[1] * inch + 1.6 for p in panels]
+    height = max(p["mosaic"].shape[0] * inch for p in panels) + 1.4
+    fig = _figure("plot_filters", (min(sum(widths), 24.0), min(max(height, 2.5), 16.0)))
     import matplotlib
 
     cmap = matplotlib.colormaps["RdBu_r"].with_extremes(bad="white")  # the NaN gaps
-    im = ax.imshow(mosaic, cmap=cmap, vmin=-vmax, vmax=vmax, interpolation="nearest")
-    ax.set_xticks([i * (kw + 1) + (kw - 1) / 2 for i in range(si)], [str(i) for i in range(si)])
-    ax.set_yticks([o * (kh + 1) + (kh - 1) / 2 for o in range(so)], [str(o) for o in range(so)])
-    ax.tick_params(labelsize=7, length=0)
-    ax.set_xlabel("input channel")
-    ax.set_ylabel("output channel")
-    fig.colorbar(im, ax=ax, shrink=0.8)
-    more = f" (first {so} of {n_out} out, {si} of {n_in} in)" if (so, si) != (n_out, n_in) else ""
-    ax.set_title((title or f"{kh}x{kw} kernels") + more, fontsize=9)
-    return _save(fig, path, tight=True)  # one input channel: a narrow figure, wide colorbar
+    for k, (p, name) in enumerate(zip(panels, titles)):
+        ax = fig.add_subplot(1, len(panels), k + 1)
+        im = ax.imshow(p["mosaic"], cmap=cmap, vmin=-p["vmax"], vmax=p["vmax"],
+                       interpolation="nearest")  # fmt: skip
+        kh, kw = p["kh"], p["kw"]
+        if p["grid"]:
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for r, c, _, label in p["cells"]:
+                ax.text(c * (kw + 1) - 0.45, r * (kh + 1) - 0.5, label, fontsize=6,
+                        va="bottom", ha="left", color="#333333")  # fmt: skip
+            ax.set_xlabel("output channels")
+        else:
+            ax.set_xticks([i * (kw + 1) + (kw - 1) / 2 for i in range(p["cols"])],
+                          [str(i) for i in range(p["cols"])])  # fmt: skip
+            ax.set_yticks([o * (kh + 1) + (kh - 1) / 2 for o in range(p["rows"])],
+                          [str(o) for o in range(p["rows"])])  # fmt: skip
+            ax.set_xlabel("input channel")
+            ax.set_ylabel("output channel")
+        ax.tick_params(labelsize=7, length=0)
+        for side in ax.spines.values():
+            side.set_visible(False)
+        tallest = max(q["mosaic"].shape[0] for q in panels)
+        fig.colorbar(im, ax=ax, shrink=0.8 * max(p["mosaic"].shape[0] / tallest, 0.3))
+        ax.set_title((name or f"{kh}x{kw} kernels") + p["more"], fontsize=9, pad=10)
+    return _save(fig, path, tight=True)  # a narrow panel: no tick label cut off
 
 
 def plot_activations(
     activations: Any,
-    path: str | os.PathLike,
+    path: str | os.PathLike | None = None,
     index: int = 0,
     max_maps: int = 32,
     title: str | None = None,
-) -> str:
+) -> Any:
     """Feature maps of one sample: a grid of ``C`` images, each with its own colour scale.
 
     ``activations`` is a Tensor or array of shape ``(C, H, W)`` or ``(N, C, H, W)`` (sample
@@ -208,11 +257,11 @@ def plot_activations(
 
 def plot_trajectories(
     trajectories: Mapping[str, Any],
-    path: str | os.PathLike,
+    path: str | os.PathLike | None = None,
     f: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
     levels: int = 30,
     title: str | None = None,
-) -> str:
+) -> Any:
     """Optimizer paths on a 2-D function: ``{name: points of shape (T, 2)}`` over contours of ``f``.
 
     ``f(X, Y)`` must accept numpy grids (vectorised).  Positive functions get log-spaced contour
