@@ -217,16 +217,21 @@ class InplaceMethods:
     # augmented assignment mutates the same object, as in PyTorch (``@=`` rebinds: PyTorch
     # has no in-place matmul either)
     def __iadd__(self, other: Any) -> Tensor:
+        """``self += other`` changes this tensor in place (``add_``), as in PyTorch."""
         return self.add_(other)
 
     def __isub__(self, other: Any) -> Tensor:
+        """``self -= other`` changes this tensor in place (``sub_``), as in PyTorch."""
         return self.sub_(other)
 
     def __imul__(self, other: Any) -> Tensor:
+        """``self *= other`` changes this tensor in place (``mul_``), as in PyTorch."""
         return self.mul_(other)
 
     def __itruediv__(self, other: Any) -> Tensor:
+        """``self /= other`` changes this tensor in place (``div_``), as in PyTorch."""
         return self.div_(other)
 
     def __ipow__(self, other: Any) -> Tensor:
+        """``self **= other`` changes this tensor in place (``pow_``), as in PyTorch."""
         return self.pow_(other)

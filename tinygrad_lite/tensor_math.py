@@ -70,9 +70,11 @@ class MathMethods:
         return rounding.remainder(self, other)
 
     def __mod__(self, other: Any) -> Tensor:
+        """``self % other``: :meth:`remainder` (the sign of ``other``, as Python's ``%``)."""
         return rounding.remainder(self, other)
 
     def __rmod__(self, other: Any) -> Tensor:
+        """``other % self``: :meth:`remainder`."""
         return rounding.remainder(other, self)
 
     # ----- rearranging (ops/arrange.py) -------------------------------------------------
