@@ -214,6 +214,36 @@ class InplaceMethods:
         check_writable("addcdiv_", self)
         return apply_inplace("addcdiv_", self, self.addcdiv(tensor1, tensor2, value))
 
+    # ----- in-place twins of the tensor ops in tensor_math.py ---------------------------
+    def scatter_(self, dim: int, index: Any, src: Any = None, value: Any = None,
+                 reduce: str | None = None) -> Tensor:  # fmt: skip
+        """In-place :meth:`scatter`: write ``src`` (or ``value``) at ``index`` along ``dim``."""
+        check_writable("scatter_", self)
+        result = self.scatter(dim, index, src, value, reduce)  # type: ignore[attr-defined]
+        return apply_inplace("scatter_", self, result, False)
+
+    def scatter_add_(self, dim: int, index: Any, src: Any) -> Tensor:
+        """In-place :meth:`scatter_add`."""
+        check_writable("scatter_add_", self)
+        result = self.scatter_add(dim, index, src)  # type: ignore[attr-defined]
+        return apply_inplace("scatter_add_", self, result)
+
+    def index_add_(self, dim: int, index: Any, source: Any, alpha: Any = 1) -> Tensor:
+        """In-place :meth:`index_add`."""
+        check_writable("index_add_", self)
+        result = self.index_add(dim, index, source, alpha)  # type: ignore[attr-defined]
+        return apply_inplace("index_add_", self, result)
+
+    def tril_(self, diagonal: int = 0) -> Tensor:
+        """In-place :meth:`tril`."""
+        check_writable("tril_", self)
+        return apply_inplace("tril_", self, self.tril(diagonal))  # type: ignore[attr-defined]
+
+    def triu_(self, diagonal: int = 0) -> Tensor:
+        """In-place :meth:`triu`."""
+        check_writable("triu_", self)
+        return apply_inplace("triu_", self, self.triu(diagonal))  # type: ignore[attr-defined]
+
     # augmented assignment mutates the same object, as in PyTorch (``@=`` rebinds: PyTorch
     # has no in-place matmul either)
     def __iadd__(self, other: Any) -> Tensor:

@@ -84,6 +84,11 @@ INPLACE_PROGRAMS = {
         3, 4, dtype=m.float64
     ).add_(a).mul_(b),
     "clone then mutate": lambda m, a, b: _seq(c := a.clone(), c.mul_(b), c + a),
+    "scatter_ scatter_add_": lambda m, a, b: (a * 1).scatter_(
+        1, m.tensor([[0, 2], [1, 1], [3, 0]]), b[:, :2]
+    ).scatter_add_(0, m.tensor([[2, 0, 0, 1]]), b[:1]),
+    "index_add_": lambda m, a, b: (a * 1).index_add_(1, m.tensor([0, 2, 0]), b[:, :3], alpha=2),
+    "tril_ triu_": lambda m, a, b: (a * b).tril_(1) + (a * 1).triu_(-1),
     "input of an op that saved nothing changed": lambda m, a, b: _seq(
         x := a * 1, y := x + b, x.add_(1), y * 2
     ),
@@ -122,7 +127,14 @@ SETITEM_PROGRAMS = {
         x := m.zeros(3, 4, dtype=m.float64), x.__setitem__(slice(1, 3), b[:2]), x * a
     ),
     "setitem on a leaf that requires grad": lambda m, a, b: _seq(a.__setitem__(0, 1.0), a),
+    "x[basic] += v and x[advanced] *= v": lambda m, a, b: _augmented_setitem(a * 1, b),
 }
+
+
+def _augmented_setitem(x: Any, b: Any) -> Any:
+    x[1:, :2] += b[:2, 1:3]
+    x[[0, 2]] *= b[1]
+    return x
 
 
 @pytest.mark.parametrize("name", SETITEM_PROGRAMS)
