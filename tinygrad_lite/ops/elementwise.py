@@ -62,7 +62,7 @@ def compare(op: Any, a: Any, b: Any) -> Any:
     try:
         return _tm.Tensor._make(op(a.data, b.data), None)
     except ValueError as e:
-        raise ValueError(f"{op.__name__}: cannot compare shapes {a.shape} and {b.shape}") from e
+        raise RuntimeError(f"{op.__name__}: cannot compare shapes {a.shape} and {b.shape}") from e
 
 
 # ----- binary ---------------------------------------------------------------------------
@@ -292,13 +292,23 @@ def where(cond: Any, a: Any, b: Any) -> Any:
     """``a`` where ``cond`` is true, else ``b`` (``torch.where``); broadcasts all three."""
     T = _tm.Tensor
     c = cond.data if isinstance(cond, T) else np.asarray(cond)
-    if c.dtype != np.bool_:
-        c = c.astype(bool)
+    if c.dtype != np.bool_:  # PyTorch refuses rather than casting (2.0 is not "true")
+        raise RuntimeError(
+            f"where: expected condition to be a boolean tensor, but got a tensor with dtype "
+            f"{c.dtype}"
+        )
     if not isinstance(a, T) and not isinstance(b, T):
         a = T(a)
     a = as_tensor(a, b) if isinstance(b, T) else a
     b = as_tensor(b, a)
-    return Where.apply(a, b, cond=c)
+    try:
+        return Where.apply(a, b, cond=c)
+    except RuntimeError as e:  # Function.apply names a and b only; the condition counts too
+        if "broadcast" not in str(e):
+            raise
+        raise RuntimeError(
+            f"where: cannot broadcast condition {c.shape}, input {a.shape} and other {b.shape}"
+        ) from None
 
 
 def pow(x: Any, exponent: Any) -> Any:

@@ -310,7 +310,7 @@ def split(x: Any, split_size_or_sections: Any, dim: int = 0) -> tuple[Any, ...]:
     if isinstance(split_size_or_sections, (int, np.integer)):
         size = int(split_size_or_sections)
         if size <= 0:
-            raise ValueError(f"split: split_size must be a positive integer, got {size}")
+            raise RuntimeError(f"split: split_size must be a positive integer, got {size}")
         sizes = [size] * (n // size) + ([n % size] if n % size else []) or [0]
     else:
         sizes = [int(s) for s in split_size_or_sections]
@@ -331,7 +331,7 @@ def split(x: Any, split_size_or_sections: Any, dim: int = 0) -> tuple[Any, ...]:
 def chunk(x: Any, chunks: int, dim: int = 0) -> tuple[Any, ...]:
     """Split into ``chunks`` pieces of ``ceil(n / chunks)`` along ``dim`` (maybe fewer)."""
     if chunks <= 0:
-        raise ValueError(f"chunk: chunks must be greater than 0, got {chunks}")
+        raise RuntimeError(f"chunk: chunks must be greater than 0, got {chunks}")
     shape = x.data.shape
     d = normalize_dim("chunk", dim, len(shape))
     n = shape[d]

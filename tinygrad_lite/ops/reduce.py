@@ -49,7 +49,7 @@ def normalize_dims(op: str, dim: Any, ndim: int) -> tuple[int, ...] | None:
             )
         d = d % n
         if d in out:
-            raise ValueError(f"{op}: dim {d} appears multiple times in the list of dims")
+            raise RuntimeError(f"{op}: dim {d} appears multiple times in the list of dims")
         out.append(d)
     if ndim == 0:
         return None

@@ -306,7 +306,7 @@ def clamp(x: Any, min: Any = None, max: Any = None) -> Any:
     becomes float32.
     """
     if min is None and max is None:
-        raise ValueError("clamp: at least one of 'min' or 'max' must not be None")
+        raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
     bounds = [ew.as_tensor(b, x) for b in (min, max) if b is not None]
     dtype = ew.result_dtype_n(x.data, *[b.data for b in bounds])
     if any(isinstance(b, _tm.Tensor) for b in (min, max)):
@@ -314,7 +314,7 @@ def clamp(x: Any, min: Any = None, max: Any = None) -> Any:
             np.broadcast_shapes(x.shape, *[b.shape for b in bounds])
         except ValueError:
             shapes = " and ".join(str(t.shape) for t in (x, *bounds))
-            raise ValueError(f"clamp: cannot broadcast shapes {shapes}") from None
+            raise RuntimeError(f"clamp: cannot broadcast shapes {shapes}") from None
         return ClampTensor.apply(x, *bounds, has_lo=min is not None, dtype=dtype)
     if x.dtype != dtype:  # an integer or bool tensor meets a wider bound: no gradient here
         x = _tm.Tensor._make(x.data.astype(dtype), None)

@@ -56,7 +56,7 @@ def _class_weight(op: str, weight: Tensor | None, n_classes: int, dtype: np.dtyp
     check_tensors(op, weight=weight)
     check_constant(op, weight=weight)
     if weight.shape != (n_classes,):
-        raise ValueError(f"{op}: expected weight of shape ({n_classes},) (one per class), "
+        raise RuntimeError(f"{op}: expected weight of shape ({n_classes},) (one per class), "
                          f"got {weight.shape}")
     return weight.data.astype(dtype, copy=False)
 
@@ -65,7 +65,7 @@ def _check_class_input(op: str, input: Tensor, target: Tensor) -> int:
     r"""Check ``input`` is $(C,)$, $(N, C)$ or $(N, C, d_1, \dots)$; return the class axis."""
     check_tensors(op, input=input, target=target)
     if input.ndim == 0:
-        raise ValueError(f"{op}: expected input of shape (C,), (N, C) or (N, C, d1, ...), "
+        raise RuntimeError(f"{op}: expected input of shape (C,), (N, C) or (N, C, d1, ...), "
                          f"got a 0-d tensor")
     return 0 if input.ndim == 1 else 1
 
@@ -146,7 +146,7 @@ def cross_entropy(
     reduction = resolve_reduction(op, size_average, reduce, reduction)
     class_dim = _check_class_input(op, input, target)
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0, "
+        raise RuntimeError(f"{op}: label_smoothing must be between 0.0 and 1.0, "
                          f"got {label_smoothing}")
     n_classes = input.shape[class_dim]
     logp = log_softmax(input, class_dim)
@@ -174,7 +174,7 @@ def _cross_entropy_probs(logp: Tensor, target: Tensor, w_view: Tensor | None, re
                          label_smoothing: float, class_dim: int) -> Tensor:
     """Cross-entropy against class probabilities (``target`` shaped like the logits)."""
     if target.shape != logp.shape:
-        raise ValueError(f"cross_entropy: expected probability target of shape {logp.shape} "
+        raise RuntimeError(f"cross_entropy: expected probability target of shape {logp.shape} "
                          f"(same as input), got {target.shape}")
     n_classes = logp.shape[class_dim]
     if label_smoothing > 0.0:

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_lite.argcheck import is_int
 from tinygrad_lite.autograd.grad_mode import is_grad_enabled
 from tinygrad_lite.ops.conv import Convolution, Geometry, Im2Col, im2col_array, out_size
 from tinygrad_lite.ops.linalg import check_same_dtype
@@ -25,12 +26,17 @@ from tinygrad_lite.tensor import Tensor
 
 
 def _pair(value: Any, name: str, op: str) -> tuple[int, int]:
-    """An int or a pair of ints as ``(h, w)``."""
-    if isinstance(value, (int, np.integer)):
+    """An int or a pair of ints as ``(h, w)`` (``TypeError`` for a float: no rounding)."""
+    if is_int(value):
         return int(value), int(value)
     if isinstance(value, (tuple, list)) and len(value) == 2:
-        return int(value[0]), int(value[1])
-    raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+        if is_int(value[0]) and is_int(value[1]):
+            return int(value[0]), int(value[1])
+    if isinstance(value, (tuple, list)):
+        raise RuntimeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+    raise TypeError(
+        f"{op}: {name} must be an int or a pair of ints, not {type(value).__name__} ({value!r})"
+    )
 
 
 def as_batch(op: str, x: Tensor) -> tuple[Tensor, bool]:
@@ -45,7 +51,7 @@ def as_batch(op: str, x: Tensor) -> tuple[Tensor, bool]:
         return x.unsqueeze(0), True  # (1, C, H, W)
     if x.ndim == 4:
         return x, False
-    raise ValueError(
+    raise RuntimeError(
         f"{op}: expected 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape {tuple(x.shape)}"
     )
 
@@ -60,7 +66,7 @@ def _check_output(op: str, x_shape: tuple[int, ...], geom: Geometry) -> tuple[in
     oh = out_size(x_shape[-2], kh, sh, pt, pb, dh)
     ow = out_size(x_shape[-1], kw, sw, pl, pr, dw)
     if oh <= 0 or ow <= 0:
-        raise ValueError(
+        raise RuntimeError(
             f"{op}: output size ({oh}, {ow}) is too small for input {tuple(x_shape)} with "
             f"kernel {(kh, kw)}, stride {(sh, sw)}, padding {(pt, pb, pl, pr)}, "
             f"dilation {(dh, dw)}"
@@ -79,9 +85,9 @@ def conv_padding(
         if padding == "valid":
             return 0, 0, 0, 0
         if padding != "same":
-            raise ValueError(f"conv2d: padding must be 'valid', 'same' or ints, got {padding!r}")
+            raise RuntimeError(f"conv2d: padding must be 'valid', 'same' or ints, got {padding!r}")
         if stride != (1, 1):
-            raise ValueError("conv2d: padding='same' is not supported for strided convolutions")
+            raise RuntimeError("conv2d: padding='same' is not supported for strided convolutions")
         pads = []
         for k, d in zip(kernel, dilation):
             total = d * (k - 1)
@@ -89,7 +95,7 @@ def conv_padding(
         return pads[0], pads[1], pads[2], pads[3]
     ph, pw = _pair(padding, "padding", "conv2d")
     if ph < 0 or pw < 0:
-        raise ValueError(f"conv2d: padding must be non-negative, got {padding!r}")
+        raise RuntimeError(f"conv2d: padding must be non-negative, got {padding!r}")
     return ph, ph, pw, pw
 
 
@@ -114,27 +120,29 @@ def conv2d(
     x, unbatched = as_batch("conv2d", input)  # (N, C, H, W)
     if not isinstance(weight, Tensor) or weight.ndim != 4:
         shape = tuple(weight.shape) if hasattr(weight, "shape") else type(weight).__name__
-        raise ValueError(f"conv2d: expected a 4-D weight (O, C/groups, kh, kw), got {shape}")
+        raise RuntimeError(f"conv2d: expected a 4-D weight (O, C/groups, kh, kw), got {shape}")
     o, cg, kh, kw = weight.shape
     c = x.shape[1]
     if groups < 1 or c % groups or o % groups:
-        raise ValueError(
+        raise RuntimeError(
             f"conv2d: groups={groups} must divide both in_channels={c} and out_channels={o}"
         )
     if c != cg * groups:
         layout = "(C, H, W)" if unbatched else "(N, C, H, W)"
-        raise ValueError(
+        raise RuntimeError(
             f"conv2d: expected input {layout} with C={cg * groups}, got {tuple(input.shape)} "
             f"(weight {tuple(weight.shape)}, groups={groups})"
         )
     if bias is not None and tuple(bias.shape) != (o,):
-        raise ValueError(f"conv2d: expected bias of shape ({o},), got {tuple(bias.shape)}")
+        raise RuntimeError(f"conv2d: expected bias of shape ({o},), got {tuple(bias.shape)}")
     check_same_dtype("conv2d", "input", input, "weight", weight)
     if bias is not None:
         check_same_dtype("conv2d", "bias", bias, "weight", weight)
     stride_, dilation_ = _pair(stride, "stride", "conv2d"), _pair(dilation, "dilation", "conv2d")
     if min(stride_) < 1 or min(dilation_) < 1:
-        raise ValueError(f"conv2d: stride and dilation must be >= 1, got {stride!r}, {dilation!r}")
+        raise RuntimeError(
+            f"conv2d: stride and dilation must be >= 1, got {stride!r}, {dilation!r}"
+        )
     geom = ((kh, kw), stride_, conv_padding(padding, (kh, kw), stride_, dilation_), dilation_)
     _check_output("conv2d", input.shape, geom)
     params = (weight,) if bias is None else (weight, bias)
@@ -151,9 +159,14 @@ def _pool_geometry(
     ph, pw = _pair(padding, "padding", op)
     dilation_ = _pair(dilation, "dilation", op)
     if min(kernel) < 1 or min(stride_) < 1 or min(dilation_) < 1:
-        raise ValueError(f"{op}: kernel_size, stride and dilation must be >= 1")
-    if ph < 0 or pw < 0 or ph > kernel[0] // 2 or pw > kernel[1] // 2:
-        raise ValueError(
+        raise RuntimeError(
+            f"{op}: kernel_size, stride and dilation must be >= 1, got kernel_size={kernel}, "
+            f"stride={stride_}, dilation={dilation_}"
+        )
+    if ph < 0 or pw < 0:
+        raise RuntimeError(f"{op}: pad must be non-negative, but got padding={(ph, pw)}")
+    if ph > kernel[0] // 2 or pw > kernel[1] // 2:
+        raise RuntimeError(
             f"{op}: pad should be at most half of effective kernel size, but got pad={(ph, pw)} "
             f"and kernel_size={kernel}"
         )
@@ -232,7 +245,7 @@ def avg_pool2d(
     total = _unbatch(cols.sum(0).reshape(n, c, oh, ow), unbatched)
     if divisor_override is not None:
         if divisor_override == 0:
-            raise ValueError("avg_pool2d: divisor_override must be non-zero")
+            raise RuntimeError("avg_pool2d: divisor_override must be non-zero")
         return total / float(divisor_override)
     (pt, pb, pl, pr) = geom[2]
     if (count_include_pad and (pb, pr) == (pt, pl)) or not any(geom[2]):
@@ -268,14 +281,16 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     if isinstance(output_size, (int, np.integer)) or output_size is None:
         output_size = (output_size, output_size)
     if not isinstance(output_size, (tuple, list)) or len(output_size) != 2:
-        raise ValueError(
+        raise RuntimeError(
             f"adaptive_avg_pool2d: output_size must be an int or a pair, got {output_size!r}"
         )
     h, w = x.shape[2], x.shape[3]
     oh = h if output_size[0] is None else int(output_size[0])
     ow = w if output_size[1] is None else int(output_size[1])
     if oh < 1 or ow < 1:
-        raise ValueError(f"adaptive_avg_pool2d: output_size must be positive, got {output_size!r}")
+        raise RuntimeError(
+            f"adaptive_avg_pool2d: output_size must be positive, got {output_size!r}"
+        )
     if (oh, ow) == (h, w):
         return input * 1.0
     if h % oh == 0 and w % ow == 0:

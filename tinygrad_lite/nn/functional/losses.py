@@ -102,7 +102,7 @@ def check_weight(op: str, name: str, weight: Tensor, input: Tensor,
     except ValueError:
         fits = False
     if not fits:
-        raise ValueError(
+        raise RuntimeError(
             f"{op}: {name} of shape {weight.shape} cannot be broadcast to the input's shape "
             f"{input.shape}"
         ) from None
@@ -117,7 +117,7 @@ def check_broadcast(op: str, input: Tensor, target: Tensor) -> None:
     try:
         np.broadcast_shapes(input.shape, target.shape)
     except ValueError:
-        raise ValueError(
+        raise RuntimeError(
             f"{op}: input of shape {input.shape} and target of shape {target.shape} "
             f"cannot be broadcast together"
         ) from None
@@ -138,7 +138,7 @@ def _weighted(op: str, loss: Tensor, input: Tensor, weight: Tensor | None, reduc
         return apply_reduction(loss, reduction)
     check_tensors(op, weight=weight)
     if weight.shape != input.shape:
-        raise ValueError(
+        raise RuntimeError(
             f"{op}: weight of shape {weight.shape} must have the input's shape {input.shape}"
         )
     loss = loss * weight
@@ -203,7 +203,7 @@ def smooth_l1_loss(
     reduction = resolve_reduction("smooth_l1_loss", size_average, reduce, reduction)
     check_broadcast("smooth_l1_loss", input, target)
     if beta < 0:
-        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+        raise RuntimeError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
     diff = input - target
     if beta == 0:
         return apply_reduction(diff.abs(), reduction)
@@ -227,7 +227,7 @@ def huber_loss(
     reduction = resolve_reduction("huber_loss", None, None, reduction)
     check_broadcast("huber_loss", input, target)
     if not delta > 0:
-        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+        raise RuntimeError(f"huber_loss: delta must be positive, got {delta}")
     diff = input - target
     absdiff = diff.abs()
     loss = ew.where(absdiff < delta, diff * diff * 0.5, (absdiff - 0.5 * delta) * delta)
@@ -300,17 +300,17 @@ def multi_margin_loss(
     if p not in (1, 2):
         raise ValueError(f"{op}: only p == 1 and p == 2 are supported, got p={p}")
     if input.ndim not in (1, 2) or input.shape[-1] == 0:
-        raise ValueError(f"{op}: expected input of shape (N, C) or (C,) with C > 0, "
+        raise RuntimeError(f"{op}: expected input of shape (N, C) or (C,) with C > 0, "
                          f"got {input.shape}")
     n_classes = input.shape[-1]
     if target.shape != input.shape[:-1]:
-        raise ValueError(f"{op}: expected target of shape {input.shape[:-1]} for input of "
+        raise RuntimeError(f"{op}: expected target of shape {input.shape[:-1]} for input of "
                          f"shape {input.shape}, got {target.shape}")
     if weight is not None:
         check_tensors(op, weight=weight)
         check_constant(op, weight=weight)
     if weight is not None and weight.shape != (n_classes,):
-        raise ValueError(f"{op}: expected weight of shape ({n_classes},), got {weight.shape}")
+        raise RuntimeError(f"{op}: expected weight of shape ({n_classes},), got {weight.shape}")
     onehot, _ = class_index_mask(op, target, n_classes, input.ndim - 1, input.ndim)
     x_target = ew.where(onehot, input, 0.0).sum(-1, keepdim=True)  # (N, 1): x_y
     z = (margin - x_target) + input  # (N, C)

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_lite.argcheck import as_int, as_size, is_int
 from tinygrad_lite.nn import init
 from tinygrad_lite.nn.functional.conv import as_batch, conv2d, conv_padding
 from tinygrad_lite.nn.modules.module import Module, Parameter
@@ -15,16 +16,13 @@ _NUMPY_PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap
 
 
 def _pair(value: Any, name: str, minimum: int) -> tuple[int, int]:
-    """``value`` (an int or a pair of ints, each >= ``minimum``) as ``(h, w)``."""
-    pair = (value, value) if isinstance(value, (int, np.integer)) else value
-    if (
-        not isinstance(pair, (tuple, list))
-        or len(pair) != 2
-        or not all(isinstance(v, (int, np.integer)) and v >= minimum for v in pair)
-    ):
-        raise ValueError(
-            f"Conv2d: {name} must be an int or a pair of ints >= {minimum}, got {value!r}"
-        )
+    """``value`` (an int or a pair of ints, each >= ``minimum``) as ``(h, w)``: ``TypeError``
+    for anything but ints, ``RuntimeError`` for a value below ``minimum``."""
+    pair = (value, value) if is_int(value) else value
+    if not isinstance(pair, (tuple, list)) or len(pair) != 2 or not all(map(is_int, pair)):
+        raise TypeError(f"Conv2d: {name} must be an int or a pair of ints, got {value!r}")
+    if min(pair) < minimum:
+        raise RuntimeError(f"Conv2d: {name} must be >= {minimum}, got {value!r}")
     return int(pair[0]), int(pair[1])
 
 
@@ -38,11 +36,11 @@ def pad_by_mode(x: Tensor, pads: tuple[int, int, int, int], mode: str) -> Tensor
     pt, pb, pl, pr = pads
     h, w = x.shape[-2], x.shape[-1]
     if mode == "reflect" and (max(pt, pb) >= h or max(pl, pr) >= w):
-        raise ValueError(
+        raise RuntimeError(
             f"Conv2d: padding {pads} must be smaller than the input size {(h, w)} for 'reflect'"
         )
     if mode == "circular" and (max(pt, pb) > h or max(pl, pr) > w):
-        raise ValueError(
+        raise RuntimeError(
             f"Conv2d: padding {pads} must be at most the input size {(h, w)} for 'circular' "
             "(it would wrap around more than once)"
         )
@@ -76,6 +74,9 @@ class Conv2d(Module):
         dtype: Any = None,
     ) -> None:
         super().__init__()
+        in_channels = as_size("Conv2d", "in_channels", in_channels)
+        out_channels = as_size("Conv2d", "out_channels", out_channels)
+        groups = as_int("Conv2d", "groups", groups)
         if groups < 1 or in_channels % groups or out_channels % groups:
             raise ValueError(
                 f"Conv2d: groups={groups} must divide in_channels={in_channels} and "
