@@ -81,3 +81,44 @@ def check_numeric_array(op: str, array: np.ndarray, what: str = "data") -> np.nd
             "types are bool, integers, floats and complex numbers"
         )
     return array
+
+
+# device types PyTorch knows: named in an error rather than read as a dtype name
+DEVICE_TYPES = (
+    "cpu", "cuda", "mps", "xpu", "xla", "meta", "hip", "ipu", "mkldnn", "opengl", "opencl",
+    "ideep", "ve", "fpga", "maia", "lazy", "vulkan", "mtia", "hpu", "privateuseone",
+)
+
+
+def to_argument(op: str, arg: Any) -> np.dtype | None:
+    """One argument of ``Tensor.to`` / ``Module.to``: the dtype it asks for, or ``None`` for
+    the CPU device ("cpu", "cpu:0", a ``torch.device('cpu')``).
+
+    Another device raises ``RuntimeError`` naming it (tinygrad_lite runs on the CPU only); a
+    string that is neither a device nor a dtype name raises ``RuntimeError`` as PyTorch's
+    device parser does; any other non-dtype raises ``TypeError``.
+    """
+    is_device = type(arg).__name__ == "device"  # a torch.device, without importing torch
+    if isinstance(arg, str) or is_device:
+        kind = str(arg).split(":")[0]
+        if kind == "cpu":
+            return None
+        if kind in DEVICE_TYPES:
+            raise RuntimeError(
+                f"{op}: tinygrad_lite runs on the CPU only; device {str(arg)!r} is not available"
+            )
+        if is_device:
+            raise RuntimeError(f"{op}: unknown device {str(arg)!r}")
+    data = getattr(arg, "data", None)
+    if isinstance(data, np.ndarray) and hasattr(arg, "requires_grad"):  # a Tensor: its dtype
+        return data.dtype
+    if arg is not None:
+        try:
+            return np.dtype(arg)
+        except TypeError:
+            pass
+    if isinstance(arg, str):
+        raise RuntimeError(
+            f"{op}: expected a dtype name or a device ('cpu'), got {arg!r}"
+        )
+    raise TypeError(f"{op}: expected a dtype, a Tensor or 'cpu', got {arg!r}")

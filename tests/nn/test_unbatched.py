@@ -183,22 +183,22 @@ def test_other_ranks_raise(shape):
     for op, call in calls.items():
         match = (rf"{op}: expected 3-D \(C, H, W\) or 4-D \(N, C, H, W\) input, "
                  rf"got shape \({', '.join(map(str, shape))},?\)")
-        with pytest.raises(ValueError, match=match):
+        with pytest.raises(RuntimeError, match=match):
             call()
-    with pytest.raises(ValueError, match=r"conv2d: expected 3-D \(C, H, W\) or 4-D"):
+    with pytest.raises(RuntimeError, match=r"conv2d: expected 3-D \(C, H, W\) or 4-D"):
         nn.Conv2d(3, 4, 3, padding=1, padding_mode="reflect")(x)
 
 
 def test_unbatched_errors_name_the_3d_shape():
-    with pytest.raises(ValueError, match=r"conv2d: expected input \(C, H, W\) with C=3, got "
+    with pytest.raises(RuntimeError, match=r"conv2d: expected input \(C, H, W\) with C=3, got "
                        r"\(5, 8, 8\) \(weight \(4, 3, 3, 3\), groups=1\)"):
         F.conv2d(tl.randn(5, 8, 8), tl.randn(4, 3, 3, 3))
-    with pytest.raises(ValueError, match=r"conv2d: expected input \(C, H, W\) with C=4, got "
+    with pytest.raises(RuntimeError, match=r"conv2d: expected input \(C, H, W\) with C=4, got "
                        r"\(6, 8, 8\)"):
         nn.Conv2d(4, 6, 3, groups=2)(tl.randn(6, 8, 8))
-    with pytest.raises(ValueError, match=r"conv2d: output size \(-1, -1\) is too small for "
+    with pytest.raises(RuntimeError, match=r"conv2d: output size \(-1, -1\) is too small for "
                        r"input \(3, 2, 2\)"):
         F.conv2d(tl.randn(3, 2, 2), tl.randn(4, 3, 4, 4))
-    with pytest.raises(ValueError, match=r"max_pool2d: output size \(-1, -1\) is too small for "
+    with pytest.raises(RuntimeError, match=r"max_pool2d: output size \(-1, -1\) is too small for "
                        r"input \(3, 1, 1\)"):
         F.max_pool2d(tl.randn(3, 1, 1), 3, stride=1)

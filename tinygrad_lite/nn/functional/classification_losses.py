@@ -219,6 +219,16 @@ class BinaryCrossEntropy(Function):
         return gx, gy
 
 
+def _check_probabilities(op: str, name: str, x: np.ndarray) -> None:
+    """PyTorch's range check of BCE's ``input`` and ``target``: every element in [0, 1] (NaN
+    is not); ``RuntimeError`` naming the first offending value."""
+    bad = ~((x >= 0) & (x <= 1))
+    if bad.any():
+        first = x[bad].flat[0]
+        raise RuntimeError(f"{op}: all elements of {name} should be between 0 and 1, "
+                           f"got {first} ({int(bad.sum())} of {x.size} outside)")
+
+
 def _same_shape(op: str, input: Tensor, target: Tensor) -> None:
     check_tensors(op, input=input, target=target)
     if input.shape != target.shape:
@@ -240,10 +250,8 @@ def binary_cross_entropy(
     op = "binary_cross_entropy"
     reduction = resolve_reduction(op, size_average, reduce, reduction)
     _same_shape(op, input, target)
-    x = input.data
-    if not np.all((x >= 0) & (x <= 1)):
-        raise ValueError(f"{op}: all elements of input should be between 0 and 1 "
-                         f"(got values in [{np.nanmin(x)}, {np.nanmax(x)}])")
+    for name, t in (("input", input), ("target", target)):
+        _check_probabilities(op, name, t.data)
     if weight is not None:
         check_weight(op, "weight", weight, input)
         check_constant(op, weight=weight)

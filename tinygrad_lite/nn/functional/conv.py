@@ -43,7 +43,7 @@ def as_batch(op: str, x: Tensor) -> tuple[Tensor, bool]:
     """``x`` as (N, C, H, W), and whether it was one unbatched (C, H, W) image.
 
     An unbatched ``x`` becomes a batch of one (``unsqueeze(0)``, a view); the caller squeezes
-    the result back, so the output is 3-D like PyTorch's.  Other ranks raise ``ValueError``.
+    the result back, so the output is 3-D like PyTorch's.  Other ranks raise ``RuntimeError``.
     """
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}: expected input to be a Tensor, got {type(x).__name__}")

@@ -19,10 +19,11 @@ def _pair(value: Any, name: str, minimum: int) -> tuple[int, int]:
     """``value`` (an int or a pair of ints, each >= ``minimum``) as ``(h, w)``: ``TypeError``
     for anything but ints, ``RuntimeError`` for a value below ``minimum``."""
     pair = (value, value) if is_int(value) else value
+    message = f"Conv2d: {name} must be an int or a pair of ints >= {minimum}, got {value!r}"
     if not isinstance(pair, (tuple, list)) or len(pair) != 2 or not all(map(is_int, pair)):
-        raise TypeError(f"Conv2d: {name} must be an int or a pair of ints, got {value!r}")
+        raise TypeError(message)
     if min(pair) < minimum:
-        raise RuntimeError(f"Conv2d: {name} must be >= {minimum}, got {value!r}")
+        raise RuntimeError(message)
     return int(pair[0]), int(pair[1])
 
 
