@@ -95,7 +95,7 @@ from tinygrad_lite.ops.functions import (
 )
 from tinygrad_lite.ops.movement import cat, chunk, split, stack
 from tinygrad_lite.random import manual_seed
-from tinygrad_lite.serialization import load, save
+from tinygrad_lite.serialization import CheckpointError, load, save
 from tinygrad_lite.tensor import Tensor
 
 float16 = np.float16
@@ -133,6 +133,7 @@ __all__ = [
     "keep_freed_memory",
     "save",
     "load",
+    "CheckpointError",
     "nn",
     "no_grad",
     "enable_grad",

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_lite.autograd.anomaly import check_finite
+from tinygrad_lite.autograd.fp import quiet
 from tinygrad_lite.autograd.function import FREED, Function
 from tinygrad_lite.autograd.grad_mode import STATE, enable_grad, no_grad, set_grad_enabled
 
@@ -295,7 +296,7 @@ def backward(
         grad_tensors = [grad_tensors]
     retain = create_graph if retain_graph is None else retain_graph
     tensor_cls, gs = _root_grads(outputs, grad_tensors, create_graph)
-    with set_grad_enabled(create_graph):
+    with set_grad_enabled(create_graph), quiet():  # inf/nan gradients come silently
         _run(tensor_cls, outputs, gs, retain, create_graph)
 
 
@@ -327,7 +328,7 @@ def grad(
         if not t.requires_grad:
             raise RuntimeError(f"grad: input {i} does not require grad")
         capture[id(t.grad_fn) if t.grad_fn is not None else id(t)] = i
-    with set_grad_enabled(create_graph):
+    with set_grad_enabled(create_graph), quiet():  # inf/nan gradients come silently
         captured = _run(tensor_cls, outs, gs, retain, create_graph, capture)
     result = []
     for i, (t, g) in enumerate(zip(ins, captured)):

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 import tinygrad_lite.tensor as _tm
+from tinygrad_lite.autograd.fp import quiet_fp
 from tinygrad_lite.autograd.function import NUMPY_NS, Function, raw
 
 _FLOAT32 = np.dtype(np.float32)
@@ -152,6 +153,7 @@ class Mul(Function):
 class Div(Function):
     r"""$z = a / b$. Backward: $\bar a = \bar z / b$, $\bar b = -\bar z\, a / b^2$."""
 
+    @quiet_fp
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         self.saved = (a, b)
         out = a / b
@@ -193,6 +195,7 @@ class Pow(Function):
     ``sqrt`` / ``1 / sqrt`` (:func:`_power`), which fixes the signs at $-0$ and $-\infty$.
     """
 
+    @quiet_fp
     def forward(self, a: np.ndarray, p: np.ndarray) -> np.ndarray:
         if p.dtype.kind in "iu" and a.dtype.kind in "iu" and np.any(p < 0):
             out = _int_power_negative(a, p)  # numpy raises; PyTorch gives 0, 1 or -1

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 import tinygrad_lite.tensor as _tm
+from tinygrad_lite.autograd.fp import quiet_fp
 from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.ops import elementwise as ew
 
@@ -53,6 +54,7 @@ class Neg(Function):
 class Exp(Function):
     r"""$y = e^x$. Backward: $\bar x = \bar y\, y$."""
 
+    @quiet_fp
     def forward(self, x: np.ndarray) -> np.ndarray:
         y = np.exp(floating(x))
         self.saved = (y,)
@@ -65,6 +67,7 @@ class Exp(Function):
 class Log(Function):
     r"""$y = \ln x$. Backward: $\bar x = \bar y / x$."""
 
+    @quiet_fp
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = floating(x)
         self.saved = (x,)
@@ -77,6 +80,7 @@ class Log(Function):
 class Sqrt(Function):
     r"""$y = \sqrt x$. Backward: $\bar x = \bar y / (2 y)$ (infinite at $x = 0$, as PyTorch)."""
 
+    @quiet_fp
     def forward(self, x: np.ndarray) -> np.ndarray:
         y = np.sqrt(floating(x))
         self.saved = (y,)
@@ -119,6 +123,7 @@ class Sign(Function):
 class Sin(Function):
     r"""$y = \sin x$. Backward: $\bar x = \bar y \cos x$."""
 
+    @quiet_fp
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = floating(x)
         self.saved = (x,)
@@ -131,6 +136,7 @@ class Sin(Function):
 class Cos(Function):
     r"""$y = \cos x$. Backward: $\bar x = -\bar y \sin x$."""
 
+    @quiet_fp
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = floating(x)
         self.saved = (x,)
@@ -161,6 +167,7 @@ class Sigmoid(Function):
     Backward: $\bar x = \bar y\, y (1 - y)$.
     """
 
+    @quiet_fp
     def forward(self, x: np.ndarray) -> np.ndarray:
         y = np.exp(-np.logaddexp(0, -floating(x)))
         self.saved = (y,)
@@ -232,6 +239,7 @@ class LogSoftmax(Function):
     Backward: $\bar x = \bar y - e^{y} \sum_j \bar y_j$ (smooth, no kink).
     """
 
+    @quiet_fp
     def forward(self, x: np.ndarray, dim: int) -> np.ndarray:
         s = _shifted_array(x, dim)
         y = s - np.log(np.sum(np.exp(s), axis=dim, keepdims=True))
@@ -250,6 +258,7 @@ class Softmax(Function):
     Backward: $\bar x = y\,(\bar y - \sum_j \bar y_j y_j)$ (smooth, no kink).
     """
 
+    @quiet_fp
     def forward(self, x: np.ndarray, dim: int) -> np.ndarray:
         e = np.exp(_shifted_array(x, dim))
         y = e / np.sum(e, axis=dim, keepdims=True)

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_lite.autograd.fp import quiet
 from tinygrad_lite.autograd.grad_mode import enable_grad, no_grad
 from tinygrad_lite.tensor import Tensor
 
@@ -151,7 +152,7 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        with no_grad():
+        with no_grad(), quiet():  # an inf/nan gradient gives inf/nan silently, as PyTorch
             for group in self.param_groups:
                 for p in group["params"]:
                     if p.grad is None:

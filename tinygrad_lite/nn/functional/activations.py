@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_lite.autograd.fp import quiet_fp
 from tinygrad_lite.ops import elementwise as ew
 from tinygrad_lite.ops import special, unary
 from tinygrad_lite.tensor import Tensor
@@ -40,6 +41,7 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     return ew.where(input > 0, input, input * negative_slope)
 
 
+@quiet_fp
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     r"""$x$ for $x > 0$, else $\alpha (e^x - 1)$ (computed with ``expm1``).
 
@@ -50,6 +52,7 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     return ew.where(input > 0, input, negative)
 
 
+@quiet_fp
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     r"""Gaussian error linear unit.
 
@@ -65,6 +68,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
+@quiet_fp
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     r"""$x\,\sigma(x)$ (also called swish)."""
     return input * input.sigmoid()
@@ -80,6 +84,7 @@ def tanh(input: Tensor) -> Tensor:
     return input.tanh()
 
 
+@quiet_fp
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     r"""$\frac1\beta \log(1 + e^{\beta x})$, and $x$ itself where $\beta x > \text{threshold}$.
 

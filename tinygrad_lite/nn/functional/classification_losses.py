@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_lite.autograd.fp import quiet_fp
 from tinygrad_lite.autograd.function import Function, raw
 from tinygrad_lite.nn.functional.activations import log_softmax
 from tinygrad_lite.nn.functional.losses import (
@@ -70,6 +71,7 @@ def _check_class_input(op: str, input: Tensor, target: Tensor) -> int:
     return 0 if input.ndim == 1 else 1
 
 
+@quiet_fp
 def nll_loss(
     input: Tensor, target: Tensor, weight: Tensor | None = None,
     size_average: bool | None = None, ignore_index: int = -100, reduce: bool | None = None,
@@ -121,6 +123,7 @@ def _nll(op: str, logp: Tensor, target: Tensor, weight: Tensor | None, ignore_in
     return loss, w_target, valid
 
 
+@quiet_fp
 def cross_entropy(
     input: Tensor, target: Tensor, weight: Tensor | None = None,
     size_average: bool | None = None, ignore_index: int = -100, reduce: bool | None = None,
@@ -236,6 +239,7 @@ def _same_shape(op: str, input: Tensor, target: Tensor) -> None:
                          f"{input.shape}")
 
 
+@quiet_fp
 def binary_cross_entropy(
     input: Tensor, target: Tensor, weight: Tensor | None = None,
     size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean",
@@ -261,6 +265,7 @@ def binary_cross_entropy(
     return apply_reduction(loss, reduction)
 
 
+@quiet_fp
 def binary_cross_entropy_with_logits(
     input: Tensor, target: Tensor, weight: Tensor | None = None,
     size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean",
@@ -291,6 +296,7 @@ def binary_cross_entropy_with_logits(
     return apply_reduction(loss, reduction)
 
 
+@quiet_fp
 def kl_div(
     input: Tensor, target: Tensor, size_average: bool | None = None, reduce: bool | None = None,
     reduction: str = "mean", log_target: bool = False,

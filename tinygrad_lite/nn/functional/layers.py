@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from tinygrad_lite.autograd.fp import quiet_fp
 from tinygrad_lite.ops.linalg import check_same_dtype
 from tinygrad_lite.ops.norm import BatchNorm
 from tinygrad_lite.random import get_rng
@@ -74,6 +75,7 @@ def _channel_shape(input: Tensor) -> tuple[int, ...]:
     return (1, input.shape[1]) + (1,) * (input.ndim - 2)
 
 
+@quiet_fp
 def batch_norm(
     input: Tensor,
     running_mean: Tensor | None,
@@ -135,6 +137,7 @@ def batch_norm(
     return out
 
 
+@quiet_fp
 def layer_norm(
     input: Tensor,
     normalized_shape: int | Sequence[int],

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_lite.autograd.fp import quiet_fp
 from tinygrad_lite.autograd.grad_mode import is_grad_enabled
 from tinygrad_lite.ops import elementwise as ew
 from tinygrad_lite.ops import special
@@ -159,6 +160,7 @@ def log_sigmoid(x: Tensor) -> Tensor:
 # ----- regression ----------------------------------------------------------------------
 
 
+@quiet_fp
 def mse_loss(
     input: Tensor, target: Tensor, size_average: bool | None = None, reduce: bool | None = None,
     reduction: str = "mean", weight: Tensor | None = None,
@@ -174,6 +176,7 @@ def mse_loss(
     return _weighted("mse_loss", diff * diff, input, weight, reduction, mean_by_weight=True)
 
 
+@quiet_fp
 def l1_loss(
     input: Tensor, target: Tensor, size_average: bool | None = None, reduce: bool | None = None,
     reduction: str = "mean", weight: Tensor | None = None,
@@ -189,6 +192,7 @@ def l1_loss(
     return _weighted("l1_loss", (input - target).abs(), input, weight, reduction, True)
 
 
+@quiet_fp
 def smooth_l1_loss(
     input: Tensor, target: Tensor, size_average: bool | None = None, reduce: bool | None = None,
     reduction: str = "mean", beta: float = 1.0,
@@ -212,6 +216,7 @@ def smooth_l1_loss(
     return apply_reduction(loss, reduction)
 
 
+@quiet_fp
 def huber_loss(
     input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
     weight: Tensor | None = None,
@@ -237,6 +242,7 @@ def huber_loss(
 # ----- margin --------------------------------------------------------------------------
 
 
+@quiet_fp
 def hinge_embedding_loss(
     input: Tensor, target: Tensor, margin: float = 1.0, size_average: bool | None = None,
     reduce: bool | None = None, reduction: str = "mean",
@@ -280,6 +286,7 @@ def class_index_mask(op: str, target: Tensor, n_classes: int, class_dim: int, nd
     return onehot, valid
 
 
+@quiet_fp
 def multi_margin_loss(
     input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0,
     weight: Tensor | None = None, size_average: bool | None = None, reduce: bool | None = None,
@@ -324,6 +331,7 @@ def multi_margin_loss(
     return apply_reduction(h.sum(-1) / n_classes, reduction)
 
 
+@quiet_fp
 def soft_margin_loss(
     input: Tensor, target: Tensor, size_average: bool | None = None, reduce: bool | None = None,
     reduction: str = "mean",
