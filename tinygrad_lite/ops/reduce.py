@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 import tinygrad_lite.tensor as _tm
+from tinygrad_lite.argcheck import is_int
 from tinygrad_lite.autograd.fp import quiet_fp
 from tinygrad_lite.autograd.function import Function, raw
 
@@ -36,12 +37,16 @@ def normalize_dims(op: str, dim: Any, ndim: int) -> tuple[int, ...] | None:
         return None
     if isinstance(dim, (bool, np.bool_)):  # an int subclass, but never a dimension (PyTorch)
         raise TypeError(f"{op}: dim must be an int or a tuple of ints, not bool")
+    if not isinstance(dim, (int, np.integer, tuple, list)):
+        raise TypeError(f"{op}: dim must be an int or a tuple of ints, got {dim!r}")
     dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
     if not dims:  # PyTorch: an empty dim list reduces over all dimensions
         return None
     out = []
     n = ndim if ndim > 0 else 1  # a 0-d tensor accepts dim 0 / -1, as in PyTorch
     for d in dims:
+        if not is_int(d):  # 1.5 must not silently mean dimension 1
+            raise TypeError(f"{op}: dim must be an int or a tuple of ints, got {dim!r}")
         d = int(d)
         if not -n <= d < n:
             raise IndexError(

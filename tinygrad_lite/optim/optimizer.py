@@ -315,19 +315,30 @@ def _as_python(key: str, value: Any) -> Any:
 
 
 def check_non_negative(value: float, message: str) -> None:
-    """Raise ``ValueError(f"{message}: {value}")`` unless ``value >= 0`` (NaN fails too)."""
+    """Raise ``ValueError(f"{message}: {value}")`` unless ``value >= 0`` (NaN fails too), and
+    ``TypeError`` naming it for a value that is not a real number (a string, None)."""
+    _check_real(value, message)
     if not value >= 0.0:
         raise ValueError(f"{message}: {value}")
 
 
 def check_betas(betas: tuple[float, float]) -> tuple[float, float]:
     """Validate Adam-style ``betas``: two numbers, each in [0, 1)."""
-    if len(betas) != 2:
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
         raise ValueError(f"Invalid betas: expected two values, got {betas}")
     for i, beta in enumerate(betas):
+        _check_real(beta, f"Invalid beta parameter at index {i}")
         if not 0.0 <= beta < 1.0:
             raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
     return (float(betas[0]), float(betas[1]))
+
+
+def _check_real(value: Any, message: str) -> None:
+    """``TypeError`` unless ``value`` is a real number (a 0-d Tensor counts, as in PyTorch)."""
+    if isinstance(value, Tensor) and value.data.size == 1:
+        return
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+        raise TypeError(f"{message}: expected a number, got {type(value).__name__} {value!r}")
 
 
 def state_tensor(array: np.ndarray) -> Tensor:
