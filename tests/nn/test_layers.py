@@ -62,7 +62,8 @@ def test_linear_module_matches_torch() -> None:
 
 
 def test_linear_shape_error_names_op_and_shapes() -> None:
-    with pytest.raises(RuntimeError, match=r"linear: input \(2, 5\) does not match weight \(3, 4\)"):
+    with pytest.raises(RuntimeError,
+                       match=r"linear: input \(2, 5\) does not match weight \(3, 4\)"):
         nn.Linear(4, 3)(tl.randn(2, 5))
 
 

@@ -245,7 +245,7 @@ def squeeze(x: Any, dim: Any = None) -> Any:
     shape = x.data.shape
     if dim is None:
         return reshape(x, tuple([s for s in shape if s != 1]))
-    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    dims = dim if isinstance(dim, (tuple, list)) else (dim,)
     axes = {normalize_dim("squeeze", d, len(shape)) for d in dims}
     return reshape(x, tuple([s for i, s in enumerate(shape) if not (i in axes and s == 1)]))
 

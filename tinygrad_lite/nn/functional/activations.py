@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_lite.argcheck import is_int
 from tinygrad_lite.autograd.fp import quiet_fp
 from tinygrad_lite.ops import elementwise as ew
 from tinygrad_lite.ops import special, unary
@@ -107,6 +108,8 @@ def _softmax_dim(name: str, ndim: int, dim: int | None) -> int:
             stacklevel=3,
         )
         dim = 0 if ndim in (0, 1, 3) else 1
+    if not is_int(dim):
+        raise TypeError(f"{name}: argument 'dim' must be int, not {type(dim).__name__}")
     if not -max(ndim, 1) <= dim < max(ndim, 1):
         raise IndexError(
             f"{name}: dim {dim} is out of range for a tensor with {ndim} dimensions"

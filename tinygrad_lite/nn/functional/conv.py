@@ -32,7 +32,7 @@ def _pair(value: Any, name: str, op: str) -> tuple[int, int]:
     if isinstance(value, (tuple, list)) and len(value) == 2:
         if is_int(value[0]) and is_int(value[1]):
             return int(value[0]), int(value[1])
-    if isinstance(value, (tuple, list)):
+    if isinstance(value, (tuple, list)) and all(map(is_int, value)):  # a wrong length
         raise RuntimeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
     raise TypeError(
         f"{op}: {name} must be an int or a pair of ints, not {type(value).__name__} ({value!r})"

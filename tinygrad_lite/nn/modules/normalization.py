@@ -158,7 +158,7 @@ class LayerNorm(Module):
         dtype: Any = None,
     ) -> None:
         super().__init__()
-        if isinstance(normalized_shape, (int, np.integer)):
+        if not isinstance(normalized_shape, (tuple, list)):
             normalized_shape = (normalized_shape,)
         self.normalized_shape = tuple(
             [as_size("LayerNorm", "normalized_shape", s) for s in normalized_shape]
