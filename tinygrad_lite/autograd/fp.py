@@ -67,9 +67,9 @@ def quiet() -> Iterator[None]:
 def quiet_fp(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Decorate a function that can produce inf/nan so that it does so silently: the
     ``forward`` of a primitive such as ``log``, ``div`` or ``pow``, or a composite such as a
-    loss.  Only what is decorated pays the (small) cost; ``+``, ``-`` and ``*`` are not: on
-    the hot path of every model it would cost ~7% per op (``bench/ops.py``), and they warn
-    only on values that are already inf/nan or overflow the dtype."""
+    loss.  Only what is decorated pays the (small) cost; ``+``, ``-``, ``*`` and ``sigmoid``
+    are not: on the hot path of every model it would cost ~7% per op (``bench/ops.py``), and
+    they warn only on values that are already inf/nan or overflow the dtype."""
 
     @functools.wraps(fn)
     def silent(*args: Any, **kwargs: Any) -> Any:
