@@ -21,7 +21,7 @@ soft_margin_loss        smooth (no kink)
 ``reduction`` is ``'mean'`` (default), ``'sum'`` or ``'none'``; the deprecated ``size_average``
 and ``reduce`` arguments are accepted and mapped as PyTorch does.  When ``input`` and
 ``target`` differ in shape, the elementwise losses broadcast them and warn, exactly as PyTorch
-does; shapes that cannot broadcast raise a ``ValueError`` naming the loss and both shapes.
+does; shapes that cannot broadcast raise a ``RuntimeError`` naming the loss and both shapes.
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ def check_weight(op: str, name: str, weight: Tensor, input: Tensor,
 
 def check_broadcast(op: str, input: Tensor, target: Tensor) -> None:
     """PyTorch's rule for elementwise losses: differing shapes warn and broadcast; shapes
-    that cannot broadcast raise ``ValueError`` naming both."""
+    that cannot broadcast raise ``RuntimeError`` naming both."""
     check_tensors(op, input=input, target=target)
     if input.shape == target.shape:
         return
