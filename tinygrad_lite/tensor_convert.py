@@ -47,11 +47,11 @@ def to_array(data: Any, dtype: Any) -> np.ndarray:
     """Convert ``data`` as ``torch.tensor`` does: Python floats -> float32, ints -> int64,
     bools -> bool; numpy arrays and scalars keep their dtype; ``dtype`` overrides.  Lists may
     hold one-element Tensors (a float64 one makes the result float64)."""
+    found_float64 = [False]
+    if isinstance(data, (list, tuple)):  # Tensors inside: their arrays (not via __array__)
+        data = _unwrap_elements(data, found_float64)
     arr = _numpy_array(data, dtype)
     if dtype is None and not isinstance(data, (np.ndarray, np.generic)):
-        found_float64 = [False]
-        if arr.dtype.kind == "O" and isinstance(data, (list, tuple)):  # Tensors inside
-            arr = _numpy_array(_unwrap_elements(data, found_float64), None)
         if arr.dtype == np.float64 and not found_float64[0]:
             arr = arr.astype(np.float32)
     if arr.dtype.kind not in "biufc":
