@@ -122,7 +122,7 @@ from tinygrad_lite.ops.functions_math import (
 )
 from tinygrad_lite.ops.movement import cat, chunk, split, stack
 from tinygrad_lite.random import manual_seed
-from tinygrad_lite.serialization import load, save
+from tinygrad_lite.serialization import CheckpointError, load, save
 from tinygrad_lite.tensor import Tensor
 from tinygrad_lite.version import __version__
 
@@ -163,6 +163,7 @@ __all__ = [
     "keep_freed_memory",
     "save",
     "load",
+    "CheckpointError",
     "nn",
     "no_grad",
     "enable_grad",

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tinygrad_lite.argcheck import to_argument
 from tinygrad_lite.ops import elementwise as ew
 
 if TYPE_CHECKING:
@@ -112,19 +113,19 @@ class ConversionMethods:
         """The data as (nested) Python lists."""
         return self.data.tolist()
 
-    def to(self, dtype: Any) -> Tensor:
-        """Cast to ``dtype`` (differentiable between float types), or to another Tensor's dtype;
-        the same tensor if unchanged.  ``to("cpu")`` is a no-op: all tensors live there."""
-        if isinstance(dtype, str) and dtype == "cpu":
+    def to(self, *args: Any, dtype: Any = None, device: Any = None) -> Tensor:
+        """Cast to a dtype (differentiable between float types), or to another Tensor's dtype;
+        the same tensor if unchanged.  Devices must be the CPU (``to("cpu")`` is a no-op: all
+        tensors live there); another device raises ``RuntimeError``.  As ``torch.Tensor.to``:
+        ``to(dtype)``, ``to(other)``, ``to(device, dtype)``, ``to(dtype=..., device=...)``."""
+        target = None if dtype is None else to_argument("to", dtype)
+        if device is not None and to_argument("to", device) is not None:
+            raise TypeError(f"to: device must be a device, got {device!r}")
+        for arg in args:
+            asked = to_argument("to", arg)
+            target = asked if asked is not None else target
+        if target is None:
             return self  # type: ignore[return-value]
-        if isinstance(dtype, ConversionMethods):
-            dtype = dtype.data.dtype
-        try:
-            target = np.dtype(dtype)
-        except TypeError:
-            raise TypeError(
-                f"to: expected a dtype, a Tensor or 'cpu', got {dtype!r}"
-            ) from None
         return ew.cast(self, target)
 
     def float(self) -> Tensor:

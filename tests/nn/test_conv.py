@@ -407,7 +407,7 @@ def test_conv2d_circular_padding_larger_than_input_raises_as_torch():
     ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
     x = _randn(1, 1, 2, 2)
     assert_close(ours(tl.tensor(x)), theirs(torch.tensor(x)))
-    with pytest.raises(ValueError, match=r"Conv2d: padding \(2, 2, 2, 2\) must be at most the "
+    with pytest.raises(RuntimeError, match=r"Conv2d: padding \(2, 2, 2, 2\) must be at most the "
                        r"input size \(1, 3\) for 'circular'"):
         ours(tl.tensor(_randn(1, 1, 1, 3)))
     with pytest.raises(RuntimeError, match="wrapping around more than once"):
@@ -446,13 +446,13 @@ def test_conv2d_errors():
         F.conv2d(x, tl.randn(16, 1, 3, 3), tl.randn(8))
     with pytest.raises(RuntimeError, match=r"conv2d: output size \(-1, -1\) is too small"):
         F.conv2d(tl.randn(1, 1, 3, 3), tl.randn(1, 1, 5, 5))
-    with pytest.raises(ValueError, match="padding='same' is not supported for strided"):
+    with pytest.raises(RuntimeError, match="padding='same' is not supported for strided"):
         F.conv2d(x, tl.randn(2, 1, 3, 3), stride=2, padding="same")
-    with pytest.raises(ValueError, match="conv2d: padding must be 'valid', 'same'"):
+    with pytest.raises(RuntimeError, match="conv2d: padding must be 'valid', 'same'"):
         F.conv2d(x, tl.randn(2, 1, 3, 3), padding="full")
-    with pytest.raises(ValueError, match="conv2d: stride and dilation must be >= 1"):
+    with pytest.raises(RuntimeError, match="conv2d: stride and dilation must be >= 1"):
         F.conv2d(x, tl.randn(2, 1, 3, 3), stride=0)
-    with pytest.raises(ValueError, match=r"conv2d: stride must be an int or a tuple of 2 ints"):
+    with pytest.raises(RuntimeError, match=r"conv2d: stride must be an int or a tuple of 2 ints"):
         F.conv2d(x, tl.randn(2, 1, 3, 3), stride=(1, 1, 1))
     with pytest.raises(ValueError, match="Conv2d: padding_mode must be"):
         nn.Conv2d(1, 2, 3, padding_mode="mirror")
@@ -466,20 +466,26 @@ def test_conv2d_errors():
 
 
 @pytest.mark.parametrize(
-    "kwargs,match",
+    "kwargs,match,error",
     [
-        ({"kernel_size": 0}, "kernel_size must be an int or a pair of ints >= 1, got 0"),
-        ({"kernel_size": -1}, "kernel_size must be an int or a pair of ints >= 1, got -1"),
-        ({"kernel_size": (3, 3, 3)}, r"kernel_size must be .* got \(3, 3, 3\)"),
-        ({"kernel_size": 3, "stride": 0}, "stride must be an int or a pair of ints >= 1"),
-        ({"kernel_size": 3, "padding": -1}, "padding must be an int or a pair of ints >= 0"),
-        ({"kernel_size": 3, "dilation": (1, 0)}, "dilation must be an int or a pair of ints"),
+        ({"kernel_size": 0}, "kernel_size must be an int or a pair of ints >= 1, got 0",
+         RuntimeError),
+        ({"kernel_size": -1}, "kernel_size must be an int or a pair of ints >= 1, got -1",
+         RuntimeError),
+        ({"kernel_size": (3, 3, 3)}, r"kernel_size must be .* got \(3, 3, 3\)", TypeError),
+        ({"kernel_size": 2.5}, r"kernel_size must be .* got 2.5", TypeError),
+        ({"kernel_size": 3, "stride": 0}, "stride must be an int or a pair of ints >= 1",
+         RuntimeError),
+        ({"kernel_size": 3, "padding": -1}, "padding must be an int or a pair of ints >= 0",
+         RuntimeError),
+        ({"kernel_size": 3, "dilation": (1, 0)}, "dilation must be an int or a pair of ints",
+         RuntimeError),
     ],
 )
-def test_conv2d_module_rejects_bad_geometry_when_built(kwargs, match):
+def test_conv2d_module_rejects_bad_geometry_when_built(kwargs, match, error):
     """Bad sizes fail in the constructor, naming the argument (not a numpy error or a
     5-D weight that only fails at the first forward)."""
-    with pytest.raises(ValueError, match="Conv2d: " + match):
+    with pytest.raises(error, match="Conv2d: " + match):
         nn.Conv2d(3, 4, **kwargs)
     assert nn.Conv2d(3, 4, [3, 5], stride=[1, 2], padding=[1, 2]).kernel_size == (3, 5)
 

@@ -282,9 +282,9 @@ def test_split_chunk_errors():
     x = leaf(3, 4)
     with pytest.raises(RuntimeError, match=r"split: split sizes \[1, 1\] do not sum to 3"):
         x.split([1, 1], 0)
-    with pytest.raises(ValueError, match="split: split_size must be a positive integer, got 0"):
+    with pytest.raises(RuntimeError, match="split: split_size must be a positive integer, got 0"):
         x.split(0)
-    with pytest.raises(ValueError, match="chunk: chunks must be greater than 0, got 0"):
+    with pytest.raises(RuntimeError, match="chunk: chunks must be greater than 0, got 0"):
         x.chunk(0)
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_lite.autograd.anomaly import check_finite
+from tinygrad_lite.autograd.fp import quiet
 from tinygrad_lite.autograd.function import FREED, Function
 from tinygrad_lite.autograd.grad_mode import STATE, enable_grad, no_grad, set_grad_enabled
 
@@ -253,11 +254,25 @@ def _run(
     return captured
 
 
+def _tensor_type(tensors: Sequence[Any], name: str) -> Any:
+    """The Tensor class, from the first of ``tensors`` (``TypeError`` if it is not one)."""
+    if not tensors or not hasattr(type(tensors[0]), "NAMESPACE"):
+        got = type(tensors[0]).__name__ if tensors else "an empty sequence"
+        raise TypeError(f"{name}: expected a Tensor or a sequence of Tensors, got {got}")
+    return type(tensors[0])
+
+
 def _root_grads(outputs: Sequence[Any], grad_outputs: Sequence[Any] | None, create_graph: bool):
     """Validate roots and build their initial gradients (ones for scalars)."""
-    tensor_cls = type(outputs[0])
+    tensor_cls = _tensor_type(outputs, "outputs")
+    if grad_outputs is not None and len(grad_outputs) != len(outputs):
+        raise RuntimeError(
+            f"got {len(outputs)} tensors and {len(grad_outputs)} gradients (one per output)"
+        )
     result = []
     for i, out in enumerate(outputs):
+        if not isinstance(out, tensor_cls):
+            raise TypeError(f"outputs: element {i} is a {type(out).__name__}, not a Tensor")
         if not out.requires_grad:
             raise RuntimeError(
                 f"element {i} of tensors does not require grad and does not have a grad_fn"
@@ -269,11 +284,21 @@ def _root_grads(outputs: Sequence[Any], grad_outputs: Sequence[Any] | None, crea
                     f"grad can be implicitly created only for scalar outputs; got shape "
                     f"{tuple(out.shape)}: pass gradient= with that shape"
                 )
+            if out.data.dtype.kind != "f":
+                raise RuntimeError(
+                    f"grad can be implicitly created only for real scalar outputs but got "
+                    f"{out.data.dtype}"
+                )
             g = np.ones_like(out.data)
         elif isinstance(g, tensor_cls):
             g = g if create_graph else g.data
-        else:
+        elif isinstance(g, (np.ndarray, np.generic, int, float)) and not isinstance(g, bool):
             g = np.asarray(g, dtype=out.data.dtype)
+        else:
+            raise TypeError(
+                f"gradients can be either Tensors or None, but got {type(g).__name__} (for "
+                f"output {i})"
+            )
         gshape = g.shape
         if tuple(gshape) != out.data.shape:
             raise RuntimeError(
@@ -303,7 +328,7 @@ def backward(
         grad_tensors = [grad_tensors]
     retain = create_graph if retain_graph is None else retain_graph
     tensor_cls, gs = _root_grads(outputs, grad_tensors, create_graph)
-    with set_grad_enabled(create_graph):
+    with set_grad_enabled(create_graph), quiet():  # inf/nan gradients come silently
         _run(tensor_cls, outputs, gs, retain, create_graph)
 
 
@@ -328,10 +353,14 @@ def grad(
     tensor_cls, gs = _root_grads(outs, grad_outputs, create_graph)
     capture: dict[int, int] = {}
     for i, t in enumerate(ins):
+        if not isinstance(t, tensor_cls):
+            raise RuntimeError(
+                f"grad: all inputs have to be Tensors, but got {type(t).__name__} at position {i}"
+            )
         if not t.requires_grad:
             raise RuntimeError(f"grad: input {i} does not require grad")
         capture[id(t.grad_fn) if t.grad_fn is not None else id(t)] = i
-    with set_grad_enabled(create_graph):
+    with set_grad_enabled(create_graph), quiet():  # inf/nan gradients come silently
         captured = _run(tensor_cls, outs, gs, retain, create_graph, capture)
     result = []
     for i, (t, g) in enumerate(zip(ins, captured)):

@@ -202,8 +202,8 @@ class Function:
         except ValueError as e:  # numpy's broadcast error does not say which op or shapes
             if "broadcast" not in str(e):
                 raise
-            shapes = " and ".join(str(t.data.shape) for t in tensors)
-            raise ValueError(f"{cls.__name__.lower()}: cannot broadcast shapes {shapes}") from e
+            shapes = " and ".join(str(t.data.shape) for t in tensors)  # RuntimeError: PyTorch's
+            raise RuntimeError(f"{cls.__name__.lower()}: cannot broadcast shapes {shapes}") from e
         if out.__class__ is not np.ndarray:  # numpy returns scalars from 0-d ops
             out = _as_array_output(fn, out)
         if STATE.enabled:

@@ -77,6 +77,16 @@ class DataLoader:
     ) -> None:
         if not _is_int(batch_size) or batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size}")
+        if not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__"):
+            raise TypeError(
+                f"DataLoader: dataset must have __len__ and __getitem__, got "
+                f"{type(dataset).__name__}"
+            )
+        if shuffle and len(dataset) == 0:  # PyTorch's RandomSampler refuses it too
+            raise ValueError(
+                "DataLoader: cannot shuffle an empty dataset (num_samples should be a "
+                "positive integer value, but got num_samples=0)"
+            )
         self.dataset = dataset
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
@@ -104,9 +114,17 @@ class DataLoader:
         return {"seed": self.seed, "epoch": self.epoch}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore what :meth:`state_dict` returned."""
-        self.seed = int(state["seed"])
-        self.epoch = int(state["epoch"])
+        """Restore what :meth:`state_dict` returned (checked first: a bad state changes
+        nothing)."""
+        if not hasattr(state, "keys") or "seed" not in state or "epoch" not in state:
+            raise TypeError(f"DataLoader.load_state_dict: expected a dict with 'seed' and "
+                            f"'epoch', got {state!r}")  # fmt: skip
+        seed, epoch = state["seed"], state["epoch"]
+        for name, value in (("seed", seed), ("epoch", epoch)):
+            if not _is_int(value) or value < 0:
+                raise ValueError(f"DataLoader.load_state_dict: {name} must be a non-negative "
+                                 f"integer, got {value!r}")  # fmt: skip
+        self.seed, self.epoch = int(seed), int(epoch)
 
     def order(self, epoch: int) -> np.ndarray:
         """The example indices of epoch ``epoch``, in visiting order."""

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_lite.argcheck import check_numeric_array, is_int
 from tinygrad_lite.random import get_rng
 from tinygrad_lite.tensor import Tensor
 
@@ -32,6 +33,8 @@ def _as_array(x: Any) -> np.ndarray:
 
 
 def _check_index(name: str, index: Any, n: int) -> int:
+    if not is_int(index):  # 1.5 must not silently mean example 1
+        raise IndexError(f"{name}: index must be an integer, got {type(index).__name__} {index!r}")
     i = int(index)
     if not -n <= i < n:
         raise IndexError(f"{name}: index {i} out of range for a dataset of {n} examples")
@@ -124,16 +127,37 @@ def random_split(
 
 
 def _stack(name: str, items: list[Any]) -> np.ndarray:
+    """One field of a batch as an array: examples must agree in type and shape."""
     first = items[0]
+    for i, x in enumerate(items):
+        if type(x) is not type(first) and not (
+            isinstance(x, (Tensor, np.ndarray, np.generic))
+            and isinstance(first, (Tensor, np.ndarray, np.generic))
+        ):
+            raise TypeError(
+                f"{name}: examples must have the same type in each field, got "
+                f"{type(first).__name__} at entry 0 and {type(x).__name__} at entry {i}"
+            )
     if isinstance(first, (Tensor, np.ndarray, np.generic)):
-        return np.stack([_as_array(x) for x in items])
+        arrays = [_as_array(x) for x in items]
+        for i, a in enumerate(arrays):
+            if a.shape != arrays[0].shape:
+                raise RuntimeError(
+                    f"{name}: stack expects each example to be equal size, but got "
+                    f"{arrays[0].shape} at entry 0 and {a.shape} at entry {i}"
+                )
+            check_numeric_array(name, a, f"entry {i}")
+        return np.stack(arrays)
     if isinstance(first, bool):
         return np.asarray(items, dtype=np.bool_)
     if isinstance(first, int):
         return np.asarray(items, dtype=np.int64)
     if isinstance(first, float):
         return np.asarray(items, dtype=np.float32)
-    raise TypeError(f"{name}: cannot batch elements of type {type(first).__name__}")
+    raise TypeError(
+        f"{name}: cannot batch elements of type {type(first).__name__} (expected Tensors, "
+        "numpy arrays or numbers)"
+    )
 
 
 def default_collate(samples: Sequence[Any]) -> tuple[np.ndarray, ...] | np.ndarray:

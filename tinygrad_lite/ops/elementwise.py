@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 import tinygrad_lite.tensor as _tm
+from tinygrad_lite.autograd.fp import quiet_fp
 from tinygrad_lite.autograd.function import NUMPY_NS, Function, raw
 from tinygrad_lite.autograd.version import FROZEN
 
@@ -65,7 +66,7 @@ def compare(op: Any, a: Any, b: Any) -> Any:
     try:
         return _tm.Tensor._make(op(a.data, b.data), None)
     except ValueError as e:
-        raise ValueError(f"{op.__name__}: cannot compare shapes {a.shape} and {b.shape}") from e
+        raise RuntimeError(f"{op.__name__}: cannot compare shapes {a.shape} and {b.shape}") from e
 
 
 # ----- binary ---------------------------------------------------------------------------
@@ -155,6 +156,7 @@ class Mul(Function):
 class Div(Function):
     r"""$z = a / b$. Backward: $\bar a = \bar z / b$, $\bar b = -\bar z\, a / b^2$."""
 
+    @quiet_fp
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         self.saved = (a, b)
         out = a / b
@@ -196,6 +198,7 @@ class Pow(Function):
     ``sqrt`` / ``1 / sqrt`` (:func:`_power`), which fixes the signs at $-0$ and $-\infty$.
     """
 
+    @quiet_fp
     def forward(self, a: np.ndarray, p: np.ndarray) -> np.ndarray:
         if p.dtype.kind in "iu" and a.dtype.kind in "iu" and np.any(p < 0):
             out = _int_power_negative(a, p)  # numpy raises; PyTorch gives 0, 1 or -1
@@ -295,13 +298,23 @@ def where(cond: Any, a: Any, b: Any) -> Any:
     """``a`` where ``cond`` is true, else ``b`` (``torch.where``); broadcasts all three."""
     T = _tm.Tensor
     c = cond.data if isinstance(cond, T) else np.asarray(cond)
-    if c.dtype != np.bool_:
-        c = c.astype(bool)
+    if c.dtype != np.bool_:  # PyTorch refuses rather than casting (2.0 is not "true")
+        raise RuntimeError(
+            f"where: expected condition to be a boolean tensor, but got a tensor with dtype "
+            f"{c.dtype}"
+        )
     if not isinstance(a, T) and not isinstance(b, T):
         a = T(a)
     a = as_tensor(a, b) if isinstance(b, T) else a
     b = as_tensor(b, a)
-    return Where.apply(a, b, cond=c)
+    try:
+        return Where.apply(a, b, cond=c)
+    except RuntimeError as e:  # Function.apply names a and b only; the condition counts too
+        if "broadcast" not in str(e):
+            raise
+        raise RuntimeError(
+            f"where: cannot broadcast condition {c.shape}, input {a.shape} and other {b.shape}"
+        ) from None
 
 
 def pow(x: Any, exponent: Any) -> Any:

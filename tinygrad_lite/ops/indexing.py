@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 import tinygrad_lite.tensor as _tm
+from tinygrad_lite.argcheck import as_int, is_int
 from tinygrad_lite.autograd.function import NUMPY_NS, Function
 from tinygrad_lite.ops import elementwise as ew
 
@@ -35,6 +36,8 @@ _BASIC_TYPES = (int, slice, type(None), type(Ellipsis))
 
 def normalize_dim(op: str, dim: Any, ndim: int) -> int:
     """``dim`` as a non-negative axis of an ``ndim``-dimensional tensor (negative counts back)."""
+    if not is_int(dim):  # 1.5 must not silently mean dimension 1
+        raise TypeError(f"{op}: argument 'dim' must be int, not {type(dim).__name__}")
     n = max(ndim, 1)  # a 0-d tensor accepts dim 0 and -1, as in PyTorch
     if not -n <= dim < n:
         raise IndexError(
@@ -325,12 +328,19 @@ def split(x: Any, split_size_or_sections: Any, dim: int = 0) -> tuple[Any, ...]:
     shape = x.data.shape
     d = normalize_dim("split", dim, len(shape))
     n = shape[d]
-    if isinstance(split_size_or_sections, (int, np.integer)):
+    if is_int(split_size_or_sections):
         size = int(split_size_or_sections)
         if size <= 0:
-            raise ValueError(f"split: split_size must be a positive integer, got {size}")
+            raise RuntimeError(f"split: split_size must be a positive integer, got {size}")
         sizes = [size] * (n // size) + ([n % size] if n % size else []) or [0]
     else:
+        if not isinstance(split_size_or_sections, (list, tuple)) or not all(
+            map(is_int, split_size_or_sections)
+        ):
+            raise TypeError(
+                f"split: split_size_or_sections must be an int or a list of ints, got "
+                f"{split_size_or_sections!r}"
+            )
         sizes = [int(s) for s in split_size_or_sections]
         if sum(sizes) != n or any(s < 0 for s in sizes):
             raise RuntimeError(
@@ -348,8 +358,9 @@ def split(x: Any, split_size_or_sections: Any, dim: int = 0) -> tuple[Any, ...]:
 
 def chunk(x: Any, chunks: int, dim: int = 0) -> tuple[Any, ...]:
     """Split into ``chunks`` pieces of ``ceil(n / chunks)`` along ``dim`` (maybe fewer)."""
+    chunks = as_int("chunk", "chunks", chunks)
     if chunks <= 0:
-        raise ValueError(f"chunk: chunks must be greater than 0, got {chunks}")
+        raise RuntimeError(f"chunk: chunks must be greater than 0, got {chunks}")
     shape = x.data.shape
     d = normalize_dim("chunk", dim, len(shape))
     n = shape[d]

@@ -55,15 +55,15 @@ def _check(a: Any, b: Any) -> None:
     """Raise a clear error naming both shapes when ``a @ b`` is undefined."""
     sa, sb = tuple(a.shape), tuple(b.shape)
     if not sa or not sb:
-        raise ValueError(f"matmul: both arguments need to be at least 1D, got {sa} and {sb}")
+        raise RuntimeError(f"matmul: both arguments need to be at least 1D, got {sa} and {sb}")
     k_a = sa[-1]
     k_b = sb[0] if len(sb) == 1 else sb[-2]
     if k_a != k_b:
-        raise ValueError(f"matmul: cannot multiply {sa} by {sb}")
+        raise RuntimeError(f"matmul: cannot multiply {sa} by {sb}")
     try:
         np.broadcast_shapes(sa[:-2], sb[:-2])
     except ValueError:
-        raise ValueError(
+        raise RuntimeError(
             f"matmul: batch dimensions of {sa} and {sb} cannot be broadcast together"
         ) from None
 

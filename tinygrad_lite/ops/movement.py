@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 import tinygrad_lite.tensor as _tm
+from tinygrad_lite.argcheck import is_int
 from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.ops.indexing import (
     GetItem,
@@ -51,11 +52,18 @@ __all__ = [
 ]  # fmt: skip
 
 
-def _sizes(args: tuple[Any, ...]) -> tuple[Any, ...]:
-    """Sizes given as ``f(2, 3)`` or ``f((2, 3))`` / ``f([2, 3])``, as one tuple."""
-    if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
-        return tuple(args[0])
-    return args
+def _sizes(args: tuple[Any, ...], op: str = "reshape") -> tuple[int, ...]:
+    """Sizes given as ``f(2, 3)`` or ``f((2, 3))`` / ``f([2, 3])``, as one tuple of ints
+    (``TypeError`` naming ``op`` for a float, a string, ...)."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    for pos, s in enumerate(args):
+        if not is_int(s):
+            raise TypeError(
+                f"{op}: argument must be a tuple of ints, but found element of type "
+                f"{type(s).__name__} at pos {pos}"
+            )
+    return tuple([int(s) for s in args])
 
 
 # ----- primitives -----------------------------------------------------------------------
@@ -171,12 +179,20 @@ def _cat_dtype(arrays: tuple[np.ndarray, ...]) -> Any:
 
 def reshape(x: Any, shape: tuple[Any, ...]) -> Any:
     """Same entries, new ``shape`` (``reshape(x, (2, 3))`` or the ``*args`` of the method)."""
-    return Reshape.apply(x, shape=_sizes(shape))
+    shape = _sizes(shape)
+    for i, s in enumerate(shape):
+        if s < -1:
+            raise RuntimeError(
+                f"reshape: invalid shape dimension {s} at index {i} of shape {shape}"
+            )
+    if shape.count(-1) > 1:
+        raise RuntimeError(f"reshape: only one dimension can be inferred, got shape {shape}")
+    return Reshape.apply(x, shape=shape)
 
 
 def permute(x: Any, dims: tuple[Any, ...]) -> Any:
     """Reorder dimensions: output axis ``k`` is input axis ``dims[k]`` (negatives allowed)."""
-    dims = _sizes(dims)
+    dims = _sizes(dims, "permute")
     n = x.data.ndim
     norm = tuple([d + n if d < 0 else d for d in dims])
     if len(norm) != n or sorted(norm) != list(range(n)):
@@ -202,7 +218,7 @@ def transpose(x: Any, dim0: int, dim1: int) -> Any:
 
 def expand(x: Any, sizes: tuple[Any, ...]) -> Any:
     """Broadcast ``x`` to ``sizes``: -1 keeps a dimension, new leading dimensions allowed."""
-    sizes = _sizes(sizes)
+    sizes = _sizes(sizes, "expand")
     shape = x.data.shape
     lead = len(sizes) - len(shape)
     if lead < 0:
@@ -236,7 +252,7 @@ def squeeze(x: Any, dim: Any = None) -> Any:
     shape = x.data.shape
     if dim is None:
         return reshape(x, tuple([s for s in shape if s != 1]))
-    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    dims = dim if isinstance(dim, (tuple, list)) else (dim,)
     axes = {normalize_dim("squeeze", d, len(shape)) for d in dims}
     return reshape(x, tuple([s for i, s in enumerate(shape) if not (i in axes and s == 1)]))
 
@@ -265,7 +281,7 @@ def repeat(x: Any, sizes: tuple[Any, ...]) -> Any:
 
     $y[r\,n + j] = x[j]$ per dimension: reshape to $(1, n)$ pairs, expand to $(r, n)$, merge.
     """
-    sizes = tuple(int(r) for r in _sizes(sizes))
+    sizes = _sizes(sizes, "repeat")
     shape = x.data.shape
     if len(sizes) < len(shape):
         raise RuntimeError(

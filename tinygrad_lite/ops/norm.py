@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_lite.autograd.fp import quiet_fp
 from tinygrad_lite.autograd.function import NUMPY_NS, Function
 
 
@@ -84,6 +85,7 @@ class BatchNorm(Function):
     recomputed from the input with differentiable ops, so higher-order gradients are exact.
     """
 
+    @quiet_fp
     def forward(
         self, x: np.ndarray, weight: np.ndarray | None = None, bias: np.ndarray | None = None,
         *, eps: float, momentum: float = 0.1, running_mean: np.ndarray | None = None,

@@ -30,7 +30,7 @@ class Pad(Function):
         self, x: np.ndarray, pad_width: tuple[tuple[int, int], ...], value: float = 0.0
     ) -> np.ndarray:
         if len(pad_width) != x.ndim or any(b < 0 or a < 0 for b, a in pad_width):
-            raise ValueError(
+            raise RuntimeError(
                 f"pad: expected one non-negative (before, after) pair per dimension of "
                 f"{x.shape}, got {pad_width}"
             )
@@ -54,7 +54,7 @@ def pad(x: Any, pad: Any, mode: str = "constant", value: float = 0.0) -> Any:
     pad = tuple(int(p) for p in pad)
     shape = x.data.shape
     if len(pad) % 2 or len(pad) // 2 > len(shape):
-        raise ValueError(
+        raise RuntimeError(
             f"pad: padding {pad} must have an even length of at most 2 * {len(shape)} for a "
             f"tensor of shape {shape}"
         )
@@ -66,13 +66,13 @@ def pad(x: Any, pad: Any, mode: str = "constant", value: float = 0.0) -> Any:
             crop = []
             for n, (b, a) in zip(shape, widths):
                 if n + min(b, 0) + min(a, 0) < 0:
-                    raise ValueError(f"pad: padding {pad} crops more than the tensor {shape}")
+                    raise RuntimeError(f"pad: padding {pad} crops more than the tensor {shape}")
                 crop.append(slice(-min(b, 0), n + min(a, 0)))
             x = getitem(x, tuple(crop))
             widths = [(max(b, 0), max(a, 0)) for b, a in widths]
         return Pad.apply(x, pad_width=tuple(widths), value=value)
     if mode not in ("reflect", "replicate", "circular"):
-        raise ValueError(
+        raise NotImplementedError(
             f"pad: unknown mode {mode!r}, expected 'constant', 'reflect', 'replicate' or "
             "'circular'"
         )
@@ -85,21 +85,21 @@ def pad(x: Any, pad: Any, mode: str = "constant", value: float = 0.0) -> Any:
 def _pad_source(mode: str, n: int, before: int, after: int, dim: int) -> np.ndarray:
     """For each output position along ``dim``, the input position it copies."""
     if before < 0 or after < 0:
-        raise ValueError(f"pad: negative padding is only supported in constant mode ({mode})")
+        raise RuntimeError(f"pad: negative padding is only supported in constant mode ({mode})")
     i = np.arange(-before, n + after)
     if mode == "replicate":
         if n == 0:
-            raise ValueError(f"pad: cannot replicate-pad the empty dimension {dim}")
+            raise RuntimeError(f"pad: cannot replicate-pad the empty dimension {dim}")
         return np.clip(i, 0, n - 1)
     if mode == "reflect":
         if before >= n or after >= n:
-            raise ValueError(
+            raise RuntimeError(
                 f"pad: reflect padding ({before}, {after}) must be less than the size {n} "
                 f"of dimension {dim}"
             )
         return (n - 1) - np.abs((n - 1) - np.abs(i))
     if before > n or after > n:
-        raise ValueError(
+        raise RuntimeError(
             f"pad: circular padding ({before}, {after}) must be at most the size {n} of "
             f"dimension {dim}"
         )

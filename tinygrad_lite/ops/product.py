@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_lite.autograd.fp import quiet_fp
 from tinygrad_lite.autograd.function import NUMPY_NS, Function, raw
 from tinygrad_lite.ops.reduce import kept_shape, normalize_dims
 
@@ -22,6 +23,7 @@ class Prod(Function):
     that is alone in its slice, 0 at the others).
     """
 
+    @quiet_fp
     def forward(self, x: np.ndarray, axes: Any = None, keepdim: bool = False) -> np.ndarray:
         out = np.prod(x, axis=axes, keepdims=keepdim)
         self.saved = (x, out, axes)  # the output itself: under create_graph it joins the graph

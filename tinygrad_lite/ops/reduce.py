@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 
 import tinygrad_lite.tensor as _tm
+from tinygrad_lite.argcheck import is_int
+from tinygrad_lite.autograd.fp import quiet_fp
 from tinygrad_lite.autograd.function import Function, raw
 
 MaxMin = namedtuple("MaxMin", ["values", "indices"])  # torch.return_types.max / min
@@ -35,12 +37,16 @@ def normalize_dims(op: str, dim: Any, ndim: int) -> tuple[int, ...] | None:
         return None
     if isinstance(dim, (bool, np.bool_)):  # an int subclass, but never a dimension (PyTorch)
         raise TypeError(f"{op}: dim must be an int or a tuple of ints, not bool")
+    if not isinstance(dim, (int, np.integer, tuple, list)):
+        raise TypeError(f"{op}: dim must be an int or a tuple of ints, got {dim!r}")
     dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
     if not dims:  # PyTorch: an empty dim list reduces over all dimensions
         return None
     out = []
     n = ndim if ndim > 0 else 1  # a 0-d tensor accepts dim 0 / -1, as in PyTorch
     for d in dims:
+        if not is_int(d):  # 1.5 must not silently mean dimension 1
+            raise TypeError(f"{op}: dim must be an int or a tuple of ints, got {dim!r}")
         d = int(d)
         if not -n <= d < n:
             raise IndexError(
@@ -49,7 +55,7 @@ def normalize_dims(op: str, dim: Any, ndim: int) -> tuple[int, ...] | None:
             )
         d = d % n
         if d in out:
-            raise ValueError(f"{op}: dim {d} appears multiple times in the list of dims")
+            raise RuntimeError(f"{op}: dim {d} appears multiple times in the list of dims")
         out.append(d)
     if ndim == 0:
         return None
@@ -92,6 +98,7 @@ def _count(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> int:
 class Sum(Function):
     r"""$y = \sum_{i \in \text{dims}} x_i$. Backward: $\bar x = \mathrm{broadcast}(\bar y)$."""
 
+    @quiet_fp
     def forward(self, x: np.ndarray, axes: Any = None, keepdim: bool = False) -> np.ndarray:
         self.saved = (x.shape, axes)
         if x.dtype == np.bool_:
@@ -104,15 +111,25 @@ class Sum(Function):
         return xp.broadcast_to(xp.reshape(grad, kept_shape(shape, axes)), shape)
 
 
+def _mean(x: np.ndarray, axes: Any, keepdims: bool) -> np.ndarray:
+    """``np.mean``, except that a mean over no elements is NaN silently (as PyTorch), where
+    numpy also warns "Mean of empty slice" (a Python warning no ``errstate`` turns off)."""
+    if x.size == 0 and _count(x.shape, axes) == 0:
+        with np.errstate(invalid="ignore"):
+            return np.sum(x, axis=axes, keepdims=keepdims) / 0.0
+    return np.mean(x, axis=axes, keepdims=keepdims)
+
+
 class Mean(Function):
     r"""$y = \frac1n \sum_{i \in \text{dims}} x_i$.
 
     Backward: $\bar x = \mathrm{broadcast}(\bar y) / n$.
     """
 
+    @quiet_fp
     def forward(self, x: np.ndarray, axes: Any = None, keepdim: bool = False) -> np.ndarray:
         self.saved = (x.shape, axes)
-        return np.mean(x, axis=axes, keepdims=keepdim)
+        return _mean(x, axes, keepdim)
 
     def backward(self, grad: Any) -> Any:
         shape, axes = self.saved
@@ -162,6 +179,7 @@ class LogSumExp(Function):
     Backward: $\bar x_i = \bar y\, e^{x_i - y}$ (the softmax).
     """
 
+    @quiet_fp
     def forward(self, x: np.ndarray, axes: Any = None, keepdim: bool = False) -> np.ndarray:
         if x.size == 0:  # the log of an empty sum: -inf, as PyTorch
             with np.errstate(divide="ignore"):
@@ -187,7 +205,7 @@ def _variance(x: np.ndarray, axes: Any, correction: int, keepdim: bool) -> tuple
     """``(sum((x - mean)^2) / (n - c), n - c)`` over ``axes``; a dof of 0 or less divides by
     0.0 (inf/nan, as PyTorch).  The divisor is a Python float, so float32 stays float32."""
     n = _count(x.shape, axes)
-    centered = x - np.mean(x, axis=axes, keepdims=True)
+    centered = x - _mean(x, axes, True)
     ss = np.sum(centered * centered, axis=axes, keepdims=keepdim)
     dof = n - correction
     return ss / (float(dof) if dof > 0 else 0.0), dof
@@ -202,6 +220,7 @@ class Var(Function):
     dims the factor is $2 / (n - c)$ itself; over all, $\infty$ (NaN where $x_i = \bar x$).
     """
 
+    @quiet_fp
     def forward(
         self, x: np.ndarray, axes: Any = None, correction: int = 1, keepdim: bool = False
     ) -> np.ndarray:
@@ -215,7 +234,7 @@ class Var(Function):
         xd = raw(x)
         grad = xp.reshape(grad, kept_shape(xd.shape, axes))
         if axes is None and dof <= 0:  # PyTorch: 2 / dof is inf, so nan where x is the mean
-            return grad * np.where(xd == np.mean(xd), np.nan, np.inf).astype(xd.dtype)
+            return grad * np.where(xd == _mean(xd, None, False), np.nan, np.inf).astype(xd.dtype)
         centered = x - xp.sum(x, axes, keepdims=True) / _count(xd.shape, axes)
         return grad * centered * (2.0 / dof if dof else math.inf)
 
@@ -228,6 +247,7 @@ class Std(Function):
     ``var().sqrt()`` would give $0 \cdot \infty = \mathrm{nan}$.
     """
 
+    @quiet_fp
     def forward(
         self, x: np.ndarray, axes: Any = None, correction: int = 1, keepdim: bool = False
     ) -> np.ndarray:

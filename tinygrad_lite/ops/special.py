@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_lite.autograd.fp import quiet_fp
 from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.ops.unary import floating
 
@@ -97,6 +98,7 @@ class Erf(Function):
     Backward: $\bar x = \bar y \cdot \frac{2}{\sqrt\pi} e^{-x^2}$ (smooth everywhere).
     """
 
+    @quiet_fp
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.saved = (x,)
         return erf_array(x)
@@ -109,6 +111,7 @@ class Erf(Function):
 class Log1p(Function):
     r"""$y = \log(1 + x)$, accurate for tiny $x$. Backward: $\bar x = \bar y / (1 + x)$."""
 
+    @quiet_fp
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = floating(x)
         self.saved = (x,)
@@ -122,6 +125,7 @@ class Log1p(Function):
 class Expm1(Function):
     r"""$y = e^x - 1$, accurate for tiny $x$. Backward: $\bar x = \bar y\,(y + 1)$."""
 
+    @quiet_fp
     def forward(self, x: np.ndarray) -> np.ndarray:
         y = np.expm1(floating(x))
         self.saved = (y,)

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 import tinygrad_lite.tensor as _tm
+from tinygrad_lite.autograd.fp import quiet_fp
 from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.ops import elementwise as ew
 
@@ -53,6 +54,7 @@ class Neg(Function):
 class Exp(Function):
     r"""$y = e^x$. Backward: $\bar x = \bar y\, y$."""
 
+    @quiet_fp
     def forward(self, x: np.ndarray) -> np.ndarray:
         y = np.exp(floating(x))
         self.saved = (y,)
@@ -65,6 +67,7 @@ class Exp(Function):
 class Log(Function):
     r"""$y = \ln x$. Backward: $\bar x = \bar y / x$."""
 
+    @quiet_fp
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = floating(x)
         self.saved = (x,)
@@ -77,6 +80,7 @@ class Log(Function):
 class Sqrt(Function):
     r"""$y = \sqrt x$. Backward: $\bar x = \bar y / (2 y)$ (infinite at $x = 0$, as PyTorch)."""
 
+    @quiet_fp
     def forward(self, x: np.ndarray) -> np.ndarray:
         y = np.sqrt(floating(x))
         self.saved = (y,)
@@ -119,6 +123,7 @@ class Sign(Function):
 class Sin(Function):
     r"""$y = \sin x$. Backward: $\bar x = \bar y \cos x$."""
 
+    @quiet_fp
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = floating(x)
         self.saved = (x,)
@@ -131,6 +136,7 @@ class Sin(Function):
 class Cos(Function):
     r"""$y = \cos x$. Backward: $\bar x = -\bar y \sin x$."""
 
+    @quiet_fp
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = floating(x)
         self.saved = (x,)
@@ -175,7 +181,8 @@ class Sigmoid(Function):
     r"""$y = 1 / (1 + e^{-x})$, without overflow at $x = \pm 1000$ and with full relative
     precision in both tails (:func:`sigmoid_array`).
 
-    Backward: $\bar x = \bar y\, y (1 - y)$.
+    Backward: $\bar x = \bar y\, y (1 - y)$.  (Not in the floating point quiet zone: it is on
+    every model's hot path, and only a NaN input makes numpy warn.)
     """
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -249,6 +256,7 @@ class LogSoftmax(Function):
     Backward: $\bar x = \bar y - e^{y} \sum_j \bar y_j$ (smooth, no kink).
     """
 
+    @quiet_fp
     def forward(self, x: np.ndarray, dim: int) -> np.ndarray:
         s = _shifted_array(x, dim)
         y = s - np.log(np.sum(np.exp(s), axis=dim, keepdims=True))
@@ -267,6 +275,7 @@ class Softmax(Function):
     Backward: $\bar x = y\,(\bar y - \sum_j \bar y_j y_j)$ (smooth, no kink).
     """
 
+    @quiet_fp
     def forward(self, x: np.ndarray, dim: int) -> np.ndarray:
         e = np.exp(_shifted_array(x, dim))
         y = e / np.sum(e, axis=dim, keepdims=True)
@@ -323,7 +332,7 @@ def clamp(x: Any, min: Any = None, max: Any = None) -> Any:
     becomes float32.
     """
     if min is None and max is None:
-        raise ValueError("clamp: at least one of 'min' or 'max' must not be None")
+        raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
     bounds = [ew.as_tensor(b, x) for b in (min, max) if b is not None]
     dtype = ew.result_dtype_n(x.data, *[b.data for b in bounds])
     if any(isinstance(b, _tm.Tensor) for b in (min, max)):
@@ -331,7 +340,7 @@ def clamp(x: Any, min: Any = None, max: Any = None) -> Any:
             np.broadcast_shapes(x.shape, *[b.shape for b in bounds])
         except ValueError:
             shapes = " and ".join(str(t.shape) for t in (x, *bounds))
-            raise ValueError(f"clamp: cannot broadcast shapes {shapes}") from None
+            raise RuntimeError(f"clamp: cannot broadcast shapes {shapes}") from None
         return ClampTensor.apply(x, *bounds, has_lo=min is not None, dtype=dtype)
     if x.dtype != dtype:  # an integer or bool tensor meets a wider bound: no gradient here
         x = _tm.Tensor._make(x.data.astype(dtype), None)

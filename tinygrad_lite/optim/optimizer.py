@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_lite.autograd.fp import quiet
 from tinygrad_lite.autograd.grad_mode import enable_grad, no_grad
 from tinygrad_lite.autograd.version import mark_dirty
 from tinygrad_lite.tensor import Tensor
@@ -152,7 +153,7 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        with no_grad():
+        with no_grad(), quiet():  # an inf/nan gradient gives inf/nan silently, as PyTorch
             for group in self.param_groups:
                 for p in group["params"]:
                     if p.grad is None:
@@ -188,46 +189,116 @@ class Optimizer:
 
         State arrays are copied and cast to their parameter's dtype; ``'step'`` and other
         scalars become Python floats; a saved group's hyperparameters replace the current ones.
+        Everything is checked and converted before anything is replaced: a state dict that
+        does not fit (a moment buffer of the wrong shape, a string learning rate, a parameter
+        index that does not exist) raises ``ValueError`` and leaves the optimizer unchanged.
         """
-        saved_groups = copy.deepcopy(state_dict["param_groups"])
+        if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
+            raise TypeError(
+                f"load_state_dict: expected a dict, got {type(state_dict).__name__}"
+            )
+        for key in ("state", "param_groups"):
+            if key not in state_dict:
+                raise ValueError(f"load_state_dict: the state dict has no {key!r} entry")
+        saved_groups = state_dict["param_groups"]
+        if not isinstance(saved_groups, (list, tuple)):
+            raise ValueError("load_state_dict: 'param_groups' must be a list of dicts")
         if len(saved_groups) != len(self.param_groups):
             raise ValueError("loaded state dict has a different number of parameter groups")
+        saved_groups = copy.deepcopy(list(saved_groups))  # the caller's lists stay theirs
+        id_map: dict[int, Tensor] = {}
         for group, saved in zip(self.param_groups, saved_groups):
-            if len(group["params"]) != len(saved["params"]):
+            ids = saved.get("params") if isinstance(saved, dict) else None
+            if not isinstance(ids, (list, tuple)) or not all(_is_index(i) for i in ids):
+                raise ValueError(
+                    "load_state_dict: each saved param group must be a dict whose 'params' is "
+                    "a list of integer indices"
+                )
+            if len(group["params"]) != len(ids):
                 raise ValueError(
                     "loaded state dict contains a parameter group that doesn't match the size "
                     "of optimizer's group"
                 )
-        id_map = {
-            int(saved_id): p
-            for group, saved in zip(self.param_groups, saved_groups)
-            for saved_id, p in zip(saved["params"], group["params"])
-        }
-        self.state = defaultdict(dict)
-        for key, value in state_dict["state"].items():
-            param = id_map.get(int(key))
+            id_map.update((int(i), p) for i, p in zip(ids, group["params"]))
+        saved_state = state_dict["state"]
+        if not hasattr(saved_state, "items"):
+            raise ValueError("load_state_dict: 'state' must be a dict keyed by parameter index")
+        new_state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
+        for key, value in saved_state.items():
+            param = id_map.get(int(key)) if _is_index(key) else None
             if param is None:
-                raise ValueError(f"load_state_dict: state for unknown parameter index {key}")
-            self.state[param] = {k: _cast_state(v, param) for k, v in value.items()}
+                raise ValueError(f"load_state_dict: state for unknown parameter index {key!r}")
+            if not hasattr(value, "items"):
+                raise ValueError(f"load_state_dict: state[{key!r}] must be a dict")
+            new_state[param] = {
+                k: _cast_state(v, param, f"state[{key!r}][{k!r}]") for k, v in value.items()
+            }
         new_groups = []
         for group, saved in zip(self.param_groups, saved_groups):
-            new = {k: _as_python(k, v) for k, v in saved.items()}
+            new = {}
+            for k, v in saved.items():
+                new[k] = _as_python(k, v)
+                if k in group and k != "params":
+                    _check_hyperparameter(k, group[k], new[k])
             new["params"] = group["params"]
             if "param_names" in group and "param_names" not in new:
                 new["param_names"] = group["param_names"]
             new_groups.append(new)
+        self.state = new_state  # every check passed: replace both at once
         self.param_groups = new_groups
 
 
-def _cast_state(value: Any, param: Tensor) -> Any:
-    """A loaded state entry: arrays become Tensors of the parameter's dtype, scalars floats."""
+def _is_index(value: Any) -> bool:
+    """An integer parameter index (a Python/numpy int, or a string of one from a JSON file)."""
+    if isinstance(value, str):
+        return value.lstrip("-").isdigit()
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _check_hyperparameter(key: str, current: Any, loaded: Any) -> None:
+    """A loaded hyperparameter must be of the kind the optimizer holds: a number for a number
+    (``lr``), a bool for a bool (``nesterov``), a sequence of numbers of the same length for
+    a sequence (``betas``); ``ValueError`` naming it otherwise."""
+    def number(v: Any) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+    if isinstance(current, bool):
+        ok = isinstance(loaded, bool)
+    elif number(current):
+        ok = number(loaded)
+    elif isinstance(current, (tuple, list)):
+        ok = isinstance(loaded, (tuple, list)) and len(loaded) == len(current) and all(
+            number(v) for v in loaded
+        )
+    else:
+        return
+    if not ok:
+        raise ValueError(
+            f"load_state_dict: hyperparameter {key!r} should be like {current!r}, got {loaded!r}"
+        )
+
+
+def _cast_state(value: Any, param: Tensor, where: str) -> Any:
+    """A loaded state entry: arrays become Tensors of the parameter's dtype (and must have
+    its shape), scalars floats; ``ValueError`` naming ``where`` for anything else."""
     if isinstance(value, Tensor):
         value = value.data
     if isinstance(value, (np.ndarray, np.generic)):
+        if value.dtype.kind not in "biuf":
+            raise ValueError(f"load_state_dict: {where} has dtype {value.dtype}, not a number")
         if value.ndim == 0:
             return float(value)
+        if value.shape != param.data.shape:
+            raise ValueError(
+                f"load_state_dict: {where} has shape {value.shape} but its parameter has shape "
+                f"{param.data.shape}"
+            )
         arr = np.array(value, dtype=param.data.dtype if value.dtype.kind == "f" else None)
         return Tensor._make(arr, None)
+    if value is not None and not isinstance(value, (int, float)):
+        raise ValueError(
+            f"load_state_dict: {where} is a {type(value).__name__}, expected an array or a number"
+        )
     if isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     return value
@@ -246,19 +317,30 @@ def _as_python(key: str, value: Any) -> Any:
 
 
 def check_non_negative(value: float, message: str) -> None:
-    """Raise ``ValueError(f"{message}: {value}")`` unless ``value >= 0`` (NaN fails too)."""
+    """Raise ``ValueError(f"{message}: {value}")`` unless ``value >= 0`` (NaN fails too), and
+    ``TypeError`` naming it for a value that is not a real number (a string, None)."""
+    _check_real(value, message)
     if not value >= 0.0:
         raise ValueError(f"{message}: {value}")
 
 
 def check_betas(betas: tuple[float, float]) -> tuple[float, float]:
     """Validate Adam-style ``betas``: two numbers, each in [0, 1)."""
-    if len(betas) != 2:
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
         raise ValueError(f"Invalid betas: expected two values, got {betas}")
     for i, beta in enumerate(betas):
+        _check_real(beta, f"Invalid beta parameter at index {i}")
         if not 0.0 <= beta < 1.0:
             raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
     return (float(betas[0]), float(betas[1]))
+
+
+def _check_real(value: Any, message: str) -> None:
+    """``TypeError`` unless ``value`` is a real number (a 0-d Tensor counts, as in PyTorch)."""
+    if isinstance(value, Tensor) and value.data.size == 1:
+        return
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+        raise TypeError(f"{message}: expected a number, got {type(value).__name__} {value!r}")
 
 
 def state_tensor(array: np.ndarray) -> Tensor:

@@ -30,6 +30,8 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_lite.argcheck import is_int
+from tinygrad_lite.autograd.fp import quiet_fp
 from tinygrad_lite.autograd.grad_mode import is_grad_enabled
 from tinygrad_lite.autograd.mutation import apply_inplace, check_writable
 from tinygrad_lite.ops import activation, special, unary
@@ -78,6 +80,7 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     )
 
 
+@quiet_fp
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     r"""$x$ for $x > 0$, else $\alpha (e^x - 1)$ (computed with ``expm1``).
 
@@ -91,6 +94,7 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     return inplace_result("elu", input, f, inplace)
 
 
+@quiet_fp
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     r"""Gaussian error linear unit.
 
@@ -106,6 +110,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
+@quiet_fp
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     r"""$x\,\sigma(x)$ (also called swish)."""
     return inplace_result("silu", input, lambda x: x * x.sigmoid(), inplace)
@@ -121,6 +126,7 @@ def tanh(input: Tensor) -> Tensor:
     return input.tanh()
 
 
+@quiet_fp
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     r"""$\frac1\beta \log(1 + e^{\beta x})$, and $x$ itself where $\beta x > \text{threshold}$.
 
@@ -143,6 +149,8 @@ def _softmax_dim(name: str, ndim: int, dim: int | None) -> int:
             stacklevel=3,
         )
         dim = 0 if ndim in (0, 1, 3) else 1
+    if not is_int(dim):
+        raise TypeError(f"{name}: argument 'dim' must be int, not {type(dim).__name__}")
     if not -max(ndim, 1) <= dim < max(ndim, 1):
         raise IndexError(
             f"{name}: dim {dim} is out of range for a tensor with {ndim} dimensions"

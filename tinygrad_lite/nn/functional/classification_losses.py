@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_lite.autograd.fp import quiet_fp
 from tinygrad_lite.autograd.function import Function, raw
 from tinygrad_lite.nn.functional.activations import log_softmax
 from tinygrad_lite.nn.functional.losses import (
@@ -56,7 +57,7 @@ def _class_weight(op: str, weight: Tensor | None, n_classes: int, dtype: np.dtyp
     check_tensors(op, weight=weight)
     check_constant(op, weight=weight)
     if weight.shape != (n_classes,):
-        raise ValueError(f"{op}: expected weight of shape ({n_classes},) (one per class), "
+        raise RuntimeError(f"{op}: expected weight of shape ({n_classes},) (one per class), "
                          f"got {weight.shape}")
     return weight.data.astype(dtype, copy=False)
 
@@ -65,11 +66,12 @@ def _check_class_input(op: str, input: Tensor, target: Tensor) -> int:
     r"""Check ``input`` is $(C,)$, $(N, C)$ or $(N, C, d_1, \dots)$; return the class axis."""
     check_tensors(op, input=input, target=target)
     if input.ndim == 0:
-        raise ValueError(f"{op}: expected input of shape (C,), (N, C) or (N, C, d1, ...), "
+        raise RuntimeError(f"{op}: expected input of shape (C,), (N, C) or (N, C, d1, ...), "
                          f"got a 0-d tensor")
     return 0 if input.ndim == 1 else 1
 
 
+@quiet_fp
 def nll_loss(
     input: Tensor, target: Tensor, weight: Tensor | None = None,
     size_average: bool | None = None, ignore_index: int = -100, reduce: bool | None = None,
@@ -121,6 +123,7 @@ def _nll(op: str, logp: Tensor, target: Tensor, weight: Tensor | None, ignore_in
     return loss, w_target, valid
 
 
+@quiet_fp
 def cross_entropy(
     input: Tensor, target: Tensor, weight: Tensor | None = None,
     size_average: bool | None = None, ignore_index: int = -100, reduce: bool | None = None,
@@ -146,7 +149,7 @@ def cross_entropy(
     reduction = resolve_reduction(op, size_average, reduce, reduction)
     class_dim = _check_class_input(op, input, target)
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0, "
+        raise RuntimeError(f"{op}: label_smoothing must be between 0.0 and 1.0, "
                          f"got {label_smoothing}")
     n_classes = input.shape[class_dim]
     logp = log_softmax(input, class_dim)
@@ -174,7 +177,7 @@ def _cross_entropy_probs(logp: Tensor, target: Tensor, w_view: Tensor | None, re
                          label_smoothing: float, class_dim: int) -> Tensor:
     """Cross-entropy against class probabilities (``target`` shaped like the logits)."""
     if target.shape != logp.shape:
-        raise ValueError(f"cross_entropy: expected probability target of shape {logp.shape} "
+        raise RuntimeError(f"cross_entropy: expected probability target of shape {logp.shape} "
                          f"(same as input), got {target.shape}")
     n_classes = logp.shape[class_dim]
     if label_smoothing > 0.0:
@@ -219,6 +222,16 @@ class BinaryCrossEntropy(Function):
         return gx, gy
 
 
+def _check_probabilities(op: str, name: str, x: np.ndarray) -> None:
+    """PyTorch's range check of BCE's ``input`` and ``target``: every element in [0, 1] (NaN
+    is not); ``RuntimeError`` naming the first offending value."""
+    bad = ~((x >= 0) & (x <= 1))
+    if bad.any():
+        first = x[bad].flat[0]
+        raise RuntimeError(f"{op}: all elements of {name} should be between 0 and 1, "
+                           f"got {first} ({int(bad.sum())} of {x.size} outside)")
+
+
 def _same_shape(op: str, input: Tensor, target: Tensor) -> None:
     check_tensors(op, input=input, target=target)
     if input.shape != target.shape:
@@ -226,6 +239,7 @@ def _same_shape(op: str, input: Tensor, target: Tensor) -> None:
                          f"{input.shape}")
 
 
+@quiet_fp
 def binary_cross_entropy(
     input: Tensor, target: Tensor, weight: Tensor | None = None,
     size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean",
@@ -240,10 +254,8 @@ def binary_cross_entropy(
     op = "binary_cross_entropy"
     reduction = resolve_reduction(op, size_average, reduce, reduction)
     _same_shape(op, input, target)
-    x = input.data
-    if not np.all((x >= 0) & (x <= 1)):
-        raise ValueError(f"{op}: all elements of input should be between 0 and 1 "
-                         f"(got values in [{np.nanmin(x)}, {np.nanmax(x)}])")
+    for name, t in (("input", input), ("target", target)):
+        _check_probabilities(op, name, t.data)
     if weight is not None:
         check_weight(op, "weight", weight, input)
         check_constant(op, weight=weight)
@@ -253,6 +265,7 @@ def binary_cross_entropy(
     return apply_reduction(loss, reduction)
 
 
+@quiet_fp
 def binary_cross_entropy_with_logits(
     input: Tensor, target: Tensor, weight: Tensor | None = None,
     size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean",
@@ -283,6 +296,7 @@ def binary_cross_entropy_with_logits(
     return apply_reduction(loss, reduction)
 
 
+@quiet_fp
 def kl_div(
     input: Tensor, target: Tensor, size_average: bool | None = None, reduce: bool | None = None,
     reduction: str = "mean", log_target: bool = False,

@@ -8,8 +8,9 @@ are linear in the input and in the weight: no kinks.
 
 Each takes a batch (N, C, *spatial) or, as PyTorch does, one unbatched sample (C, *spatial):
 that goes through as a batch of one (``unsqueeze(0)`` ... ``squeeze(0)``, views the gradient
-flows through) and comes back unbatched.  Shape mismatches raise ``RuntimeError`` (as
-PyTorch), bad argument values ``ValueError``; both name the op and the shapes.
+flows through) and comes back unbatched.  Shape mismatches and bad argument values raise
+``RuntimeError`` and arguments of the wrong type ``TypeError`` (as PyTorch); both name the op
+and the shapes.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_lite.argcheck import is_int
 from tinygrad_lite.ops.conv import Geometry, out_shape
 from tinygrad_lite.ops.convolution import Convolution, ConvTranspose
 from tinygrad_lite.ops.linalg import check_same_dtype
@@ -28,14 +30,16 @@ _KERNEL = {1: "k", 2: "kh, kw", 3: "kd, kh, kw"}
 
 
 def _ntuple(value: Any, name: str, op: str, nd: int) -> tuple[int, ...]:
-    """An int or ``nd`` ints as a tuple of ``nd`` ints."""
-    if isinstance(value, (int, np.integer)):
+    """An int or ``nd`` ints as a tuple of ``nd`` ints (``TypeError`` for a float: no rounding;
+    ``RuntimeError`` for the wrong number of ints)."""
+    if is_int(value):
         return (int(value),) * nd
-    if isinstance(value, (tuple, list)) and len(value) == nd:
-        if all(isinstance(v, (int, np.integer)) for v in value):
-            return tuple(int(v) for v in value)
     what = "an int" if nd == 1 else f"an int or a tuple of {nd} ints"
-    raise ValueError(f"{op}: {name} must be {what}, got {value!r}")
+    if isinstance(value, (tuple, list)) and all(map(is_int, value)):
+        if len(value) == nd:
+            return tuple(int(v) for v in value)
+        raise RuntimeError(f"{op}: {name} must be {what}, got {value!r}")
+    raise TypeError(f"{op}: {name} must be {what}, not {type(value).__name__} ({value!r})")
 
 
 def as_batch_nd(op: str, x: Tensor, nd: int) -> tuple[Tensor, bool]:
@@ -58,7 +62,7 @@ def _unbatch(y: Tensor, unbatched: bool) -> Tensor:
 
 
 def _check_output(
-    op: str, x_shape: tuple[int, ...], geom: Geometry, error: type[Exception] = ValueError
+    op: str, x_shape: tuple[int, ...], geom: Geometry, error: type[Exception] = RuntimeError
 ) -> tuple[int, ...]:
     """Output spatial sizes of ``geom`` on an input of shape ``x_shape`` (batched or not);
     ``error`` when one is below 1."""
@@ -84,9 +88,9 @@ def conv_padding(
         if padding == "valid":
             return (0,) * (2 * nd)
         if padding != "same":
-            raise ValueError(f"{op}: padding must be 'valid', 'same' or ints, got {padding!r}")
+            raise RuntimeError(f"{op}: padding must be 'valid', 'same' or ints, got {padding!r}")
         if any(s != 1 for s in stride):
-            raise ValueError(f"{op}: padding='same' is not supported for strided convolutions")
+            raise RuntimeError(f"{op}: padding='same' is not supported for strided convolutions")
         pads: list[int] = []
         for k, d in zip(kernel, dilation):
             total = d * (k - 1)
@@ -94,7 +98,7 @@ def conv_padding(
         return tuple(pads)
     per_axis = _ntuple(padding, "padding", op, nd)
     if min(per_axis) < 0:
-        raise ValueError(f"{op}: padding must be non-negative, got {padding!r}")
+        raise RuntimeError(f"{op}: padding must be non-negative, got {padding!r}")
     return tuple(p for p in per_axis for _ in (0, 1))
 
 
@@ -111,7 +115,7 @@ def _check_conv_args(
             f"{op}: expected a {nd + 2}-D weight {layout}{_KERNEL[nd]}), got {shape}"
         )
     if not isinstance(groups, (int, np.integer)) or groups < 1:
-        raise ValueError(f"{op}: groups must be a positive integer, got {groups!r}")
+        raise RuntimeError(f"{op}: groups must be a positive integer, got {groups!r}")
     c = x.shape[1]
     if transposed:
         c_in, c_out = weight.shape[0], weight.shape[1] * groups
@@ -145,7 +149,7 @@ def _convnd(
     x, unbatched = _check_conv_args(op, nd, input, weight, bias, groups, transposed=False)
     stride_, dilation_ = _ntuple(stride, "stride", op, nd), _ntuple(dilation, "dilation", op, nd)
     if min(stride_) < 1 or min(dilation_) < 1:
-        raise ValueError(f"{op}: stride and dilation must be >= 1, got {stride!r}, {dilation!r}")
+        raise RuntimeError(f"{op}: stride and dilation must be >= 1, got {stride!r}, {dilation!r}")
     kernel = tuple(weight.shape[2:])
     geom = (kernel, stride_, conv_padding(padding, kernel, stride_, dilation_, op), dilation_)
     _check_output(op, input.shape, geom, RuntimeError)
@@ -214,16 +218,16 @@ def transposed_geometry(
     nd = len(kernel)
     stride_, dilation_ = _ntuple(stride, "stride", op, nd), _ntuple(dilation, "dilation", op, nd)
     if isinstance(padding, str):
-        raise ValueError(f"{op}: padding must be an int or a tuple of {nd} ints, got {padding!r}")
+        raise TypeError(f"{op}: padding must be an int or a tuple of {nd} ints, got {padding!r}")
     pad, out_pad = _ntuple(padding, "padding", op, nd), _ntuple(
         output_padding, "output_padding", op, nd
     )
     if min(stride_) < 1 or min(dilation_) < 1:
-        raise ValueError(f"{op}: stride and dilation must be >= 1, got {stride!r}, {dilation!r}")
+        raise RuntimeError(f"{op}: stride and dilation must be >= 1, got {stride!r}, {dilation!r}")
     if min(pad) < 0 or min(out_pad) < 0:
-        raise ValueError(f"{op}: padding and output_padding must be non-negative")
+        raise RuntimeError(f"{op}: padding and output_padding must be non-negative")
     if any(q >= max(s, d) for q, s, d in zip(out_pad, stride_, dilation_)):
-        raise ValueError(
+        raise RuntimeError(
             f"{op}: output_padding must be smaller than either stride or dilation, got "
             f"output_padding={out_pad}, stride={stride_}, dilation={dilation_}"
         )

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from tinygrad_lite.autograd.fp import quiet_fp
 from tinygrad_lite.autograd.version import mark_dirty
 from tinygrad_lite.nn.functional.activations import inplace_result
 from tinygrad_lite.ops.linalg import check_same_dtype
@@ -26,7 +27,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     ``.double()``) instead of promoting.
     """
     if weight.ndim != 2 or input.ndim == 0 or input.shape[-1] != weight.shape[1]:
-        raise ValueError(
+        raise RuntimeError(
             f"linear: input {input.shape} does not match weight {weight.shape} "
             f"(expected input (*, {weight.shape[-1]}))"
         )
@@ -37,7 +38,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         try:
             np.broadcast_shapes(out_shape, bias.shape)
         except ValueError:
-            raise ValueError(
+            raise RuntimeError(
                 f"linear: bias of shape {bias.shape} does not match weight {weight.shape} "
                 f"(expected ({weight.shape[0]},))"
             ) from None
@@ -105,7 +106,7 @@ def dropout2d(
 
 def _check_bn_input(input: Tensor, num_features: int) -> None:
     if input.ndim < 2 or input.shape[1] != num_features:
-        raise ValueError(
+        raise RuntimeError(
             f"batch_norm: expected input (N, C, *) with C={num_features}, got {input.shape}"
         )
 
@@ -115,6 +116,7 @@ def _channel_shape(input: Tensor) -> tuple[int, ...]:
     return (1, input.shape[1]) + (1,) * (input.ndim - 2)
 
 
+@quiet_fp
 def batch_norm(
     input: Tensor,
     running_mean: Tensor | None,
@@ -135,10 +137,10 @@ def batch_norm(
     if running_mean is not None:
         _check_bn_input(input, running_mean.shape[0])
     elif input.ndim < 2:
-        raise ValueError(f"batch_norm: expected input (N, C, *), got {input.shape}")
+        raise RuntimeError(f"batch_norm: expected input (N, C, *), got {input.shape}")
     for name, param in (("weight", weight), ("bias", bias)):
         if param is not None and tuple(param.shape) != (input.shape[1],):
-            raise ValueError(
+            raise RuntimeError(
                 f"batch_norm: expected {name} of shape ({input.shape[1]},) (one per channel), "
                 f"got {param.shape}"
             )
@@ -168,7 +170,7 @@ def batch_norm(
             return out
     else:
         if running_mean is None or running_var is None:
-            raise ValueError("batch_norm: running_mean and running_var are needed in eval mode")
+            raise RuntimeError("batch_norm: running_mean and running_var are needed in eval mode")
         mean = Tensor._make(running_mean.data.reshape(shape), None)
         inv_std = 1.0 / np.sqrt(running_var.data.reshape(shape) + eps)
         out = (input - mean) * Tensor._make(inv_std.astype(input.dtype, copy=False), None)
@@ -179,6 +181,7 @@ def batch_norm(
     return out
 
 
+@quiet_fp
 def layer_norm(
     input: Tensor,
     normalized_shape: int | Sequence[int],
@@ -195,13 +198,13 @@ def layer_norm(
     )
     k = len(norm_shape)
     if input.ndim < k or tuple(input.shape[input.ndim - k :]) != norm_shape:
-        raise ValueError(
+        raise RuntimeError(
             f"layer_norm: given normalized_shape={list(norm_shape)}, expected input with "
             f"shape [*, {', '.join(map(str, norm_shape))}], but got input of size {input.shape}"
         )
     for name, param in (("weight", weight), ("bias", bias)):
         if param is not None and tuple(param.shape) != norm_shape:
-            raise ValueError(
+            raise RuntimeError(
                 f"layer_norm: expected {name} of shape {norm_shape} (normalized_shape), "
                 f"got {param.shape}"
             )
@@ -230,11 +233,11 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
             f"one_hot is only applicable to index tensor of type int64, got {data.dtype}"
         )
     if data.size and data.min() < 0:
-        raise ValueError("one_hot: class values must be non-negative")
+        raise RuntimeError("one_hot: class values must be non-negative")
     if num_classes == -1:
         num_classes = int(data.max()) + 1 if data.size else 0
     elif data.size and data.max() >= num_classes:
-        raise ValueError(
+        raise RuntimeError(
             f"one_hot: class values must be smaller than num_classes={num_classes}, "
             f"got {int(data.max())}"
         )

@@ -21,7 +21,7 @@ soft_margin_loss        smooth (no kink)
 ``reduction`` is ``'mean'`` (default), ``'sum'`` or ``'none'``; the deprecated ``size_average``
 and ``reduce`` arguments are accepted and mapped as PyTorch does.  When ``input`` and
 ``target`` differ in shape, the elementwise losses broadcast them and warn, exactly as PyTorch
-does; shapes that cannot broadcast raise a ``ValueError`` naming the loss and both shapes.
+does; shapes that cannot broadcast raise a ``RuntimeError`` naming the loss and both shapes.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_lite.autograd.fp import quiet_fp
 from tinygrad_lite.autograd.grad_mode import is_grad_enabled
 from tinygrad_lite.ops import elementwise as ew
 from tinygrad_lite.ops import special
@@ -102,7 +103,7 @@ def check_weight(op: str, name: str, weight: Tensor, input: Tensor,
     except ValueError:
         fits = False
     if not fits:
-        raise ValueError(
+        raise RuntimeError(
             f"{op}: {name} of shape {weight.shape} cannot be broadcast to the input's shape "
             f"{input.shape}"
         ) from None
@@ -110,14 +111,14 @@ def check_weight(op: str, name: str, weight: Tensor, input: Tensor,
 
 def check_broadcast(op: str, input: Tensor, target: Tensor) -> None:
     """PyTorch's rule for elementwise losses: differing shapes warn and broadcast; shapes
-    that cannot broadcast raise ``ValueError`` naming both."""
+    that cannot broadcast raise ``RuntimeError`` naming both."""
     check_tensors(op, input=input, target=target)
     if input.shape == target.shape:
         return
     try:
         np.broadcast_shapes(input.shape, target.shape)
     except ValueError:
-        raise ValueError(
+        raise RuntimeError(
             f"{op}: input of shape {input.shape} and target of shape {target.shape} "
             f"cannot be broadcast together"
         ) from None
@@ -138,7 +139,7 @@ def _weighted(op: str, loss: Tensor, input: Tensor, weight: Tensor | None, reduc
         return apply_reduction(loss, reduction)
     check_tensors(op, weight=weight)
     if weight.shape != input.shape:
-        raise ValueError(
+        raise RuntimeError(
             f"{op}: weight of shape {weight.shape} must have the input's shape {input.shape}"
         )
     loss = loss * weight
@@ -159,6 +160,7 @@ def log_sigmoid(x: Tensor) -> Tensor:
 # ----- regression ----------------------------------------------------------------------
 
 
+@quiet_fp
 def mse_loss(
     input: Tensor, target: Tensor, size_average: bool | None = None, reduce: bool | None = None,
     reduction: str = "mean", weight: Tensor | None = None,
@@ -174,6 +176,7 @@ def mse_loss(
     return _weighted("mse_loss", diff * diff, input, weight, reduction, mean_by_weight=True)
 
 
+@quiet_fp
 def l1_loss(
     input: Tensor, target: Tensor, size_average: bool | None = None, reduce: bool | None = None,
     reduction: str = "mean", weight: Tensor | None = None,
@@ -189,6 +192,7 @@ def l1_loss(
     return _weighted("l1_loss", (input - target).abs(), input, weight, reduction, True)
 
 
+@quiet_fp
 def smooth_l1_loss(
     input: Tensor, target: Tensor, size_average: bool | None = None, reduce: bool | None = None,
     reduction: str = "mean", beta: float = 1.0,
@@ -203,7 +207,7 @@ def smooth_l1_loss(
     reduction = resolve_reduction("smooth_l1_loss", size_average, reduce, reduction)
     check_broadcast("smooth_l1_loss", input, target)
     if beta < 0:
-        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+        raise RuntimeError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
     diff = input - target
     if beta == 0:
         return apply_reduction(diff.abs(), reduction)
@@ -212,6 +216,7 @@ def smooth_l1_loss(
     return apply_reduction(loss, reduction)
 
 
+@quiet_fp
 def huber_loss(
     input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
     weight: Tensor | None = None,
@@ -227,7 +232,7 @@ def huber_loss(
     reduction = resolve_reduction("huber_loss", None, None, reduction)
     check_broadcast("huber_loss", input, target)
     if not delta > 0:
-        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+        raise RuntimeError(f"huber_loss: delta must be positive, got {delta}")
     diff = input - target
     absdiff = diff.abs()
     loss = ew.where(absdiff < delta, diff * diff * 0.5, (absdiff - 0.5 * delta) * delta)
@@ -237,6 +242,7 @@ def huber_loss(
 # ----- margin --------------------------------------------------------------------------
 
 
+@quiet_fp
 def hinge_embedding_loss(
     input: Tensor, target: Tensor, margin: float = 1.0, size_average: bool | None = None,
     reduce: bool | None = None, reduction: str = "mean",
@@ -280,6 +286,7 @@ def class_index_mask(op: str, target: Tensor, n_classes: int, class_dim: int, nd
     return onehot, valid
 
 
+@quiet_fp
 def multi_margin_loss(
     input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0,
     weight: Tensor | None = None, size_average: bool | None = None, reduce: bool | None = None,
@@ -300,17 +307,17 @@ def multi_margin_loss(
     if p not in (1, 2):
         raise ValueError(f"{op}: only p == 1 and p == 2 are supported, got p={p}")
     if input.ndim not in (1, 2) or input.shape[-1] == 0:
-        raise ValueError(f"{op}: expected input of shape (N, C) or (C,) with C > 0, "
+        raise RuntimeError(f"{op}: expected input of shape (N, C) or (C,) with C > 0, "
                          f"got {input.shape}")
     n_classes = input.shape[-1]
     if target.shape != input.shape[:-1]:
-        raise ValueError(f"{op}: expected target of shape {input.shape[:-1]} for input of "
+        raise RuntimeError(f"{op}: expected target of shape {input.shape[:-1]} for input of "
                          f"shape {input.shape}, got {target.shape}")
     if weight is not None:
         check_tensors(op, weight=weight)
         check_constant(op, weight=weight)
     if weight is not None and weight.shape != (n_classes,):
-        raise ValueError(f"{op}: expected weight of shape ({n_classes},), got {weight.shape}")
+        raise RuntimeError(f"{op}: expected weight of shape ({n_classes},), got {weight.shape}")
     onehot, _ = class_index_mask(op, target, n_classes, input.ndim - 1, input.ndim)
     x_target = ew.where(onehot, input, 0.0).sum(-1, keepdim=True)  # (N, 1): x_y
     z = (margin - x_target) + input  # (N, C)
@@ -324,6 +331,7 @@ def multi_margin_loss(
     return apply_reduction(h.sum(-1) / n_classes, reduction)
 
 
+@quiet_fp
 def soft_margin_loss(
     input: Tensor, target: Tensor, size_average: bool | None = None, reduce: bool | None = None,
     reduction: str = "mean",

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_lite.argcheck import is_int
 from tinygrad_lite.autograd.grad_mode import is_grad_enabled
 from tinygrad_lite.nn.functional.conv import _check_output, _unbatch
 from tinygrad_lite.ops.conv import Geometry, Im2Col, im2col_array
@@ -24,19 +25,24 @@ from tinygrad_lite.tensor import Tensor
 
 
 def _pair(value: Any, name: str, op: str) -> tuple[int, int]:
-    """An int or a pair of ints as ``(h, w)``."""
-    if isinstance(value, (int, np.integer)):
+    """An int or a pair of ints as ``(h, w)`` (``TypeError`` for a float: no rounding)."""
+    if is_int(value):
         return int(value), int(value)
     if isinstance(value, (tuple, list)) and len(value) == 2:
-        return int(value[0]), int(value[1])
-    raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+        if is_int(value[0]) and is_int(value[1]):
+            return int(value[0]), int(value[1])
+    if isinstance(value, (tuple, list)) and all(map(is_int, value)):  # a wrong length
+        raise RuntimeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+    raise TypeError(
+        f"{op}: {name} must be an int or a pair of ints, not {type(value).__name__} ({value!r})"
+    )
 
 
 def as_batch(op: str, x: Tensor) -> tuple[Tensor, bool]:
     """``x`` as (N, C, H, W), and whether it was one unbatched (C, H, W) image (pooling).
 
     An unbatched ``x`` becomes a batch of one (``unsqueeze(0)``, a view); the caller squeezes
-    the result back, so the output is 3-D like PyTorch's.  Other ranks raise ``ValueError``.
+    the result back, so the output is 3-D like PyTorch's.  Other ranks raise ``RuntimeError``.
     """
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}: expected input to be a Tensor, got {type(x).__name__}")
@@ -44,7 +50,7 @@ def as_batch(op: str, x: Tensor) -> tuple[Tensor, bool]:
         return x.unsqueeze(0), True  # (1, C, H, W)
     if x.ndim == 4:
         return x, False
-    raise ValueError(
+    raise RuntimeError(
         f"{op}: expected 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape {tuple(x.shape)}"
     )
 
@@ -59,9 +65,14 @@ def _pool_geometry(
     ph, pw = _pair(padding, "padding", op)
     dilation_ = _pair(dilation, "dilation", op)
     if min(kernel) < 1 or min(stride_) < 1 or min(dilation_) < 1:
-        raise ValueError(f"{op}: kernel_size, stride and dilation must be >= 1")
-    if ph < 0 or pw < 0 or ph > kernel[0] // 2 or pw > kernel[1] // 2:
-        raise ValueError(
+        raise RuntimeError(
+            f"{op}: kernel_size, stride and dilation must be >= 1, got kernel_size={kernel}, "
+            f"stride={stride_}, dilation={dilation_}"
+        )
+    if ph < 0 or pw < 0:
+        raise RuntimeError(f"{op}: pad must be non-negative, but got padding={(ph, pw)}")
+    if ph > kernel[0] // 2 or pw > kernel[1] // 2:
+        raise RuntimeError(
             f"{op}: pad should be at most half of effective kernel size, but got pad={(ph, pw)} "
             f"and kernel_size={kernel}"
         )
@@ -140,7 +151,7 @@ def avg_pool2d(
     total = _unbatch(cols.sum(0).reshape(n, c, oh, ow), unbatched)
     if divisor_override is not None:
         if divisor_override == 0:
-            raise ValueError("avg_pool2d: divisor_override must be non-zero")
+            raise RuntimeError("avg_pool2d: divisor_override must be non-zero")
         return total / float(divisor_override)
     (pt, pb, pl, pr) = geom[2]
     if (count_include_pad and (pb, pr) == (pt, pl)) or not any(geom[2]):
@@ -176,14 +187,16 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     if isinstance(output_size, (int, np.integer)) or output_size is None:
         output_size = (output_size, output_size)
     if not isinstance(output_size, (tuple, list)) or len(output_size) != 2:
-        raise ValueError(
+        raise RuntimeError(
             f"adaptive_avg_pool2d: output_size must be an int or a pair, got {output_size!r}"
         )
     h, w = x.shape[2], x.shape[3]
     oh = h if output_size[0] is None else int(output_size[0])
     ow = w if output_size[1] is None else int(output_size[1])
     if oh < 1 or ow < 1:
-        raise ValueError(f"adaptive_avg_pool2d: output_size must be positive, got {output_size!r}")
+        raise RuntimeError(
+            f"adaptive_avg_pool2d: output_size must be positive, got {output_size!r}"
+        )
     if (oh, ow) == (h, w):
         return input * 1.0
     if h % oh == 0 and w % ow == 0:

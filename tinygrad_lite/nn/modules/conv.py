@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_lite.argcheck import as_int, as_size, is_int
 from tinygrad_lite.nn import init
 from tinygrad_lite.nn.functional.conv import (
     _conv_transposend,
@@ -23,15 +24,15 @@ _NUMPY_PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap
 
 
 def _ntuple(value: Any, name: str, minimum: int, nd: int, layer: str) -> tuple[int, ...]:
-    """``value`` (an int or ``nd`` ints, each >= ``minimum``) as a tuple of ``nd`` ints."""
-    values = (value,) * nd if isinstance(value, (int, np.integer)) else value
-    if (
-        not isinstance(values, (tuple, list))
-        or len(values) != nd
-        or not all(isinstance(v, (int, np.integer)) and v >= minimum for v in values)
-    ):
-        what = {1: "an int", 2: "an int or a pair of ints"}.get(nd, f"an int or {nd} ints")
-        raise ValueError(f"{layer}: {name} must be {what} >= {minimum}, got {value!r}")
+    """``value`` (an int or ``nd`` ints, each >= ``minimum``) as a tuple of ``nd`` ints:
+    ``TypeError`` for anything but ints, ``RuntimeError`` for a value below ``minimum``."""
+    values = (value,) * nd if is_int(value) else value
+    what = {1: "an int", 2: "an int or a pair of ints"}.get(nd, f"an int or {nd} ints")
+    message = f"{layer}: {name} must be {what} >= {minimum}, got {value!r}"
+    if not isinstance(values, (tuple, list)) or len(values) != nd or not all(map(is_int, values)):
+        raise TypeError(message)
+    if min(values) < minimum:
+        raise RuntimeError(message)
     return tuple(int(v) for v in values)
 
 
@@ -46,11 +47,11 @@ def pad_by_mode(x: Tensor, pads: tuple[int, ...], mode: str, layer: str = "Conv2
     spatial = tuple(x.shape[-nd:])
     lo_hi = [(pads[2 * a], pads[2 * a + 1]) for a in range(nd)]
     if mode == "reflect" and any(max(p) >= n for p, n in zip(lo_hi, spatial)):
-        raise ValueError(
+        raise RuntimeError(
             f"{layer}: padding {pads} must be smaller than the input size {spatial} for 'reflect'"
         )
     if mode == "circular" and any(max(p) > n for p, n in zip(lo_hi, spatial)):
-        raise ValueError(
+        raise RuntimeError(
             f"{layer}: padding {pads} must be at most the input size {spatial} for 'circular' "
             "(it would wrap around more than once)"
         )
@@ -79,6 +80,9 @@ class _ConvNd(Module):
     ) -> None:
         super().__init__()
         layer, nd = type(self).__name__, self._nd
+        in_channels = as_size(layer, "in_channels", in_channels)
+        out_channels = as_size(layer, "out_channels", out_channels)
+        groups = as_int(layer, "groups", groups)
         if groups < 1 or in_channels % groups or out_channels % groups:
             raise ValueError(
                 f"{layer}: groups={groups} must divide in_channels={in_channels} and "
@@ -205,6 +209,9 @@ class _ConvTransposeNd(Module):
     ) -> None:
         super().__init__()
         layer, nd = type(self).__name__, self._nd
+        in_channels = as_size(layer, "in_channels", in_channels)
+        out_channels = as_size(layer, "out_channels", out_channels)
+        groups = as_int(layer, "groups", groups)
         if groups < 1 or in_channels % groups or out_channels % groups:
             raise ValueError(
                 f"{layer}: groups={groups} must divide in_channels={in_channels} and "

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_lite.argcheck import as_size
 from tinygrad_lite.nn import init
 from tinygrad_lite.nn.functional.layers import linear
 from tinygrad_lite.nn.modules.module import Module, Parameter
@@ -39,8 +40,9 @@ class Linear(Module):
         dtype: Any = None,
     ) -> None:
         super().__init__()
-        self.in_features = in_features
-        self.out_features = out_features
+        self.in_features = as_size("Linear", "in_features", in_features)
+        self.out_features = out_features = as_size("Linear", "out_features", out_features)
+        in_features = self.in_features
         dt = np.dtype(np.float32 if dtype is None else dtype)
         self.weight = Parameter(np.empty((out_features, in_features), dtype=dt))
         if bias:

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_lite.argcheck import as_size
 from tinygrad_lite.autograd.grad_mode import no_grad
 from tinygrad_lite.nn import init
 from tinygrad_lite.nn.functional.layers import batch_norm, layer_norm
@@ -48,6 +49,7 @@ class _BatchNorm(Module):
         bias: bool = True,
     ) -> None:
         super().__init__()
+        num_features = as_size(type(self).__name__, "num_features", num_features)
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum
@@ -97,7 +99,7 @@ class _BatchNorm(Module):
                 f"of shape {input.shape})"
             )
         if input.shape[1] != self.num_features:
-            raise ValueError(
+            raise RuntimeError(
                 f"{type(self).__name__}: expected input with {self.num_features} channels "
                 f"in dimension 1, got shape {input.shape}"
             )
@@ -161,9 +163,11 @@ class LayerNorm(Module):
         dtype: Any = None,
     ) -> None:
         super().__init__()
-        if isinstance(normalized_shape, (int, np.integer)):
-            normalized_shape = (int(normalized_shape),)
-        self.normalized_shape = tuple(int(s) for s in normalized_shape)
+        if not isinstance(normalized_shape, (tuple, list)):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(
+            [as_size("LayerNorm", "normalized_shape", s) for s in normalized_shape]
+        )
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         dt = _float_dtype(dtype)

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_lite.argcheck import check_numeric_array
 from tinygrad_lite.autograd.version import counter_of
 from tinygrad_lite.tensor import Tensor
 
@@ -31,7 +32,7 @@ class Parameter(Tensor):
         elif isinstance(data, Tensor):
             array = data.data
         elif isinstance(data, np.ndarray):
-            array = data
+            array = check_numeric_array("Parameter", data)
         else:
             array = Tensor(data).data
         # fill the slots directly: Tensor.__init__ would copy the array, a Parameter shares it

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tinygrad_lite.argcheck import NUMERIC_KINDS, to_argument
 from tinygrad_lite.autograd.grad_mode import no_grad
 from tinygrad_lite.autograd.version import mark_dirty
 from tinygrad_lite.tensor import Tensor
@@ -54,8 +55,9 @@ def collect(
 
 
 def load(module: Module, state_dict: Any, strict: bool, assign: bool = False) -> IncompatibleKeys:
-    """``module.load_state_dict(state_dict, strict, assign)``: check everything, then copy in
-    place (``assign``: take the arrays themselves)."""
+    """``module.load_state_dict(state_dict, strict, assign)``: check and convert every value
+    first, then write them all (``assign``: take the arrays themselves), so a failed load --
+    a missing key, a wrong shape, a value that cannot be cast -- changes nothing."""
     if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
         raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict).__name__}.")
     expected = collect(module, None, "", keep_vars=True)
@@ -66,17 +68,33 @@ def load(module: Module, state_dict: Any, strict: bool, assign: bool = False) ->
     for key, target in expected.items():
         if key not in state_dict:
             continue
-        array = _as_array(state_dict[key])
+        try:
+            array = _as_array(state_dict[key])
+        except TypeError as e:
+            errors.append(f'While copying the parameter named "{key}": {e}.')
+            continue
         if array.shape != target.shape:
             errors.append(
                 f"size mismatch for {key}: copying a param with shape {array.shape} from "
                 f"checkpoint, the shape in current model is {target.shape}."
             )
             continue
+        if array.dtype.kind not in NUMERIC_KINDS:
+            errors.append(f'While copying the parameter named "{key}": expected numbers, got '
+                          f"an array of dtype {array.dtype}.")  # fmt: skip
+            continue
         if assign and target.requires_grad and array.dtype.kind not in "fc":
             errors.append(f"{key}: assign=True needs a floating point array for a parameter "
                           f"that requires grad, got {array.dtype}.")  # fmt: skip
             continue
+        if not assign:  # convert now: a cast that fails must fail before anything is written
+            try:
+                with np.errstate(all="ignore"):
+                    array = array.astype(target.dtype, copy=False)
+            except (TypeError, ValueError) as e:
+                errors.append(f'While copying the parameter named "{key}": cannot convert '
+                              f"{array.dtype} to {target.dtype}: {e}.")  # fmt: skip
+                continue
         updates.append((target, array))
     if strict:
         if unexpected:
@@ -90,14 +108,22 @@ def load(module: Module, state_dict: Any, strict: bool, assign: bool = False) ->
             f"Error(s) in loading state_dict for {type(module).__name__}:\n\t"
             + "\n\t".join(errors)
         )
+    write_state(updates, assign)
+    return IncompatibleKeys(missing, unexpected)
+
+
+def write_state(updates: list[tuple[Tensor, np.ndarray]], assign: bool) -> None:
+    """The one place a state load writes into a module: each ``(tensor, array)`` pair, already
+    checked and converted to the tensor's shape and dtype, is copied into the tensor's array in
+    place (``assign``: the tensor takes the array itself).  Runs only after every value has
+    been checked, so a load is all or nothing."""
     with no_grad():
-        for target, array in updates:  # copy only after every key checked: all or nothing
+        for target, array in updates:
             if assign:
                 target.data = array
             else:
-                target.data[...] = array.astype(target.dtype, copy=False)
+                target.data[...] = array
             mark_dirty(target)  # versioned: a graph that saved the old values refuses backward
-    return IncompatibleKeys(missing, unexpected)
 
 
 def parse_to_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> np.dtype | None:
@@ -106,15 +132,14 @@ def parse_to_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> np.dtype | N
     device = kwargs.pop("device", None)
     if kwargs:
         raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+    dtype = None if dtype is None else to_argument("Module.to", dtype)
+    if device is not None and to_argument("Module.to", device) is not None:
+        raise TypeError(f"Module.to: device must be a device, got {device!r}")
     for arg in args:
-        if isinstance(arg, str) and arg.split(":")[0] == "cpu":
-            continue
-        dtype = arg.dtype if isinstance(arg, Tensor) else arg
-    if device is not None and str(device).split(":")[0] != "cpu":
-        raise ValueError(f"to(): tinygrad_lite runs on the CPU only, got device={device!r}")
+        asked = to_argument("Module.to", arg)
+        dtype = asked if asked is not None else dtype
     if dtype is None:
         return None
-    dtype = np.dtype(dtype)
     if dtype.kind not in "fc":
         raise TypeError(
             f"nn.Module.to only accepts floating point or complex dtypes, but got "

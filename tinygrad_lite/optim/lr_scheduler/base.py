@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from tinygrad_lite.optim.optimizer import Optimizer
 
 
@@ -53,5 +55,39 @@ class LRScheduler:
         return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore attributes saved by ``state_dict``."""
-        self.__dict__.update(state_dict)
+        """Restore attributes saved by ``state_dict`` (all checked first: a state that does not
+        fit raises ``ValueError`` and changes nothing)."""
+        self.__dict__.update(checked_state(self, state_dict))
+
+
+def checked_state(scheduler: Any, state_dict: Any) -> dict[str, Any]:
+    """``state_dict`` as a new dict, after checking it can replace ``scheduler``'s attributes:
+    string keys, never ``'optimizer'``; a number where the scheduler holds a number
+    (``last_epoch``, ``gamma``), a list of numbers of the same length where it holds one
+    (``base_lrs``: one per param group)."""
+    if not hasattr(state_dict, "items"):
+        raise TypeError(
+            f"{type(scheduler).__name__}.load_state_dict: expected a dict, got "
+            f"{type(state_dict).__name__}"
+        )
+    state = dict(state_dict)
+    for key, value in state.items():
+        where = f"{type(scheduler).__name__}.load_state_dict: {key!r}"
+        if not isinstance(key, str) or key == "optimizer":
+            raise ValueError(f"{where} is not a scheduler attribute that can be loaded")
+        current = scheduler.__dict__.get(key)
+        if _number(current) and not _number(value):
+            raise ValueError(f"{where} should be a number, got {value!r}")
+        if isinstance(current, list) and all(map(_number, current)) and not (
+            isinstance(value, (list, tuple))
+            and len(value) == len(current)
+            and all(map(_number, value))
+        ):
+            raise ValueError(f"{where} should be a list of {len(current)} numbers, got {value!r}")
+    return state
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_)
+    )

@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from tinygrad_lite.optim.lr_scheduler.base import LRScheduler
+from tinygrad_lite.optim.lr_scheduler.base import LRScheduler, checked_state
 from tinygrad_lite.optim.optimizer import Optimizer
 
 
@@ -49,8 +49,15 @@ class LambdaLR(LRScheduler):
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore attributes; callable objects get their saved ``__dict__`` back."""
-        state = dict(state_dict)
-        lambdas = state.pop("lr_lambdas")
+        state = checked_state(self, {k: v for k, v in state_dict.items() if k != "lr_lambdas"})
+        lambdas = state_dict.get("lr_lambdas", [None] * len(self.lr_lambdas))
+        if not isinstance(lambdas, (list, tuple)) or len(lambdas) != len(self.lr_lambdas) or any(
+            saved is not None and not hasattr(saved, "items") for saved in lambdas
+        ):
+            raise ValueError(
+                f"LambdaLR.load_state_dict: 'lr_lambdas' should be a list of "
+                f"{len(self.lr_lambdas)} dicts or None, got {lambdas!r}"
+            )
         self.__dict__.update(state)
         for f, saved in zip(self.lr_lambdas, lambdas):
             if saved is not None:
@@ -99,8 +106,18 @@ class MultiStepLR(LRScheduler):
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore attributes (``milestones`` back to a ``Counter`` after a file round trip)."""
-        super().load_state_dict(state_dict)
-        self.milestones = Counter({int(k): int(v) for k, v in self.milestones.items()})
+        state = checked_state(self, state_dict)
+        if "milestones" in state:
+            try:
+                state["milestones"] = Counter(
+                    {int(k): int(v) for k, v in dict(state["milestones"]).items()}
+                )
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"MultiStepLR.load_state_dict: 'milestones' should map epochs to counts, got "
+                    f"{state['milestones']!r}"
+                ) from None
+        self.__dict__.update(state)
 
 
 class ExponentialLR(LRScheduler):
