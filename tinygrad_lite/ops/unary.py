@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 import tinygrad_lite.tensor as _tm
-from tinygrad_lite.autograd.function import Function
+from tinygrad_lite.autograd.function import NUMPY_NS, Function, raw
 from tinygrad_lite.ops import elementwise as ew
 
 _FLOAT32 = np.dtype(np.float32)
@@ -91,19 +91,25 @@ def sign_array(x: np.ndarray) -> np.ndarray:
     if x.dtype == np.bool_:  # numpy has no bool sign; PyTorch's is the identity
         return x.copy()
     s = np.asarray(np.sign(x))  # a 0-d input gives a numpy scalar: make it an array
-    return np.nan_to_num(s, copy=False) if s.dtype.kind == "f" else s
+    # The signs are -1, 0, 1 or nan, so their sum is nan exactly when one is: a cheap
+    # reduction instead of a full nan_to_num pass over the (almost always nan-free) result.
+    if s.dtype.kind == "f" and np.isnan(np.add.reduce(s, axis=None)):
+        s[np.isnan(s)] = 0
+    return s
 
 
 class Abs(Function):
     r"""$y = |x|$. Backward: $\bar x = \bar y\,\mathrm{sign}(x)$, so $0$ at $x = 0$ (and at
-    NaN, as PyTorch)."""
+    NaN, as PyTorch).  The sign is computed in backward from the saved input, so a forward
+    pass without grad costs one ``np.abs``."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.saved = (sign_array(x),)
+        self.save_for_backward(x)
         return np.abs(x)
 
     def backward(self, grad: Any) -> Any:
-        return grad * self.saved[0]
+        (x,) = self.saved
+        return grad * self.xp.const(sign_array(raw(x)), grad)
 
 
 class Sign(Function):
@@ -150,24 +156,66 @@ class Tanh(Function):
 
     def backward(self, grad: Any) -> Any:
         y = self.saved[0]
+        if self.xp is NUMPY_NS and same_layout(grad, y):
+            return tanh_grad_array(grad, y)
         return grad * (1 - y * y)
 
 
+def same_layout(grad: Any, y: np.ndarray) -> bool:
+    """Whether an in-place backward kernel may combine ``grad`` and ``y``: same shape and dtype
+    (then ``grad * (...)`` would give exactly that dtype and shape)."""
+    return grad.__class__ is np.ndarray and grad.shape == y.shape and grad.dtype == y.dtype
+
+
+def tanh_grad_array(grad: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``grad * (1 - y * y)`` with one temporary instead of three (the same roundings: IEEE
+    multiplication is commutative)."""
+    out = np.multiply(y, y)
+    np.subtract(1, out, out=out)
+    out *= grad
+    return out
+
+
+def sigmoid_array(x: np.ndarray) -> np.ndarray:
+    r"""$1 / (1 + e^{-x})$ in one buffer: four in-place passes, no temporaries.
+
+    $e^{-x}$ overflows to $+\infty$ for very negative $x$, and $1/(1 + \infty) = 0$ is the
+    right limit, so the overflow warning is silenced.  Every step has full relative precision
+    (unlike $\exp(-\log(1 + e^{-x}))$, whose error grows with $|x|$).
+    """
+    y = np.negative(x)
+    if y.__class__ is not np.ndarray:  # a 0-d input gives a numpy scalar
+        y = np.asarray(y)
+    with np.errstate(over="ignore"):
+        np.exp(y, out=y)
+    y += 1
+    np.reciprocal(y, out=y)
+    return y
+
+
+def sigmoid_grad_array(grad: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``grad * y * (1 - y)`` with two temporaries instead of three (the same roundings)."""
+    out = np.multiply(grad, y)
+    out *= np.subtract(1, y)
+    return out
+
+
 class Sigmoid(Function):
-    r"""$y = 1 / (1 + e^{-x}) = \exp(-\operatorname{softplus}(-x))$, with
-    $\operatorname{softplus}(-x) = \log(1 + e^{-x})$ from ``np.logaddexp(0, -x)``: no overflow
-    at $x = \pm 1000$ and full relative precision in both tails.
+    r"""$y = 1 / (1 + e^{-x})$ (:func:`sigmoid_array`: no overflow warning, and exactly $0$
+    where $e^{-x}$ overflows, as PyTorch's float32 kernel).
 
     Backward: $\bar x = \bar y\, y (1 - y)$.
     """
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        y = np.exp(-np.logaddexp(0, -floating(x)))
+        y = sigmoid_array(floating(x))
         self.saved = (y,)
         return y
 
     def backward(self, grad: Any) -> Any:
         y = self.saved[0]
+        if self.xp is NUMPY_NS and same_layout(grad, y):
+            return sigmoid_grad_array(grad, y)
         return grad * y * (1 - y)
 
 
@@ -196,23 +244,27 @@ class Relu(Function):
 class Clamp(Function):
     r"""$y = \min(\max(x, lo), hi)$. Backward: $\bar x = \bar y\,[lo \le x \le hi]$.
 
-    The gradient passes *at* the bounds, as in PyTorch.
+    The gradient passes *at* the bounds, as in PyTorch.  Forward is one ``np.clip`` (the same
+    values as ``minimum(maximum(x, lo), hi)``, NaN and $-0$ included); the mask is built in
+    backward from the saved input.
     """
 
     def forward(self, x: np.ndarray, lo: Any = None, hi: Any = None) -> np.ndarray:
-        mask = np.ones(x.shape, dtype=bool)
-        out = x
-        if lo is not None:
-            mask &= x >= lo
-            out = np.maximum(out, np.asarray(lo, dtype=x.dtype))
-        if hi is not None:
-            mask &= x <= hi
-            out = np.minimum(out, np.asarray(hi, dtype=x.dtype))
-        self.saved = (mask,)
-        return out if out is not x else x.copy()
+        lo = None if lo is None else np.asarray(lo, dtype=x.dtype)
+        hi = None if hi is None else np.asarray(hi, dtype=x.dtype)
+        self.save_for_backward(x, lo, hi)
+        return np.asarray(np.clip(x, lo, hi))
 
     def backward(self, grad: Any) -> Any:
-        return grad * self.saved[0]
+        x, lo, hi = self.saved
+        x = raw(x)
+        if lo is None:
+            mask = x <= hi
+        else:
+            mask = x >= lo
+            if hi is not None:
+                mask &= x <= hi
+        return grad * self.xp.const(mask, grad)
 
 
 def _shifted_array(x: np.ndarray, dim: int) -> np.ndarray:
