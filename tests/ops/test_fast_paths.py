@@ -69,6 +69,7 @@ def test_fast_backward_is_used_only_for_matching_arrays():
     assert unary.same_layout(np.ones((2, 3), np.float32), y)
     assert not unary.same_layout(np.ones((2, 3), np.float64), y)
     assert not unary.same_layout(np.ones((3,), np.float32), y)
+    assert not unary.same_layout(np.ones((), np.float32), np.zeros((), np.float32))
 
 
 def test_sigmoid_and_tanh_gradients_through_the_fast_and_the_graph_paths_agree():

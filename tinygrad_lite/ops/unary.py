@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 import tinygrad_lite.tensor as _tm
+from tinygrad_lite.allocator import SCRATCH
 from tinygrad_lite.autograd.function import NUMPY_NS, Function, raw
 from tinygrad_lite.ops import elementwise as ew
 
@@ -163,8 +164,10 @@ class Tanh(Function):
 
 def same_layout(grad: Any, y: np.ndarray) -> bool:
     """Whether an in-place backward kernel may combine ``grad`` and ``y``: same shape and dtype
-    (then ``grad * (...)`` would give exactly that dtype and shape)."""
-    return grad.__class__ is np.ndarray and grad.shape == y.shape and grad.dtype == y.dtype
+    (then ``grad * (...)`` would give exactly that dtype and shape), at least 1-d (numpy
+    returns scalars, which have no ``out=``, from 0-d operations)."""
+    return (grad.__class__ is np.ndarray and grad.shape == y.shape and grad.dtype == y.dtype
+            and y.ndim > 0)  # fmt: skip
 
 
 def tanh_grad_array(grad: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -233,12 +236,16 @@ class Relu(Function):
     def forward(self, x: np.ndarray) -> np.ndarray:
         if x.dtype == np.bool_:
             raise RuntimeError("relu: boolean inputs are not supported (as in PyTorch)")
-        y = np.maximum(x, x.dtype.type(0))
-        self.saved = (np.not_equal(y, 0),)  # y != 0 iff not x <= 0 (NaN included): one pass
+        y = np.maximum(x, x.dtype.type(0), out=SCRATCH.empty_like(x))
+        # y != 0 iff not x <= 0 (NaN included): one pass
+        self.saved = (np.not_equal(y, 0, out=SCRATCH.empty_like(y, np.bool_)),)
         return y
 
     def backward(self, grad: Any) -> Any:
-        return grad * self.saved[0]
+        (mask,) = self.saved
+        if self.xp is NUMPY_NS and grad.__class__ is np.ndarray and grad.shape == mask.shape:
+            return np.multiply(grad, mask, out=SCRATCH.empty_like(grad))  # = grad * mask
+        return grad * mask
 
 
 class Clamp(Function):
