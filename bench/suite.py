@@ -234,11 +234,12 @@ def chain_pair(torch: Any, size: int, n_ops: int = 50) -> dict[str, Callable]:
 # ----- timing ----------------------------------------------------------------------------
 
 
-def measure(fns: dict[str, Callable], s: Settings) -> dict[str, float]:
-    """Median ms of each side and the median ratio ours/torch (nan without torch)."""
+def measure(fns: dict[str, Callable], s: Settings, rounds: int = 0) -> dict[str, float]:
+    """Median ms of each side and the median ratio ours/torch (nan without torch); ``rounds``
+    overrides the settings' count."""
     block = 1 if s.quick else block_size(fns["ours"], target=0.1, cap=10)
-    times = time_blocks(fns, rounds=s.rounds, block=block, pause=0.05,
-                        warmup=1 if s.quick else 2)  # fmt: skip
+    times = time_blocks(fns, rounds=rounds or s.rounds, block=block, pause=0.05,
+                        warmup=1 if s.quick or block == 1 else 2)  # fmt: skip
     res = {name: median_ms(t) for name, t in times.items()}
     res["ratio"] = median_ratio(times["ours"], times["torch"]) if "torch" in times else np.nan
     return res
@@ -290,11 +291,11 @@ def profile_ours(fns: dict[str, Callable], top: int = 12) -> str:
 def scan(torch: Any, s: Settings) -> tuple[tuple[Any, ...], dict[str, float]]:
     """Every conv cell of the scan (printed as it goes); the worst cell and its figures."""
     print("\nconv scan, 3x3 pad 1, forward + backward (input gradient included), ratio "
-          "ours/torch:")
+          f"ours/torch ({min(s.rounds, 3)} rounds per cell):")
     worst: tuple[Any, ...] = ()
     worst_r: dict[str, float] = {"ratio": -1.0}
     for (c_in, c_out), size, batch in s.scan:
-        r = measure(conv_pair(torch, c_in, c_out, size, batch), s)
+        r = measure(conv_pair(torch, c_in, c_out, size, batch), s, rounds=min(s.rounds, 3))
         print(f"  {c_in:3d}->{c_out:<3d} @{size:2d} B={batch:<3d} ours {r['ours']:8.2f} ms"
               f"  torch {r.get('torch', np.nan):8.2f} ms  ratio {r['ratio']:5.2f}", flush=True)
         if r["ratio"] > worst_r["ratio"] or not worst:

@@ -92,9 +92,9 @@ def sign_array(x: np.ndarray) -> np.ndarray:
     if x.dtype == np.bool_:  # numpy has no bool sign; PyTorch's is the identity
         return x.copy()
     s = np.asarray(np.sign(x))  # a 0-d input gives a numpy scalar: make it an array
-    # The signs are -1, 0, 1 or nan, so their sum is nan exactly when one is: a cheap
-    # reduction instead of a full nan_to_num pass over the (almost always nan-free) result.
-    if s.dtype.kind == "f" and np.isnan(np.add.reduce(s, axis=None)):
+    # np.max propagates nan: one fast reduction instead of a full nan_to_num pass over the
+    # (almost always nan-free) result.
+    if s.dtype.kind == "f" and s.size and np.isnan(np.max(s)):
         s[np.isnan(s)] = 0
     return s
 
