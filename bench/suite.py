@@ -43,6 +43,7 @@ import cProfile  # noqa: E402
 import io  # noqa: E402
 import pstats  # noqa: E402
 import subprocess  # noqa: E402
+import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
@@ -274,6 +275,25 @@ def import_torch(threads: int) -> Any:
     return torch
 
 
+def gemm_floor_ms(c_in: int, c_out: int, size: int, batch: int, repeats: int = 3) -> float:
+    """The three numpy GEMMs of an im2col 3x3 conv's forward + backward at this cell's shapes
+    (``W @ cols``, the weight gradient, the column gradient), best of ``repeats``, in ms: what
+    an im2col layer costs with im2col, col2im and every permute free."""
+    rng = np.random.default_rng(0)
+    k, length = 9 * c_in, batch * size * size
+    w = rng.standard_normal((c_out, k)).astype(np.float32)
+    cols = rng.standard_normal((k, length)).astype(np.float32)
+    g = rng.standard_normal((c_out, length)).astype(np.float32)
+    best = np.inf
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        w @ cols
+        g @ cols.T
+        w.T @ g
+        best = min(best, time.perf_counter() - t0)
+    return best * 1e3
+
+
 def profile_ours(fns: dict[str, Callable], top: int = 12) -> str:
     """cProfile of ten calls of ours: the ``top`` functions by own time."""
     prof = cProfile.Profile()
@@ -366,6 +386,10 @@ def main() -> None:
               f"**{r['ratio']:.2f}** | {target} |")
     if args.profile and worst is not None:
         (c_in, c_out), size, batch = worst
+        floor = gemm_floor_ms(c_in, c_out, size, batch, repeats=1 if s.quick else 3)
+        print(f"\nworst cell: numpy's three GEMMs alone at its shapes take {floor:.2f} ms = "
+              f"{floor / worst_r.get('torch', np.nan):.2f} x torch's whole layer (the im2col "
+              "floor)")
         print(f"\nprofile of ours on the worst cell ({c_in}->{c_out} @{size}, B={batch}), ten "
               "calls, by own time:")
         print(profile_ours(conv_pair(None, c_in, c_out, size, batch)))
