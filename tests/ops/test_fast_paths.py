@@ -123,3 +123,13 @@ def test_clamp_forward_is_minimum_of_maximum_and_its_mask_is_built_in_backward()
         if hi is not None:
             mask &= x <= hi
         np.testing.assert_array_equal(t.grad.data, mask.astype(np.float32))
+
+
+def test_masks_built_in_backward_accept_a_numpy_scalar_input():
+    # a 0-d tensor's data can be a numpy scalar (0-d arithmetic), whose .data is a buffer
+    for op, expected in ((lambda t: t.abs(), -1.0), (lambda t: t.clamp(-1, 1), 1.0),
+                         (lambda t: t.sign(), 0.0), (lambda t: tl.maximum(t, t * 0.5), 0.5),
+                         (lambda t: tl.minimum(t, t * 0.5), 1.0)):  # fmt: skip
+        t = tl.Tensor._make(np.float64(-0.7), None).requires_grad_(True)
+        op(t).backward()
+        assert t.grad.item() == expected

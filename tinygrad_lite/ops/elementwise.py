@@ -51,6 +51,12 @@ def as_tensor(x: Any, like: Any) -> Any:
     return T._make(np.array(x, dtype=dtype), None)
 
 
+def saved_array(x: Any) -> np.ndarray:
+    """A saved input as a numpy array: a Tensor's data (under ``create_graph``), or the array
+    itself (a 0-d input may have been a numpy scalar, whose ``.data`` is a buffer)."""
+    return np.asarray(x.data if isinstance(x, _tm.Tensor) else x)
+
+
 def constant_like(value: Any, like: Any) -> Any:
     """A constant (no-grad) Tensor filled with ``value``, shaped and typed like ``like``."""
     return _tm.Tensor._make(np.full(like.data.shape, value, dtype=like.data.dtype), None)
@@ -262,7 +268,7 @@ class Minimum(Function):
 
 def _extremum_backward(grad: Any, a: Any, b: Any, xp: Any, largest: bool) -> Any:
     """Weight ``grad`` for each input of maximum/minimum and sum it back to the input shapes."""
-    a, b = raw(a), raw(b)
+    a, b = saved_array(a), saved_array(b)
     wa, wb = _extremum_weights(a, b, largest)
     if isinstance(grad, np.ndarray):
         wa, wb = wa.astype(grad.dtype, copy=False), wb.astype(grad.dtype, copy=False)

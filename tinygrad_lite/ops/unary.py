@@ -24,7 +24,7 @@ import numpy as np
 
 import tinygrad_lite.tensor as _tm
 from tinygrad_lite.allocator import SCRATCH
-from tinygrad_lite.autograd.function import NUMPY_NS, Function, raw
+from tinygrad_lite.autograd.function import NUMPY_NS, Function
 from tinygrad_lite.ops import elementwise as ew
 
 _FLOAT32 = np.dtype(np.float32)
@@ -110,7 +110,7 @@ class Abs(Function):
 
     def backward(self, grad: Any) -> Any:
         (x,) = self.saved
-        return grad * self.xp.const(sign_array(raw(x)), grad)
+        return grad * self.xp.const(sign_array(ew.saved_array(x)), grad)
 
 
 class Sign(Function):
@@ -264,7 +264,7 @@ class Clamp(Function):
 
     def backward(self, grad: Any) -> Any:
         x, lo, hi = self.saved
-        x = raw(x)
+        x = ew.saved_array(x)
         if lo is None:
             mask = x <= hi
         else:
