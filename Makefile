@@ -30,6 +30,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check tinygrad_lite tests examples bench docs notebooks
 
 bench: $(STAMP)
+	$(BIN)/python bench/suite.py
+	$(BIN)/python bench/elementwise.py
 	$(BIN)/python bench/ops.py
 	$(BIN)/python bench/cnn.py
 	$(BIN)/python bench/conv_gflops.py

@@ -4,6 +4,7 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 
 import tinygrad_lite as tl
@@ -61,3 +62,60 @@ def test_glibc_lookup_never_raises(monkeypatch):
 
     monkeypatch.setattr(allocator.ctypes, "CDLL", windows_cdll)
     assert allocator._glibc() is None
+
+
+# ----- BufferPool: large scratch arrays reused across steps ---------------------------------
+
+
+def test_buffer_pool_reuses_a_buffer_only_once_nothing_refers_to_it():
+    pool = allocator.BufferPool(min_bytes=64)
+    a = pool.empty((8, 8), np.float32)
+    b = pool.empty((8, 8), np.float32)
+    assert not np.shares_memory(a, b)  # a is alive: b gets a buffer of its own
+    view = a[2:]
+    del a
+    c = pool.empty((8, 8), np.float32)
+    assert not np.shares_memory(c, view)  # a view keeps its buffer busy
+    del view
+    d = pool.empty((4, 16), np.float32)  # same bytes, other shape: the idle buffer again
+    assert len(pool._buffers) == 3 and pool.nbytes == 3 * 256
+    d[...] = 1
+    assert not (np.shares_memory(d, b) or np.shares_memory(d, c))
+
+
+def test_buffer_pool_passes_small_arrays_through_and_keeps_under_its_cap():
+    pool = allocator.BufferPool(min_bytes=1024, max_bytes=4096)
+    small = pool.empty((10,), np.float64)
+    assert small.shape == (10,) and pool.nbytes == 0
+    arrays = [pool.empty((256,), np.float32) for _ in range(5)]  # 1 KiB each, all alive
+    assert pool.nbytes == 4096 and all(a.shape == (256,) for a in arrays)
+    del arrays[:2]
+    big = pool.empty((512,), np.float32)  # 2 KiB: two idle buffers are dropped for it
+    assert pool.nbytes <= 4096 and big.shape == (512,)
+    pool.clear()
+    assert pool.nbytes == 0
+
+
+def test_buffer_pool_empty_like_keeps_the_memory_order():
+    pool = allocator.BufferPool(min_bytes=64)
+    x = np.zeros((4, 5, 6, 7), np.float32).transpose(1, 2, 3, 0)  # batch-innermost order
+    y = pool.empty_like(x)
+    assert y.shape == x.shape and y.strides == x.strides
+    z = pool.empty_like(x, np.bool_)
+    assert z.dtype == np.bool_ and z.transpose(3, 0, 1, 2).flags.c_contiguous
+    gaps = np.zeros((8, 8), np.float32)[:, ::2]  # not a permutation of a dense block
+    assert pool.empty_like(gaps).shape == (8, 4)
+
+
+def test_pooled_activations_of_a_training_step_never_alias():
+    tl.manual_seed(0)
+    net = tl.nn.Sequential(tl.nn.Conv2d(1, 4, 3, padding=1), tl.nn.BatchNorm2d(4),
+                           tl.nn.ReLU(), tl.nn.MaxPool2d(2))  # fmt: skip
+    x = tl.randn(64, 1, 16, 16)
+    first = net(x)
+    kept = first.data.copy()
+    for _ in range(3):  # later steps reuse the pool while `first` is alive
+        y = net(x)
+        y.sum().backward()
+    np.testing.assert_array_equal(first.data, kept)
+    np.testing.assert_array_equal(y.data, kept)

@@ -67,6 +67,29 @@ def test_conv_gflops_bench_prints_fractions_of_gemm():
     assert len(re.findall(rf"conv_transpose2d\s+{NUMBER} ms", out)) == 3
 
 
+def test_suite_prints_every_row_of_the_table():
+    out = run("bench/suite.py", "--quick", "--profile")
+    assert "method: same process" in out
+    rows = ("Conv2d 3x3 fwd+bwd, 1->16", "Conv2d 3x3 fwd+bwd, 16->32",
+            "worst cell of the conv scan", "after keep_freed_memory()", "glibc malloc defaults",
+            "BatchNorm CNN step",
+            "2-conv CNN 32->64->128", "MLP 784-256-10", "chain of 50 elementwise ops")
+    for name in rows:
+        line = next((ln for ln in out.splitlines() if ln.startswith("| ") and name in ln), None)
+        assert line is not None, name
+        if HAS_TORCH:
+            assert re.search(rf"\*\*{NUMBER}\*\*", line), line
+    assert re.search(rf"ratio\s+{NUMBER}", out)  # the scan's cells
+    assert "ncalls" in out  # the worst cell's profile
+
+
+def test_elementwise_bench_prints_the_per_op_table():
+    out = run("bench/elementwise.py", "--size", "1000", "--rounds", "1",
+              "--ops", "sigmoid,relu,add,log_softmax")
+    for op in ("sigmoid", "relu", "add", "log_softmax"):
+        assert re.search(rf"^{op}\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}", out, re.M), op
+
+
 def test_memory_bench_prints_rss_growth():
     out = run("bench/memory.py", "--steps", "50")
     assert re.search(r"tinygrad_lite\s+RSS\s+[\d.]+ MiB at step 50", out)

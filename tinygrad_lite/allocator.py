@@ -19,6 +19,12 @@ platforms without glibc it does nothing and returns False.
 from __future__ import annotations
 
 import ctypes
+import math
+import sys
+import threading
+from typing import Any
+
+import numpy as np
 
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
@@ -58,3 +64,92 @@ def _glibc() -> ctypes.CDLL | None:
     if not (hasattr(libc, "mallopt") and hasattr(libc, "gnu_get_libc_version")):
         return None
     return libc
+
+
+class BufferPool:
+    r"""Large scratch arrays the library keeps between training steps and hands out again once
+    nothing references them (DESIGN.md, decision 12).
+
+    Every training step allocates the same large arrays again (activations, masks, gradients of
+    activations).  With glibc's malloc defaults their memory goes back to the OS when a step
+    ends and is page-faulted in again by the next one (see :func:`keep_freed_memory`); arrays
+    from this pool stay mapped instead.  :meth:`empty` returns a view of a pooled buffer of
+    exactly the requested size that no array refers to any more: the views handed out keep
+    their buffer as ``.base``, so a buffer is busy exactly while some view (an activation, a
+    saved mask, a gradient a user kept) is alive, which its reference count tells.  Arrays below
+    ``min_bytes`` come from ``np.empty`` (malloc keeps small blocks anyway); beyond
+    ``max_bytes`` of pooled buffers idle ones are dropped, oldest first, and when none is idle
+    the array comes from ``np.empty`` too.  The memory is never shared between live arrays, so
+    results are those of ``np.empty`` followed by the same writes.
+    """
+
+    def __init__(self, min_bytes: int = 256 << 10, max_bytes: int = 64 << 20) -> None:
+        self.min_bytes = min_bytes
+        self.max_bytes = max_bytes
+        self._buffers: list[np.ndarray] = []
+        self._lock = threading.Lock()
+        self._buffers.append(np.empty(1, np.uint8))  # a probe nothing else refers to
+        self._idle_refs = self._refcounts()[0]  # an idle buffer's count, on this interpreter
+        self._buffers.clear()
+
+    def _refcounts(self) -> list[int]:
+        """The reference count of every pooled buffer, counted the same way each time."""
+        return [sys.getrefcount(buf) for buf in self._buffers]
+
+    def empty(self, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+        """An uninitialised C-contiguous array of ``shape`` and ``dtype`` (``np.empty``'s
+        contract), from an idle pooled buffer when one of that size exists."""
+        dtype = np.dtype(dtype)
+        nbytes = math.prod(shape) * dtype.itemsize
+        if nbytes < self.min_bytes:
+            return np.empty(shape, dtype)
+        with self._lock:
+            counts = self._refcounts()
+            for buf, refs in zip(self._buffers, counts):
+                if refs <= self._idle_refs and buf.nbytes == nbytes:
+                    return buf.view(dtype).reshape(shape)
+            held = sum(buf.nbytes for buf in self._buffers)
+            if held + nbytes > self.max_bytes:
+                held -= self._drop_idle(held + nbytes - self.max_bytes, counts)
+                if held + nbytes > self.max_bytes:
+                    return np.empty(shape, dtype)
+            buf = np.empty(nbytes, np.uint8)
+            self._buffers.append(buf)
+            return buf.view(dtype).reshape(shape)
+
+    def empty_like(self, x: np.ndarray, dtype: Any = None) -> np.ndarray:
+        """An uninitialised array shaped like ``x`` with ``x``'s memory order (``np.empty_like``'s
+        default ``order='K'``) when that order is a permutation of the axes, from the pool."""
+        dtype = x.dtype if dtype is None else np.dtype(dtype)
+        if x.flags.c_contiguous:
+            return self.empty(x.shape, dtype)
+        order = tuple(sorted(range(x.ndim), key=lambda i: -x.strides[i]))
+        if not x.transpose(order).flags.c_contiguous:
+            return np.empty_like(x, dtype=dtype)
+        out = self.empty(tuple(x.shape[i] for i in order), dtype)
+        return out.transpose(np.argsort(order))
+
+    def _drop_idle(self, need: int, counts: list[int]) -> int:
+        """Forget idle buffers, oldest first, until ``need`` bytes are freed; the bytes freed."""
+        freed, keep = 0, []
+        for buf, refs in zip(self._buffers, counts):
+            if freed < need and refs <= self._idle_refs:
+                freed += buf.nbytes
+            else:
+                keep.append(buf)
+        self._buffers = keep
+        return freed
+
+    def clear(self) -> None:
+        """Forget every pooled buffer (arrays still in use keep theirs alive)."""
+        with self._lock:
+            self._buffers = []
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the pool's buffers, busy or idle."""
+        return sum(buf.nbytes for buf in self._buffers)
+
+
+SCRATCH = BufferPool()
+"""The library's pool of large activation, mask and gradient arrays (:class:`BufferPool`)."""

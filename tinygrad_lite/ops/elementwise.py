@@ -55,6 +55,12 @@ def as_tensor(x: Any, like: Any) -> Any:
     return T._make(np.array(x, dtype=dtype), None)
 
 
+def saved_array(x: Any) -> np.ndarray:
+    """A saved input as a numpy array: a Tensor's data (under ``create_graph``), or the array
+    itself (a 0-d input may have been a numpy scalar, whose ``.data`` is a buffer)."""
+    return np.asarray(x.data if isinstance(x, _tm.Tensor) else x)
+
+
 def constant_like(value: Any, like: Any) -> Any:
     """A constant (no-grad) Tensor filled with ``value``, shaped and typed like ``like``."""
     return _tm.Tensor._make(np.full(like.data.shape, value, dtype=like.data.dtype), None)
@@ -241,15 +247,16 @@ def _extremum_weights(a: np.ndarray, b: np.ndarray, largest: bool) -> tuple[Any,
 
 class Maximum(Function):
     r"""$z = \max(a, b)$. Backward: $\bar z$ to the larger input; ties split it 1/2-1/2;
-    where either is NaN, both get $\bar z$ (as PyTorch)."""
+    where either is NaN, both get $\bar z$ (as PyTorch).  The weights are computed in
+    backward from the saved inputs, so forward is one ``np.maximum``."""
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        self.saved = (a.shape, b.shape, *_extremum_weights(a, b, largest=True))
+        self.save_for_backward(a, b)
         out = np.maximum(a, b)
         return out if a.dtype == b.dtype else _promote(out, a, b)
 
     def backward(self, grad: Any) -> tuple[Any, Any]:
-        return _extremum_backward(grad, *self.saved, self.xp)
+        return _extremum_backward(grad, *self.saved, self.xp, largest=True)
 
 
 class Minimum(Function):
@@ -257,19 +264,22 @@ class Minimum(Function):
     where either is NaN, both get $\bar z$ (as PyTorch)."""
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        self.saved = (a.shape, b.shape, *_extremum_weights(a, b, largest=False))
+        self.save_for_backward(a, b)
         out = np.minimum(a, b)
         return out if a.dtype == b.dtype else _promote(out, a, b)
 
     def backward(self, grad: Any) -> tuple[Any, Any]:
-        return _extremum_backward(grad, *self.saved, self.xp)
+        return _extremum_backward(grad, *self.saved, self.xp, largest=False)
 
 
-def _extremum_backward(grad: Any, sa: Any, sb: Any, wa: Any, wb: Any, xp: Any) -> Any:
+def _extremum_backward(grad: Any, a: Any, b: Any, xp: Any, largest: bool) -> Any:
     """Weight ``grad`` for each input of maximum/minimum and sum it back to the input shapes."""
-    if isinstance(wa, np.ndarray):
+    a, b = saved_array(a), saved_array(b)
+    wa, wb = _extremum_weights(a, b, largest)
+    if isinstance(grad, np.ndarray):
         wa, wb = wa.astype(grad.dtype, copy=False), wb.astype(grad.dtype, copy=False)
-    return xp.unbroadcast(grad * wa, sa), xp.unbroadcast(grad * wb, sb)
+    return (xp.unbroadcast(grad * xp.const(wa, grad), a.shape),
+            xp.unbroadcast(grad * xp.const(wb, grad), b.shape))  # fmt: skip
 
 
 class Where(Function):

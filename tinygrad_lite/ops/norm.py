@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_lite.allocator import SCRATCH
 from tinygrad_lite.autograd.fp import quiet_fp
 from tinygrad_lite.autograd.function import NUMPY_NS, Function
 
@@ -97,7 +98,7 @@ class BatchNorm(Function):
         rows = None if order is None else _rows(x, order)
         if rows is not None:  # (C, n) contiguous rows: channel sums run along memory
             mean = rows.mean(axis=1, keepdims=True)
-            centered = rows - mean
+            centered = np.subtract(rows, mean, out=SCRATCH.empty(rows.shape, rows.dtype))
             var = _row_dots(centered, centered)[:, None] / n
         else:
             axes = (0,) + tuple(range(2, x.ndim))
@@ -110,7 +111,9 @@ class BatchNorm(Function):
             running_mean[...] = (1 - m) * running_mean + m * mean.reshape(c)
             running_var[...] = (1 - m) * running_var + m * var.reshape(c) * (n / (n - 1))
         scale = inv_std if weight is None else inv_std * weight.reshape(inv_std.shape)
-        out = np.multiply(centered, scale)  # y = (x - mu) r gamma + beta: x-hat is never stored
+        # y = (x - mu) r gamma + beta: x-hat is never stored
+        out = np.multiply(centered, scale,
+                          out=SCRATCH.empty_like(centered, np.result_type(centered, scale)))
         if bias is not None:
             out += bias.reshape(inv_std.shape)
         # x itself is only read by the create_graph path (to reconnect the statistics to it)
@@ -132,9 +135,11 @@ class BatchNorm(Function):
         else:
             g_weight = np.sum(g * centered, axis=axes, keepdims=True) * inv_std
         scale = inv_std if weight is None else inv_std * weight.reshape(inv_std.shape)
-        gx = np.multiply(g, scale)
-        tmp = np.multiply(centered, scale * inv_std * g_weight / n)  # x-hat * scale * g_w / n
+        gx = np.multiply(g, scale, out=SCRATCH.empty_like(g, np.result_type(g, scale)))
+        tmp = np.multiply(centered, scale * inv_std * g_weight / n,  # x-hat * scale * g_w / n
+                          out=SCRATCH.empty_like(gx))  # fmt: skip
         gx -= tmp
+        del tmp  # back to the pool for the next layer
         gx -= scale * g_bias / n
         gx = _from_rows(gx, shape, order) if rows else gx
         grads: list[Any] = [gx if self.needs_input_grad[0] else None]

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_lite.allocator import SCRATCH
 from tinygrad_lite.autograd.function import NUMPY_NS, Function
 from tinygrad_lite.ops.conv import Geometry, col2im, im2col_array, out_size
 from tinygrad_lite.ops.conv_kernels import is_batch_inner
@@ -253,11 +254,13 @@ def max_pool_2x2_batch_inner(xb: np.ndarray, needs_mask: bool) -> tuple[np.ndarr
     """
     c, h, w, n = xb.shape
     v = xb.reshape(c, h // 2, 2, w // 2, 2, n)
-    out = np.maximum(np.maximum(v[:, :, 0, :, 0], v[:, :, 0, :, 1]),
-                     np.maximum(v[:, :, 1, :, 0], v[:, :, 1, :, 1]))  # fmt: skip
+    out = np.maximum(v[:, :, 0, :, 0], v[:, :, 0, :, 1],
+                     out=SCRATCH.empty((c, h // 2, w // 2, n), xb.dtype))  # fmt: skip
+    np.maximum(out, np.maximum(v[:, :, 1, :, 0], v[:, :, 1, :, 1]), out=out)
     if not needs_mask or np.isnan(out).any():
         return out, None
-    onehot = np.equal(v, out[:, :, None, :, None, :])  # every maximum; keep each window's first
+    # every maximum; keep each window's first
+    onehot = np.equal(v, out[:, :, None, :, None, :], out=SCRATCH.empty(v.shape, np.bool_))
     seen = onehot[:, :, 0, :, 0].copy()
     for row, col in ((0, 1), (1, 0), (1, 1)):
         cell = onehot[:, :, row, :, col]
@@ -272,7 +275,10 @@ def _scatter_2x2_batch_inner(onehot: np.ndarray, g: np.ndarray, h: int, w: int) 
     (C, H, W, N) input gradient, one multiply of ``g`` broadcast over the window cells by
     the one-hot of :func:`max_pool_2x2_batch_inner` (an odd last row or column gets 0)."""
     c, oh, _, ow, _, n = onehot.shape
-    out = (np.empty if (h, w) == (2 * oh, 2 * ow) else np.zeros)((c, h, w, n), dtype=g.dtype)
+    if (h, w) == (2 * oh, 2 * ow):  # every cell is written below
+        out = SCRATCH.empty((c, h, w, n), g.dtype)
+    else:
+        out = np.zeros((c, h, w, n), dtype=g.dtype)
     cells = out[:, : 2 * oh, : 2 * ow].reshape(c, oh, 2, ow, 2, n)
     np.multiply(g[:, :, None, :, None, :], onehot, out=cells)
     return out

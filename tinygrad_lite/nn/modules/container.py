@@ -11,7 +11,9 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from tinygrad_lite.nn.modules.activation import ReLU
 from tinygrad_lite.nn.modules.module import Module, _addindent
+from tinygrad_lite.nn.modules.pooling import MaxPool2d
 
 
 def _index(idx: Any, n: int, what: str) -> int:
@@ -20,6 +22,19 @@ def _index(idx: Any, n: int, what: str) -> int:
     if not -n <= i < n:
         raise IndexError(f"{what}: index {i} is out of range for length {n}")
     return i + n if i < 0 else i
+
+
+def relu_pool_commute(first: Module, second: Module) -> bool:
+    """Whether ``second(first(x))`` may run as ``first(second(x))``: a plain ``ReLU`` then a
+    ``MaxPool2d`` that returns no indices, neither with forward hooks (a hook would see the
+    other order's tensors)."""
+    return (
+        type(first) is ReLU
+        and type(second) is MaxPool2d
+        and not second.return_indices
+        and not (first._forward_pre_hooks or first._forward_hooks)
+        and not (second._forward_pre_hooks or second._forward_hooks)
+    )
 
 
 class Sequential(Module):
@@ -45,9 +60,23 @@ class Sequential(Module):
                 self.add_module(str(i), module)
 
     def forward(self, input: Any) -> Any:
-        """Apply each module in order."""
-        for module in self._modules.values():
-            input = module(input)
+        r"""Apply each module in order.
+
+        A ``ReLU`` directly followed by a ``MaxPool2d`` runs as max-pool first, then ReLU on
+        the pooled (a quarter as large, for 2x2) output: $\max_W \mathrm{relu}(x) =
+        \mathrm{relu}(\max_W x)$ exactly, and the gradients are equal too (both route to the
+        window's first maximum, and both are zero where the window holds no positive value; a
+        NaN routes to the window's last NaN either way).  See :func:`relu_pool_commute`.
+        """
+        modules = list(self._modules.values())
+        i, n = 0, len(modules)
+        while i < n:
+            if i + 1 < n and relu_pool_commute(modules[i], modules[i + 1]):
+                input = modules[i](modules[i + 1](input))
+                i += 2
+            else:
+                input = modules[i](input)
+                i += 1
         return input
 
     def __len__(self) -> int:
