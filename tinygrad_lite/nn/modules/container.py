@@ -25,11 +25,12 @@ def _index(idx: Any, n: int, what: str) -> int:
 
 
 def relu_pool_commute(first: Module, second: Module) -> bool:
-    """Whether ``second(first(x))`` may run as ``first(second(x))``: a plain ``ReLU`` then a
-    ``MaxPool2d`` that returns no indices, neither with forward hooks (a hook would see the
-    other order's tensors)."""
+    """Whether ``second(first(x))`` may run as ``first(second(x))``: a plain ``ReLU`` (not
+    ``inplace=True``, which promises to overwrite its input) then a ``MaxPool2d`` that returns no
+    indices, neither with forward hooks (a hook would see the other order's tensors)."""
     return (
         type(first) is ReLU
+        and not first.inplace
         and type(second) is MaxPool2d
         and not second.return_indices
         and not (first._forward_pre_hooks or first._forward_hooks)
