@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_lite.autograd.grad_mode import STATE
-from tinygrad_lite.autograd.version import link_view, record_versions
+from tinygrad_lite.autograd.version import FROZEN, link_view, record_versions
 
 _new = object.__new__
 _SEQ = itertools.count()  # creation order of recorded nodes (see Function.seq)
@@ -226,8 +226,12 @@ class Function:
                     if STATE.observer is not None:  # trace_backward(): keep the value to draw
                         STATE.observer.forward(fn, out)
                     res = t._make(out, fn)
-                    if fn.saved:  # inputs that have a counter: their version now
-                        record_versions(fn, tensors)
+                    if fn.saved:  # inputs with a counter (or without a parent): version now
+                        for t in tensors:
+                            vc = t._vc
+                            if vc is not FROZEN and (vc is not None or not t.requires_grad):
+                                record_versions(fn, tensors)
+                                break
                     if cls.is_view:
                         link_view(res, tensors[0], cls, constants)
                     return res

@@ -24,7 +24,7 @@ import numpy as np
 
 import tinygrad_lite.tensor as _tm
 from tinygrad_lite.allocator import SCRATCH
-from tinygrad_lite.autograd.fp import quiet_fp
+from tinygrad_lite.autograd.fp import quiet_fp, restore, silence
 from tinygrad_lite.autograd.function import NUMPY_NS, Function
 from tinygrad_lite.ops import elementwise as ew
 
@@ -153,6 +153,11 @@ class Cos(Function):
         return -grad * self.xp.sin(self.saved[0])
 
 
+# Below this many elements the fused backward kernels' extra Python calls cost more than the
+# temporaries they save; both forms round identically (tests/ops/test_fast_paths.py).
+_FEW = 1024
+
+
 class Tanh(Function):
     r"""$y = \tanh x$. Backward: $\bar x = \bar y\,(1 - y^2)$."""
 
@@ -163,7 +168,7 @@ class Tanh(Function):
 
     def backward(self, grad: Any) -> Any:
         y = self.saved[0]
-        if self.xp is NUMPY_NS and same_layout(grad, y):
+        if y.size > _FEW and self.xp is NUMPY_NS and same_layout(grad, y):
             return tanh_grad_array(grad, y)
         return grad * (1 - y * y)
 
@@ -195,8 +200,11 @@ def sigmoid_array(x: np.ndarray) -> np.ndarray:
     y = np.negative(x)
     if y.__class__ is not np.ndarray:  # a 0-d input gives a numpy scalar
         y = np.asarray(y)
-    with np.errstate(over="ignore"):
+    token = silence()  # np.errstate(over="ignore"), at a third of its cost (autograd/fp.py)
+    try:
         np.exp(y, out=y)
+    finally:
+        restore(token)
     y += 1
     np.reciprocal(y, out=y)
     return y
@@ -223,7 +231,7 @@ class Sigmoid(Function):
 
     def backward(self, grad: Any) -> Any:
         y = self.saved[0]
-        if self.xp is NUMPY_NS and same_layout(grad, y):
+        if y.size > _FEW and self.xp is NUMPY_NS and same_layout(grad, y):
             return sigmoid_grad_array(grad, y)
         return grad * y * (1 - y)
 
