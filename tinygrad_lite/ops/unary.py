@@ -168,7 +168,7 @@ class Tanh(Function):
 
     def backward(self, grad: Any) -> Any:
         y = self.saved[0]
-        if y.size > _FEW and self.xp is NUMPY_NS and same_layout(grad, y):
+        if self.xp is NUMPY_NS and y.size > _FEW and same_layout(grad, y):
             return tanh_grad_array(grad, y)
         return grad * (1 - y * y)
 
@@ -231,7 +231,7 @@ class Sigmoid(Function):
 
     def backward(self, grad: Any) -> Any:
         y = self.saved[0]
-        if y.size > _FEW and self.xp is NUMPY_NS and same_layout(grad, y):
+        if self.xp is NUMPY_NS and y.size > _FEW and same_layout(grad, y):
             return sigmoid_grad_array(grad, y)
         return grad * y * (1 - y)
 
