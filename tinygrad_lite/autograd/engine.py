@@ -24,6 +24,7 @@ from tinygrad_lite.autograd.anomaly import check_finite
 from tinygrad_lite.autograd.fp import quiet
 from tinygrad_lite.autograd.function import FREED, Function
 from tinygrad_lite.autograd.grad_mode import STATE, enable_grad, no_grad, set_grad_enabled
+from tinygrad_lite.autograd.version import LAST_WRITE
 
 __all__ = [
     "backward",
@@ -177,6 +178,7 @@ def _run(
     runs = None if capture is None else _leading_to(capture, [n for _, n in heap])
     ns = tensor_cls.NAMESPACE if create_graph else None
     anomaly = STATE.anomaly
+    last_write = LAST_WRITE  # see autograd/version.py
     observer = STATE.observer  # inside trace_backward(): records every step (autograd/trace.py)
     if observer is not None:
         observer.begin_pass(create_graph)
@@ -187,7 +189,8 @@ def _run(
         saved = node.saved
         if saved is FREED:
             raise RuntimeError(_FREED_MESSAGE)
-        if saved:  # did an array it saved change in place since forward?  (version.py)
+        if saved and node.seq < last_write[0]:  # a write since this node was made: did an
+            # array it saved change in place?  (autograd/version.py)
             if node.versions is not None or node._vc is not None:
                 node.check_versions()
             else:

@@ -26,17 +26,15 @@ so graphs hold no reference cycles.
 
 from __future__ import annotations
 
-import itertools
 import traceback
 from typing import Any
 
 import numpy as np
 
 from tinygrad_lite.autograd.grad_mode import STATE
-from tinygrad_lite.autograd.version import FROZEN, link_view, record_versions
+from tinygrad_lite.autograd.version import _SEQ, FROZEN, link_view, record_versions
 
 _new = object.__new__
-_SEQ = itertools.count()  # creation order of recorded nodes (see Function.seq)
 FREED = ("<freed>",)  # sentinel for ``saved`` after backward without retain_graph
 
 

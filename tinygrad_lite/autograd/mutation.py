@@ -36,9 +36,15 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_lite.autograd.function import _SEQ, Function
+from tinygrad_lite.autograd.function import Function
 from tinygrad_lite.autograd.grad_mode import STATE, enable_grad
-from tinygrad_lite.autograd.version import VersionCounter, counter_of, live_views
+from tinygrad_lite.autograd.version import (
+    _SEQ,
+    LAST_WRITE,
+    VersionCounter,
+    counter_of,
+    live_views,
+)
 
 _new = object.__new__
 
@@ -171,6 +177,7 @@ def apply_inplace(op: str, t: Any, result: Any, same_kind: bool = True) -> Any:
         np.copyto(arr, new, casting="unsafe")
     vc = counter_of(t)
     vc[0] += 1
+    LAST_WRITE[0] = next(_SEQ)
     if STATE.tracer is not None:  # ONNX export: from here on, ``t`` holds ``result``
         STATE.tracer.rebind(op, t, result)
     if node is None:

@@ -26,10 +26,18 @@ arrays), so ops that save nothing of an input are never refused.
 
 from __future__ import annotations
 
+import itertools
 import weakref
 from typing import Any
 
 import numpy as np
+
+_SEQ = itertools.count()  # creation order of recorded nodes (``Function.seq``), and of writes
+
+# ``LAST_WRITE[0]``: the sequence number of the latest versioned write.  A node created after it
+# saw every array it saved at its current version, so the engine skips its check
+# (``node.seq > LAST_WRITE[0]``): a training step writes only after backward, and pays nothing.
+LAST_WRITE = [-1]
 
 # A counter is a one-element list, ``[version]``: the cheapest mutable box CPython has.  Views
 # whose history may need re-deriving after a write in grad mode are kept, as weak references,
@@ -64,6 +72,7 @@ def mark_dirty(t: Any) -> None:
     the old values refuse to run backward with the new ones.
     """
     counter_of(t)[0] += 1
+    LAST_WRITE[0] = next(_SEQ)
 
 
 # ----- saved arrays ----------------------------------------------------------------------
