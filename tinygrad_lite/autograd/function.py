@@ -59,9 +59,9 @@ def unbroadcast(xp: Any, grad: Any, shape: tuple[int, ...]) -> Any:
 def raw(x: Any) -> Any:
     """The numpy array behind ``x``: ``x`` itself for an array, ``x.data`` for a Tensor.
 
-    (Not ``getattr(x, "data", x)``: numpy arrays have a ``.data`` buffer attribute too.)
+    (Not ``getattr(x, "data", x)``: numpy arrays and scalars have a ``.data`` buffer too.)
     """
-    return x if isinstance(x, np.ndarray) else getattr(x, "data", x)
+    return x if isinstance(x, (np.ndarray, np.generic)) else getattr(x, "data", x)
 
 
 class NumpyNamespace:
