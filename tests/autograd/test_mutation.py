@@ -92,6 +92,18 @@ INPLACE_PROGRAMS = {
     "input of an op that saved nothing changed": lambda m, a, b: _seq(
         x := a * 1, y := x + b, x.add_(1), y * 2
     ),
+    "input of mul whose other factor needs no grad changed (not saved)": lambda m, a, b: _seq(
+        x := a * 1, y := x * m.ones(3, 4, dtype=m.float64), x.mul_(2), y * b
+    ),
+    "leaf changed under no_grad after a * constant tensor": lambda m, a, b: _seq(
+        y := a * m.full((3, 4), 2.0, dtype=m.float64), _no_grad_add_(m, a), y * b
+    ),
+    "divided tensor changed when the divisor needs no grad": lambda m, a, b: _seq(
+        x := a * 1, y := x / m.full((3, 4), 2.0, dtype=m.float64), x.add_(1), y
+    ),
+    "matmul operand changed when the other needs no grad": lambda m, a, b: _seq(
+        x := a * 1, y := x @ m.ones(4, 2, dtype=m.float64), x.add_(1), y
+    ),
     "input of a node changed after a retained backward": lambda m, a, b: _seq(
         x := a * 1, y := x * b, (y * 1).sum().backward(retain_graph=True), y
     ),
@@ -184,10 +196,21 @@ ERROR_PROGRAMS = {
     "saved output changed through a view made later": lambda m, a, b: _seq(
         y := (a * 1).exp(), y[0:1].mul_(2), y
     ),
+    "divisor changed (div reads it for the dividend's gradient)": lambda m, a, b: _seq(
+        x := m.full((3, 4), 2.0, dtype=m.float64), y := a / x, x.add_(1), y
+    ),
+    "mul factor changed while the other factor needs grad": lambda m, a, b: _seq(
+        x := m.full((3, 4), 2.0, dtype=m.float64), y := a * x, x.add_(1), y
+    ),
     "input made under no_grad, saved, then changed": lambda m, a, b: _seq(
         c := _no_grad_double(m, a), y := b * c, c.add_(1), y
     ),
 }
+
+
+def _no_grad_add_(m: Any, a: Any) -> Any:
+    with m.no_grad():
+        return a.add_(1)
 
 
 def _no_grad_double(m: Any, a: Any) -> Any:
@@ -271,10 +294,17 @@ def test_optimizer_step_between_forward_and_backward_raises():
 
 def test_init_between_forward_and_backward_raises():
     lin = tl.nn.Linear(2, 2)
-    loss = lin(tl.ones(1, 2)).sum() * lin.weight.sum()
+    x = tl.ones(1, 2, requires_grad=True)  # the weight is saved for x's gradient
+    loss = lin(x).sum() * lin.weight.sum()
     tl.nn.init.constant_(lin.weight, 0.0)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         loss.backward()
+    # as in PyTorch, an input that needs no grad means the weight is not saved: no error
+    lin = tl.nn.Linear(2, 2)
+    loss = lin(tl.ones(1, 2)).sum() * lin.weight.sum()
+    tl.nn.init.constant_(lin.weight, 0.0)
+    loss.backward()
+    assert lin.weight.grad is not None
 
 
 def test_load_state_dict_and_running_stats_bump_versions():

@@ -168,6 +168,9 @@ class Function:
     _vc: list[int] | None = None  # the output's version counter, once it has one (as Tensor._vc)
     out_version = 0  # the output's version when this node saved it (0 unless made in place)
     saved_alias: dict[int, int | None] | None = None  # see mutation._keep_saved_old_values
+    # ``saved_for[k]``: the inputs whose gradients read ``saved[k]`` (None: every saved array
+    # counts); the version check ignores a saved array no needed gradient reads
+    saved_for: tuple[tuple[int, ...], ...] | None = None
     is_view = False  # forward may return a numpy view of its first input (see version.link_view)
 
     def forward(self, *args: Any, **kwargs: Any) -> np.ndarray:
@@ -265,7 +268,7 @@ class Function:
             for vc, version, aid in self.versions:
                 recorded.append(aid)
                 if vc[0] != version and aid != self.out_id:
-                    saved_ids = saved_ids or {id(s): s for s in self.saved}
+                    saved_ids = saved_ids or self._checked_saved()
                     if aid in saved_ids:
                         return saved_ids[aid], vc[0], version
         # inputs saved before they had a counter (version 0 then); an in-place node's output
@@ -276,15 +279,28 @@ class Function:
             vc = p._vc  # a leaf's counter, or the producing node's output counter
             aid = p.out_id if isinstance(p, Function) else id(p.data)
             if vc is not None and vc[0] != 0 and aid not in recorded and aid != self.out_id:
-                saved_ids = saved_ids or {id(s): s for s in self.saved}
+                saved_ids = saved_ids or self._checked_saved()
                 if aid in saved_ids:
                     return saved_ids[aid], vc[0], 0
         vc = self._vc  # this node's own output
         if vc is not None and vc[0] != self.out_version:
-            saved_ids = saved_ids or {id(s): s for s in self.saved}
+            saved_ids = saved_ids or self._checked_saved()
             if self.out_id in saved_ids:
                 return saved_ids[self.out_id], vc[0], self.out_version
         return None
+
+    def _checked_saved(self) -> dict[int, Any]:
+        """The saved arrays backward will read, by id: with ``saved_for``, a saved array that
+        only the gradients of inputs needing none would read is left out (PyTorch's ``mul``
+        does not save ``self`` when ``other`` needs no grad, so changing it is no error)."""
+        if self.saved_for is None:
+            return {id(s): s for s in self.saved}
+        need = self.needs_input_grad
+        return {
+            id(s): s
+            for s, users in zip(self.saved, self.saved_for)
+            if any(need[i] for i in users)
+        }
 
     def check_versions(self) -> None:
         """Raise PyTorch's error if an array this node saved was modified in place since."""

@@ -146,6 +146,8 @@ class Sub(Function):
 class Mul(Function):
     r"""$z = a b$. Backward: $\bar a = \bar z\, b$, $\bar b = \bar z\, a$."""
 
+    saved_for = ((1,), (0,))  # a is read only for b's gradient, b only for a's
+
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         self.saved = (a, b)
         out = a * b
@@ -161,6 +163,8 @@ class Mul(Function):
 
 class Div(Function):
     r"""$z = a / b$. Backward: $\bar a = \bar z / b$, $\bar b = -\bar z\, a / b^2$."""
+
+    saved_for = ((1,), (0, 1))  # a is read only for b's gradient
 
     @quiet_fp
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
