@@ -25,7 +25,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tinygrad_lite.autograd.mutation import apply_inplace, check_writable
+from tinygrad_lite.autograd.mutation import (
+    apply_inplace,
+    check_writable,
+    writes_through_region,
+)
 from tinygrad_lite.ops import elementwise as ew
 from tinygrad_lite.ops import indexing, unary
 from tinygrad_lite.ops.assign import Assign, Clone, IndexPut
@@ -93,8 +97,11 @@ class InplaceMethods:
     def __setitem__(self, index: Any, value: Any) -> None:
         """``x[index] = value`` for every index ``x[index]`` accepts; differentiable in both
         ``x`` (the overwritten entries get no gradient) and ``value``."""
-        check_writable("setitem", self)
+        check_writable("setitem", self, overlap=False)
         stages = indexing.setitem_stages(index, self.data.ndim)
+        if writes_through_region(self.data, stages):
+            self[index].copy_(value)  # type: ignore[index]
+            return
         v = ew.as_tensor(value, self)
         apply_inplace("setitem", self, IndexPut.apply(self, v, stages=stages), False)
 

@@ -173,6 +173,18 @@ VIEW_PROGRAMS = {
     ),
     "in-place on a view of a leaf": lambda m, a, b: a[0].add_(1),
     "in-place on an expanded tensor": lambda m, a, b: (a * 1)[0:1].expand(3, 4).add_(1),
+    "write through a part of an expand without repeats": lambda m, a, b: _seq(
+        x := a * 1, x.unsqueeze(0).expand(2, 3, 4)[1].mul_(b), x * b
+    ),
+    "fill_ a size-1 slice along the expanded dimension": lambda m, a, b: _seq(
+        x := a.clone(), x.unsqueeze(0).expand(2, 3, 4)[1:2].fill_(0.5), x
+    ),
+    "basic setitem on an expand, no repeats in the region": lambda m, a, b: _seq(
+        x := a * 1, e := x.unsqueeze(0).expand(2, 3, 4), e.__setitem__(0, b), x
+    ),
+    "basic setitem on an expand, repeats in the region": lambda m, a, b: _seq(
+        x := a * 1, e := x.unsqueeze(0).expand(2, 3, 4), e.__setitem__((slice(None), 0), 1.0), x
+    ),
 }
 
 

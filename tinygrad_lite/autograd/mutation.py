@@ -128,9 +128,10 @@ def _refresh_views(vc: VersionCounter, skip: Any) -> None:
 # ----- in-place ops ----------------------------------------------------------------------
 
 
-def check_writable(op: str, t: Any) -> None:
+def check_writable(op: str, t: Any, overlap: bool = True) -> None:
     """Refuse writes PyTorch refuses: a leaf that requires grad (or a view of one) in grad mode,
-    and arrays where several elements share one memory location (``expand``)."""
+    and (with ``overlap``) arrays where several elements share one memory location
+    (``expand``)."""
     if STATE.enabled:
         if t.requires_grad and t.grad_fn is None:
             raise RuntimeError(
@@ -144,14 +145,27 @@ def check_writable(op: str, t: Any) -> None:
                     f"{op}: a view of a leaf Variable that requires grad is being used in an "
                     "in-place operation."
                 )
-    if not t.data.flags.writeable:
-        if 0 in t.data.strides and t.data.size > 1:
-            raise RuntimeError(
-                f"{op}: unsupported operation: more than one element of the written-to tensor "
-                "refers to a single memory location. Please clone() the tensor before "
-                "performing the operation."
-            )
+    arr = t.data
+    if overlap and any(s == 0 and n > 1 for s, n in zip(arr.strides, arr.shape)):
+        raise RuntimeError(
+            f"{op}: unsupported operation: more than one element of the written-to tensor "
+            "refers to a single memory location. Please clone() the tensor before "
+            "performing the operation."
+        )
+    if not arr.flags.writeable:
         raise RuntimeError(f"{op}: the tensor's array is read-only (clone() it first)")
+
+
+def writes_through_region(arr: np.ndarray, stages: tuple[Any, ...]) -> bool:
+    """Whether ``x[index] = v`` on an expanded ``x`` (``arr`` has a zero stride) is, as in
+    PyTorch, ``x[index].copy_(v)``: a basic index, whose region is a view.  (An advanced index
+    is ``index_put_``, which PyTorch allows on an expanded tensor.)"""
+    if 0 not in arr.strides:
+        return False
+    region = arr
+    for st in stages:
+        region = region[st]
+    return bool(np.may_share_memory(region, arr))
 
 
 def apply_inplace(op: str, t: Any, result: Any, same_kind: bool = True) -> Any:

@@ -112,7 +112,7 @@ class Permute(Function):
 
 
 class Expand(Function):
-    r"""$y = \mathrm{broadcast}(x, \text{shape})$ (a read-only view, no copy).
+    r"""$y = \mathrm{broadcast}(x, \text{shape})$ (a view, no copy).
 
     Backward: $\bar x = \mathrm{unbroadcast}(\bar y, x.\mathrm{shape})$: sum over the new
     leading axes and over the axes where $x$ had size 1.
@@ -122,7 +122,10 @@ class Expand(Function):
 
     def forward(self, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         self.saved = (x.shape,)
-        return np.broadcast_to(x, shape)
+        view = np.broadcast_to(x, shape)  # read-only; the same strides, writable as x is:
+        # a write through a region of it without repeated elements (``x.expand(2, 3)[0]``)
+        # reaches x, as in PyTorch (``mutation.check_writable`` refuses the repeated ones)
+        return np.lib.stride_tricks.as_strided(x, view.shape, view.strides)
 
     def backward(self, grad: Any) -> Any:
         return self.xp.unbroadcast(grad, self.saved[0])
