@@ -104,6 +104,9 @@ INPLACE_PROGRAMS = {
     "matmul operand changed when the other needs no grad": lambda m, a, b: _seq(
         x := a * 1, y := x @ m.ones(4, 2, dtype=m.float64), x.add_(1), y
     ),
+    "input of relu changed (relu saves only its output)": lambda m, a, b: _seq(
+        x := a * 1, y := x.relu(), x.mul_(2), y * b
+    ),
     "input of a node changed after a retained backward": lambda m, a, b: _seq(
         x := a * 1, y := x * b, (y * 1).sum().backward(retain_graph=True), y
     ),
@@ -208,6 +211,10 @@ ERROR_PROGRAMS = {
     "saved output changed through a view made later": lambda m, a, b: _seq(
         y := (a * 1).exp(), y[0:1].mul_(2), y
     ),
+    "output of relu changed (PyTorch saves it; we save a mask made from it)": lambda m, a, b: _seq(
+        y := (a * 1).relu(), y.mul_(2), y
+    ),
+    "output of relu_ overwritten by fill_": lambda m, a, b: (a * 1).relu_().fill_(1.5),
     "divisor changed (div reads it for the dividend's gradient)": lambda m, a, b: _seq(
         x := m.full((3, 4), 2.0, dtype=m.float64), y := a / x, x.add_(1), y
     ),

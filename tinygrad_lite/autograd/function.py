@@ -168,6 +168,9 @@ class Function:
     _vc: list[int] | None = None  # the output's version counter, once it has one (as Tensor._vc)
     out_version = 0  # the output's version when this node saved it (0 unless made in place)
     saved_alias: dict[int, int | None] | None = None  # see mutation._keep_saved_old_values
+    # the version check counts the output as saved (PyTorch's node saves it; ours saves an
+    # array made from it, as Relu's mask), so writing it in place refuses backward
+    saves_output = False
     # ``saved_for[k]``: the inputs whose gradients read ``saved[k]`` (None: every saved array
     # counts); the version check ignores a saved array no needed gradient reads
     saved_for: tuple[tuple[int, ...], ...] | None = None
@@ -284,6 +287,9 @@ class Function:
                     return saved_ids[aid], vc[0], 0
         vc = self._vc  # this node's own output
         if vc is not None and vc[0] != self.out_version:
+            if self.saves_output:  # what it saved was made from the output, now changed
+                out = np.broadcast_to(np.zeros((), self.out_dtype), self.out_shape)
+                return out, vc[0], self.out_version
             saved_ids = saved_ids or self._checked_saved()
             if self.out_id in saved_ids:
                 return saved_ids[self.out_id], vc[0], self.out_version

@@ -238,6 +238,9 @@ def _adopt_output(
     saved = node.saved
     at = [i for i, s in enumerate(saved) if s is new]
     if not at:
+        if track and node.saves_output:  # saved something made from the output (Relu's mask)
+            node._vc = vc
+            node.out_version = vc[0]
         return
     if not track:  # still the node's output for create_graph (saved_source)
         node.saved_alias = {**(node.saved_alias or {}), id(new): -1}

@@ -245,8 +245,11 @@ class Relu(Function):
     (which gives ``nan`` at $-\infty$ and $-0$ for negative inputs).  The saved mask is a
     quarter of the output's size (float32): rebuilding it in backward from the saved output
     saves a pass but keeps the output alive until then, which under glibc's malloc defaults
-    cost more page faults than the pass (``bench/cnn.py``).
+    cost more page faults than the pass (``bench/cnn.py``).  Writing the output in place
+    still refuses backward (``saves_output``), as PyTorch's node saves the output.
     """
+
+    saves_output = True
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         if x.dtype == np.bool_:
