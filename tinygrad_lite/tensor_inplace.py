@@ -27,12 +27,14 @@ import numpy as np
 
 from tinygrad_lite.autograd.mutation import (
     apply_inplace,
+    check_no_overlap,
     check_writable,
+    same_memory,
     writes_through_region,
 )
 from tinygrad_lite.ops import elementwise as ew
 from tinygrad_lite.ops import indexing, unary
-from tinygrad_lite.ops.assign import Assign, Clone, IndexPut
+from tinygrad_lite.ops.assign import Assign, Clone, IndexPut, _select
 from tinygrad_lite.random import get_rng
 
 if TYPE_CHECKING:
@@ -61,7 +63,11 @@ class InplaceMethods:
 
         The old values get no gradient; ``src`` gets the (summed-down) gradient.
         """
-        check_writable("copy_", self)
+        if isinstance(src, InplaceMethods) and same_memory(src.data, self.data):
+            check_writable("copy_", self, overlap=False)  # into itself: nothing moves
+        else:
+            check_writable("copy_", self)
+            check_no_overlap("copy_", self, (src,))
         return apply_inplace("copy_", self, Assign.apply(self, ew.as_tensor(src, self)), False)
 
     def fill_(self, value: Any) -> Tensor:
@@ -72,7 +78,7 @@ class InplaceMethods:
                 f"fill_: only supports 0-dimension value tensor but got tensor with "
                 f"{value.data.ndim} dimensions"
             )
-        check_writable("fill_", self)
+        check_writable("fill_", self, overlap=False)  # PyTorch fills an expand
         return apply_inplace("fill_", self, Assign.apply(self, ew.as_tensor(value, self)), False)
 
     def zero_(self) -> Tensor:
@@ -81,8 +87,12 @@ class InplaceMethods:
 
     def masked_fill_(self, mask: Any, value: Any) -> Tensor:
         """Set the entries where the bool ``mask`` (broadcast to this shape) holds to ``value``."""
-        check_writable("masked_fill_", self)
-        return apply_inplace("masked_fill_", self, indexing.masked_fill(self, mask, value), False)
+        check_writable("masked_fill_", self, overlap=False)  # PyTorch fills an expand
+        result = indexing.masked_fill(self, mask, value)
+        where = None
+        if 0 in self.data.strides:  # an expand: write only the masked entries
+            where = np.broadcast_to(np.asarray(getattr(mask, "data", mask)), self.data.shape)
+        return apply_inplace("masked_fill_", self, result, False, where)
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
         r"""Fill with draws from $\mathcal U(a, b)$ (the default generator, or ``generator``)."""
@@ -102,6 +112,12 @@ class InplaceMethods:
         if writes_through_region(self.data, stages):
             self[index].copy_(value)  # type: ignore[index]
             return
+        if isinstance(value, InplaceMethods) and value.data.ndim > 0:  # 0-d: a fill, no check
+            basic = np.may_share_memory(_select(self.data, stages)[stages[-1]], self.data)
+            if basic:  # PyTorch: self[index].copy_(value)
+                check_no_overlap("setitem", self[index], (value,))  # type: ignore[index]
+            else:  # PyTorch's index_put_
+                check_no_overlap("setitem", self, (value,), partial=False)
         v = ew.as_tensor(value, self)
         apply_inplace("setitem", self, IndexPut.apply(self, v, stages=stages), False)
 
@@ -109,26 +125,31 @@ class InplaceMethods:
     def add_(self, other: Any, alpha: Any = 1) -> Tensor:
         """``self += alpha * other``."""
         check_writable("add_", self)
+        check_no_overlap("add_", self, (other,))
         return apply_inplace("add_", self, self + _scaled(other, alpha, self))
 
     def sub_(self, other: Any, alpha: Any = 1) -> Tensor:
         """``self -= alpha * other``."""
         check_writable("sub_", self)
+        check_no_overlap("sub_", self, (other,))
         return apply_inplace("sub_", self, self - _scaled(other, alpha, self))
 
     def mul_(self, other: Any) -> Tensor:
         """``self *= other``."""
         check_writable("mul_", self)
+        check_no_overlap("mul_", self, (other,))
         return apply_inplace("mul_", self, self * other)
 
     def div_(self, other: Any) -> Tensor:
         """``self /= other`` (true division: an integer tensor refuses the float result)."""
         check_writable("div_", self)
+        check_no_overlap("div_", self, (other,))
         return apply_inplace("div_", self, self / other)
 
     def pow_(self, exponent: Any) -> Tensor:
         """``self **= exponent``."""
         check_writable("pow_", self)
+        check_no_overlap("pow_", self, (exponent,))
         return apply_inplace("pow_", self, ew.pow(self, exponent))
 
     def neg_(self) -> Tensor:
@@ -174,6 +195,7 @@ class InplaceMethods:
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:
         """Clip into ``[min, max]`` in place (the gradient rule of :meth:`clamp`)."""
         check_writable("clamp_", self)
+        check_no_overlap("clamp_", self, (min, max))
         return apply_inplace("clamp_", self, unary.clamp(self, min, max))
 
     clip_ = clamp_
@@ -199,26 +221,31 @@ class InplaceMethods:
     def lerp_(self, end: Any, weight: Any) -> Tensor:
         """In-place :meth:`lerp`."""
         check_writable("lerp_", self)
+        check_no_overlap("lerp_", self, (end, weight))
         return apply_inplace("lerp_", self, self.lerp(end, weight))
 
     def addcmul(self, tensor1: Any, tensor2: Any, value: Any = 1) -> Tensor:
         r"""$\text{self} + \text{value}\cdot t_1 t_2$."""
         t1, t2 = ew.as_tensor(tensor1, self), ew.as_tensor(tensor2, self)
-        return self + (t1 * value if value != 1 else t1) * t2
+        # t1 * t2 first: that node saves t1 and t2 themselves (as PyTorch's), so changing
+        # either in place before backward is caught
+        return self + (t1 * t2 * value if value != 1 else t1 * t2)
 
     def addcmul_(self, tensor1: Any, tensor2: Any, value: Any = 1) -> Tensor:
         """In-place :meth:`addcmul`."""
         check_writable("addcmul_", self)
+        check_no_overlap("addcmul_", self, (tensor1, tensor2))
         return apply_inplace("addcmul_", self, self.addcmul(tensor1, tensor2, value))
 
     def addcdiv(self, tensor1: Any, tensor2: Any, value: Any = 1) -> Tensor:
         r"""$\text{self} + \text{value}\cdot t_1 / t_2$."""
         t1, t2 = ew.as_tensor(tensor1, self), ew.as_tensor(tensor2, self)
-        return self + (t1 * value if value != 1 else t1) / t2
+        return self + (t1 / t2 * value if value != 1 else t1 / t2)  # saves t1, t2 (see addcmul)
 
     def addcdiv_(self, tensor1: Any, tensor2: Any, value: Any = 1) -> Tensor:
         """In-place :meth:`addcdiv`."""
         check_writable("addcdiv_", self)
+        check_no_overlap("addcdiv_", self, (tensor1, tensor2))
         return apply_inplace("addcdiv_", self, self.addcdiv(tensor1, tensor2, value))
 
     # ----- in-place twins of the tensor ops in tensor_math.py ---------------------------

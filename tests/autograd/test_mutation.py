@@ -107,6 +107,12 @@ INPLACE_PROGRAMS = {
     "input of relu changed (relu saves only its output)": lambda m, a, b: _seq(
         x := a * 1, y := x.relu(), x.mul_(2), y * b
     ),
+    "x[basic] = a part of x that does not overlap": lambda m, a, b: _seq(
+        x := a * 1, x.__setitem__(0, x[1]), x.__setitem__((1, slice(None)), x[2, 0]), x * b
+    ),
+    "x[mask] = a copy of x's entries": lambda m, a, b: _seq(
+        x := a * 1, x.__setitem__(x > 0, x[x > 0] * 2), x * b
+    ),
     "input of a node changed after a retained backward": lambda m, a, b: _seq(
         x := a * 1, y := x * b, (y * 1).sum().backward(retain_graph=True), y
     ),
@@ -175,6 +181,21 @@ VIEW_PROGRAMS = {
         x := m.zeros(3, 4, dtype=m.float64), x[0].copy_(b[0]), x * a
     ),
     "in-place on a view of a leaf": lambda m, a, b: a[0].add_(1),
+    "in-place on a 0-d view of a leaf": lambda m, a, b: a[0, 1].add_(1),
+    "write through a 0-d view (all-int index)": lambda m, a, b: _seq(
+        x := a * 1, x[1, 2].mul_(b[0, 0]), x[2][0].sigmoid_(), x
+    ),
+    "fill_, zero_ and masked_fill_ an expand (no grad: repeats allowed)": lambda m, a, b: _seq(
+        x := m.zeros(3, 4, dtype=m.float64), x[1:2].expand(3, 4).fill_(2.0),
+        x[0].unsqueeze(0).expand(2, 4).zero_(),
+        x[2].expand(2, 4).masked_fill_(m.tensor([[True, False] * 2, [False, True] * 2]), 5.0),
+        x * a,
+    ),
+    "fill_ an expand of a tensor with history: backward refuses": lambda m, a, b: _seq(
+        x := a * 1, x[1:2].expand(3, 4).fill_(2.0), x
+    ),
+    "copy_ a tensor into itself": lambda m, a, b: _seq(x := a * 1, x.copy_(x), x * b),
+    "add_ itself (same memory is fine)": lambda m, a, b: _seq(x := a * 1, x.add_(x), x * b),
     "in-place on an expanded tensor": lambda m, a, b: (a * 1)[0:1].expand(3, 4).add_(1),
     "write through a part of an expand without repeats": lambda m, a, b: _seq(
         x := a * 1, x.unsqueeze(0).expand(2, 3, 4)[1].mul_(b), x * b
@@ -215,6 +236,26 @@ ERROR_PROGRAMS = {
         y := (a * 1).relu(), y.mul_(2), y
     ),
     "output of relu_ overwritten by fill_": lambda m, a, b: (a * 1).relu_().fill_(1.5),
+    "x.mul_(x): the saved other operand is x, overwritten": lambda m, a, b: _seq(
+        x := a * 1, x.mul_(x), x
+    ),
+    "x.div_(x)": lambda m, a, b: _seq(x := a * 1, x.div_(x), x),
+    "x.mul_(x.detach())": lambda m, a, b: _seq(x := a * 1, x.mul_(x.detach()), x),
+    "addcmul_'s tensor1 changed (saved as itself)": lambda m, a, b: _seq(
+        c := m.ones(3, 4, dtype=m.float64), x := a * 1, x.addcmul_(c, x, value=0.5),
+        c.add_(1), x,
+    ),
+    "operand partly overlaps the written tensor": lambda m, a, b: _seq(
+        x := a * 1, x[1:].add_(x[:2]), x
+    ),
+    "lerp_ toward a row of itself": lambda m, a, b: _seq(x := a * 1, x.lerp_(x[1], 0.3), x),
+    "copy_ a row of itself": lambda m, a, b: _seq(x := a * 1, x.copy_(x[0]), x),
+    "x[advanced] = part of x (index_put_)": lambda m, a, b: _seq(
+        x := a * 1, x.__setitem__([0], x[1]), x
+    ),
+    "x[basic] = an overlapping part of x": lambda m, a, b: _seq(
+        x := a * 1, x.__setitem__(slice(0, 2), x[1:3]), x
+    ),
     "divisor changed (div reads it for the dividend's gradient)": lambda m, a, b: _seq(
         x := m.full((3, 4), 2.0, dtype=m.float64), y := a / x, x.add_(1), y
     ),

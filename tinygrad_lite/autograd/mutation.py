@@ -73,7 +73,13 @@ class CopySlices(Function):
         raise RuntimeError("CopySlices: only made by an in-place write through a view")
 
     def backward(self, grad: Any) -> tuple[Any, Any]:
-        steps, keep = self.saved
+        steps, keep, repeats = self.saved
+        if repeats:  # PyTorch cannot write the view's gradient back into the base's either
+            raise RuntimeError(
+                "CopySlicesBackward: unsupported operation: more than one element of the "
+                "written-to tensor refers to a single memory location (a write through an "
+                "expand). Please clone() the tensor before performing the operation."
+            )
         xp = self.xp
         g_base = xp.where(keep, grad, xp.zeros_like(grad)) if self.needs_input_grad[0] else None
         g_view = replay(grad, steps) if self.needs_input_grad[1] else None
@@ -156,6 +162,33 @@ def check_writable(op: str, t: Any, overlap: bool = True) -> None:
         raise RuntimeError(f"{op}: the tensor's array is read-only (clone() it first)")
 
 
+def same_memory(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether ``a`` and ``b`` are the same elements of the same memory, laid out alike."""
+    return (
+        a.shape == b.shape
+        and a.strides == b.strides
+        and a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
+    )
+
+
+def check_no_overlap(op: str, t: Any, operands: tuple[Any, ...], partial: bool = True) -> None:
+    """Refuse, as PyTorch, an in-place write whose tensor operand shares memory with the
+    written tensor -- partly (``partial``: ``x[1:].add_(x[:2])``; the very same memory is fine:
+    ``x.add_(x)``) or at all (``x[[0]] = x[1]``, PyTorch's ``index_put_``)."""
+    arr = t.data
+    for o in operands:
+        od = getattr(o, "data", None)
+        if od.__class__ is not np.ndarray or not np.may_share_memory(arr, od):
+            continue
+        if partial and same_memory(od, arr):
+            continue
+        raise RuntimeError(
+            f"{op}: unsupported operation: some elements of the input tensor and the "
+            "written-to tensor refer to a single memory location. Please clone() the tensor "
+            "before performing the operation."
+        )
+
+
 def writes_through_region(arr: np.ndarray, stages: tuple[Any, ...]) -> bool:
     """Whether ``x[index] = v`` on an expanded ``x`` (``arr`` has a zero stride) is, as in
     PyTorch, ``x[index].copy_(v)``: a basic index, whose region is a view.  (An advanced index
@@ -168,12 +201,16 @@ def writes_through_region(arr: np.ndarray, stages: tuple[Any, ...]) -> bool:
     return bool(np.may_share_memory(region, arr))
 
 
-def apply_inplace(op: str, t: Any, result: Any, same_kind: bool = True) -> Any:
+def apply_inplace(
+    op: str, t: Any, result: Any, same_kind: bool = True, where: Any = None
+) -> Any:
     """Write ``result`` (the out-of-place op's Tensor, just computed from ``t``) into ``t``.
 
     ``check_writable`` must have been called before ``result`` was computed.  ``same_kind``:
     arithmetic may not cast float results into an integer tensor (PyTorch's rule); copies
-    (``copy_``, ``fill_``, ``__setitem__``) cast like numpy's ``astype``.
+    (``copy_``, ``fill_``, ``__setitem__``) cast like numpy's ``astype``.  ``where``: write only
+    those entries (``masked_fill_`` on an expand, whose repeated entries must not be written
+    back with their old values).
     """
     arr, new = t.data, result.data
     if new.shape != arr.shape:
@@ -188,7 +225,7 @@ def apply_inplace(op: str, t: Any, result: Any, same_kind: bool = True) -> Any:
     node = result.grad_fn
     saved_old = node is not None and new is not arr and _keep_saved_old_values(node, arr)
     if new is not arr:
-        np.copyto(arr, new, casting="unsafe")
+        np.copyto(arr, new, casting="unsafe", where=True if where is None else where)
     vc = counter_of(t)
     vc[0] += 1
     LAST_WRITE[0] = next(_SEQ)
@@ -197,6 +234,9 @@ def apply_inplace(op: str, t: Any, result: Any, same_kind: bool = True) -> Any:
     if node is None:
         return t
     _adopt_output(node, t, new, vc, track=not saved_old)
+    if node.out_version == -1:  # ``x.mul_(x)``: its saved ``other`` is ``x``, now overwritten
+        node._vc = vc
+        node.out_version = vc[0] - 1
     if t._view is None:
         t.grad_fn = node
         t.requires_grad = True
@@ -213,14 +253,26 @@ def _keep_saved_old_values(node: Function, arr: np.ndarray) -> bool:
     at = [i for i, s in enumerate(node.saved) if s is arr]
     if not at:
         return False
+    if len(at) > 1:
+        # ``x.mul_(x)`` or ``x.mul_(x.detach())``: only ``self`` gets the private copy; the
+        # other operand stays saved as ``x``'s array (PyTorch saves ``other``, which shares
+        # ``x``'s memory and counter), so backward finds it overwritten by this very write
+        # and refuses, as PyTorch does (see apply_inplace)
+        at = at[:1]
+        node.out_version = -1
     old = arr.copy()
     node.saved = tuple([old if i in at else s for i, s in enumerate(node.saved)])
     src = None
     for i, p in enumerate(node.parents):
-        if p is not None and id(arr) == (p.out_id if isinstance(p, Function) else id(p.data)):
+        if _is_array_of(p, arr):
             src = i
     node.saved_alias = {id(old): src}  # create_graph still connects the copy to its input
     return True
+
+
+def _is_array_of(p: Any, arr: np.ndarray) -> bool:
+    """Whether the parent entry ``p`` (a node, a leaf or None) stands for the array ``arr``."""
+    return p is not None and id(arr) == (p.out_id if isinstance(p, Function) else id(p.data))
 
 
 def _adopt_output(
@@ -255,7 +307,8 @@ def _write_through_view(t: Any, node: Function, vc: VersionCounter) -> None:
     node, ``t`` and the other views are re-derived from it."""
     base, steps = t._view
     keep = _region_kept(base.data.shape, steps)
-    base.grad_fn = _node(CopySlices, (_history(base), node), base.data, (steps, keep))
+    repeats = any(s == 0 and n > 1 for s, n in zip(t.data.strides, t.data.shape))
+    base.grad_fn = _node(CopySlices, (_history(base), node), base.data, (steps, keep, repeats))
     base.requires_grad = True
     _rederive(t)
     _refresh_views(vc, t)

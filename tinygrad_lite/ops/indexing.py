@@ -120,6 +120,8 @@ class GetItem(Function):
             out = x[index]
         except IndexError as e:
             raise _index_error(e, index, x.shape) from None
+        if basic and out.__class__ is not np.ndarray:  # all ints: numpy gives a scalar copy;
+            out = x[(*index, Ellipsis)]  # PyTorch a 0-d view that writes reach x through
         self.saved = (x.shape, index, basic)
         return out
 
