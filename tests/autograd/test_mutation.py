@@ -113,6 +113,12 @@ INPLACE_PROGRAMS = {
     "x[mask] = a copy of x's entries": lambda m, a, b: _seq(
         x := a * 1, x.__setitem__(x > 0, x[x > 0] * 2), x * b
     ),
+    "output of pow with a number exponent changed (not saved, as PyTorch's Pow0)": lambda m, a, b: (
+        _seq(x := a * 1, y := x.pow(2.0), y.add_(1), y * b)
+    ),
+    "operand overlapping a strided target: PyTorch's check gives up": lambda m, a, b: _seq(
+        x := a * 1, x.__setitem__((slice(None), slice(0, 2)), x[:, 1:3]), x * b
+    ),
     "input of a node changed after a retained backward": lambda m, a, b: _seq(
         x := a * 1, y := x * b, (y * 1).sum().backward(retain_graph=True), y
     ),
@@ -255,6 +261,15 @@ ERROR_PROGRAMS = {
     ),
     "x[basic] = an overlapping part of x": lambda m, a, b: _seq(
         x := a * 1, x.__setitem__(slice(0, 2), x[1:3]), x
+    ),
+    "output of pow with a tensor exponent changed (saved, as PyTorch's Pow1)": lambda m, a, b: _seq(
+        y := (a * 1).pow(m.full((3, 4), 2.0, dtype=m.float64)), y.add_(1), y
+    ),
+    "output of pow_ with a tensor exponent changed": lambda m, a, b: _seq(
+        x := a.abs() + 1, x.pow_(m.tensor(1.5, dtype=m.float64)), x[0].mul_(2), x
+    ),
+    "x[advanced] = x itself on a strided view": lambda m, a, b: _seq(
+        x := (a * 1)[:, ::2], x.__setitem__([1, 1, 2], x), x
     ),
     "divisor changed (div reads it for the dividend's gradient)": lambda m, a, b: _seq(
         x := m.full((3, 4), 2.0, dtype=m.float64), y := a / x, x.add_(1), y

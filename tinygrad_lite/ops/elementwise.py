@@ -209,7 +209,7 @@ class Pow(Function):
     """
 
     @quiet_fp
-    def forward(self, a: np.ndarray, p: np.ndarray) -> np.ndarray:
+    def forward(self, a: np.ndarray, p: np.ndarray, scalar: bool = False) -> np.ndarray:
         if p.dtype.kind in "iu" and a.dtype.kind in "iu" and np.any(p < 0):
             out = _int_power_negative(a, p)  # numpy raises; PyTorch gives 0, 1 or -1
         else:
@@ -217,6 +217,8 @@ class Pow(Function):
         if a.dtype != p.dtype:
             out = _promote(out, a, p)
         self.saved = (a, p, out)
+        if scalar:  # as PyTorch's Pow0, a Python-number exponent does not save the output
+            self.saved_for = ((0, 1), (0, 1), ())  # (a write to it is no version error)
         return out
 
     def backward(self, grad: Any) -> tuple[Any, Any]:
@@ -338,7 +340,7 @@ def pow(x: Any, exponent: Any) -> Any:
             f"pow: integers to negative integer powers are not allowed (input {x.dtype} of "
             f"shape {x.shape}, exponent {exponent})"
         )
-    return Pow.apply(x, as_tensor(exponent, x))
+    return Pow.apply(x, as_tensor(exponent, x), scalar=not isinstance(exponent, _tm.Tensor))
 
 
 # ----- casts ----------------------------------------------------------------------------
