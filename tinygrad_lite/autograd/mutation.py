@@ -152,7 +152,8 @@ def check_writable(op: str, t: Any, overlap: bool = True) -> None:
                     "in-place operation."
                 )
     arr = t.data
-    if overlap and any(s == 0 and n > 1 for s, n in zip(arr.strides, arr.shape)):
+    strides = arr.strides
+    if overlap and 0 in strides and any(s == 0 and n > 1 for s, n in zip(strides, arr.shape)):
         raise RuntimeError(
             f"{op}: unsupported operation: more than one element of the written-to tensor "
             "refers to a single memory location. Please clone() the tensor before "
@@ -238,7 +239,10 @@ def apply_inplace(
     node = result.grad_fn
     live = node is not None and new is not arr and _keep_saved_old_values(node, arr)
     if new is not arr:
-        np.copyto(arr, new, casting="unsafe", where=True if where is None else where)
+        if where is None:
+            np.copyto(arr, new, casting="unsafe")
+        else:
+            np.copyto(arr, new, casting="unsafe", where=where)
     vc = counter_of(t)
     vc[0] += 1
     LAST_WRITE[0] = next(_SEQ)
