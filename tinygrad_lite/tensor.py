@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_lite.autograd import engine
+from tinygrad_lite.autograd.hooks import RemovableHandle
 from tinygrad_lite.autograd.version import counter_of
 from tinygrad_lite.ops import elementwise as ew
 from tinygrad_lite.ops import linalg, movement, special, unary
@@ -192,7 +193,7 @@ class Tensor(AxisMethods, ConversionMethods, InplaceMethods, MathMethods):
                 self._hooks = []
             hooks = self._hooks
         hooks.append(hook)
-        return _RemovableHandle(hooks, hook)
+        return RemovableHandle(hooks, hook)
 
     def backward(
         self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False
@@ -391,16 +392,3 @@ class Tensor(AxisMethods, ConversionMethods, InplaceMethods, MathMethods):
     def minimum(self, other: Any) -> Tensor:
         """Elementwise minimum; ties split the gradient 1/2-1/2."""
         return ew.Minimum.apply(self, ew.as_tensor(other, self))
-
-
-
-class _RemovableHandle:
-    """Returned by ``register_hook``; ``.remove()`` unregisters the hook."""
-
-    def __init__(self, hooks: list[Any], hook: Any) -> None:
-        self._hooks, self._hook = hooks, hook
-
-    def remove(self) -> None:
-        """Unregister the hook (no error if already removed)."""
-        if self._hook in self._hooks:
-            self._hooks.remove(self._hook)

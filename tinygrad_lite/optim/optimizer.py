@@ -29,6 +29,7 @@ import numpy as np
 from tinygrad_lite.autograd.fp import quiet
 from tinygrad_lite.autograd.grad_mode import enable_grad, no_grad
 from tinygrad_lite.autograd.version import mark_dirty
+from tinygrad_lite.optim.state_checks import as_python, cast_state, check_hyperparameter, is_index
 from tinygrad_lite.tensor import Tensor
 
 _SET_ERROR = (
@@ -209,7 +210,7 @@ class Optimizer:
         id_map: dict[int, Tensor] = {}
         for group, saved in zip(self.param_groups, saved_groups):
             ids = saved.get("params") if isinstance(saved, dict) else None
-            if not isinstance(ids, (list, tuple)) or not all(_is_index(i) for i in ids):
+            if not isinstance(ids, (list, tuple)) or not all(is_index(i) for i in ids):
                 raise ValueError(
                     "load_state_dict: each saved param group must be a dict whose 'params' is "
                     "a list of integer indices"
@@ -225,95 +226,27 @@ class Optimizer:
             raise ValueError("load_state_dict: 'state' must be a dict keyed by parameter index")
         new_state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         for key, value in saved_state.items():
-            param = id_map.get(int(key)) if _is_index(key) else None
+            param = id_map.get(int(key)) if is_index(key) else None
             if param is None:
                 raise ValueError(f"load_state_dict: state for unknown parameter index {key!r}")
             if not hasattr(value, "items"):
                 raise ValueError(f"load_state_dict: state[{key!r}] must be a dict")
             new_state[param] = {
-                k: _cast_state(v, param, f"state[{key!r}][{k!r}]") for k, v in value.items()
+                k: cast_state(v, param, f"state[{key!r}][{k!r}]") for k, v in value.items()
             }
         new_groups = []
         for group, saved in zip(self.param_groups, saved_groups):
             new = {}
             for k, v in saved.items():
-                new[k] = _as_python(k, v)
+                new[k] = as_python(k, v)
                 if k in group and k != "params":
-                    _check_hyperparameter(k, group[k], new[k])
+                    check_hyperparameter(k, group[k], new[k])
             new["params"] = group["params"]
             if "param_names" in group and "param_names" not in new:
                 new["param_names"] = group["param_names"]
             new_groups.append(new)
         self.state = new_state  # every check passed: replace both at once
         self.param_groups = new_groups
-
-
-def _is_index(value: Any) -> bool:
-    """An integer parameter index (a Python/numpy int, or a string of one from a JSON file)."""
-    if isinstance(value, str):
-        return value.lstrip("-").isdigit()
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
-def _check_hyperparameter(key: str, current: Any, loaded: Any) -> None:
-    """A loaded hyperparameter must be of the kind the optimizer holds: a number for a number
-    (``lr``), a bool for a bool (``nesterov``), a sequence of numbers of the same length for
-    a sequence (``betas``); ``ValueError`` naming it otherwise."""
-    def number(v: Any) -> bool:
-        return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-    if isinstance(current, bool):
-        ok = isinstance(loaded, bool)
-    elif number(current):
-        ok = number(loaded)
-    elif isinstance(current, (tuple, list)):
-        ok = isinstance(loaded, (tuple, list)) and len(loaded) == len(current) and all(
-            number(v) for v in loaded
-        )
-    else:
-        return
-    if not ok:
-        raise ValueError(
-            f"load_state_dict: hyperparameter {key!r} should be like {current!r}, got {loaded!r}"
-        )
-
-
-def _cast_state(value: Any, param: Tensor, where: str) -> Any:
-    """A loaded state entry: arrays become Tensors of the parameter's dtype (and must have
-    its shape), scalars floats; ``ValueError`` naming ``where`` for anything else."""
-    if isinstance(value, Tensor):
-        value = value.data
-    if isinstance(value, (np.ndarray, np.generic)):
-        if value.dtype.kind not in "biuf":
-            raise ValueError(f"load_state_dict: {where} has dtype {value.dtype}, not a number")
-        if value.ndim == 0:
-            return float(value)
-        if value.shape != param.data.shape:
-            raise ValueError(
-                f"load_state_dict: {where} has shape {value.shape} but its parameter has shape "
-                f"{param.data.shape}"
-            )
-        arr = np.array(value, dtype=param.data.dtype if value.dtype.kind == "f" else None)
-        return Tensor._make(arr, None)
-    if value is not None and not isinstance(value, (int, float)):
-        raise ValueError(
-            f"load_state_dict: {where} is a {type(value).__name__}, expected an array or a number"
-        )
-    if isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    return value
-
-
-def _as_python(key: str, value: Any) -> Any:
-    """A loaded hyperparameter as the plain Python value ``__init__`` would have stored."""
-    if isinstance(value, Tensor):
-        value = value.data
-    if isinstance(value, np.ndarray) and value.ndim > 0 or isinstance(value, (list, tuple)):
-        items = [_as_python(key, v) for v in value]
-        return tuple(items) if key == "betas" else items
-    if isinstance(value, (np.ndarray, np.generic)):
-        return value.item()
-    return value
 
 
 def check_non_negative(value: float, message: str) -> None:
