@@ -126,30 +126,43 @@ def im2col_batch_inner(xb: np.ndarray, geom: Geometry, ones_row: bool = False) -
     whose output has the input's size (column $(h W + w) N + n$ is output pixel $(n, h, w)$).
 
     Kernel offset $(i, j)$ copies each channel's whole $H W N$-long row shifted by one flat
-    offset; the entries whose input pixel lies above or below the image fall outside that row
-    (zero), and those wrapped around a row edge are zeroed after.  ``ones_row`` appends a row
-    of ones for a folded bias, as :func:`~tinygrad_lite.ops.conv.im2col_array`.
+    offset (:func:`im2col_rows` over all rows).  ``ones_row`` appends a row of ones for a
+    folded bias, as :func:`~tinygrad_lite.ops.conv.im2col_array`.
     """
-    (kh, kw), _, (_, _, pl, _), (_, dw) = geom
+    (kh, kw) = geom[0]
     c, h, w, n = xb.shape
     length = h * w * n
     size = c * kh * kw * length
     flat = np.empty(size + (length if ones_row else 0), dtype=xb.dtype)
-    cols = flat[:size].reshape(c, kh, kw, length)
-    src = xb.reshape(c, length)
-    for i in range(kh):
-        for j in range(kw):
-            shift = _flat_shift(i, j, geom, w, n)
-            lo = min(max(0, -shift), length)
-            hi = max(min(length, length - shift), lo)
-            out = cols[:, i, j]
-            out[:, lo:hi] = src[:, lo + shift : hi + shift]
-            out[:, :lo] = 0
-            out[:, hi:] = 0
-            _zero_wrapped(out.reshape(c, h, w, n), j * dw - pl)
+    im2col_rows(xb, geom, 0, h, flat[:size].reshape(c, kh, kw, length))
     if ones_row:
         flat[size:] = 1
     return flat.reshape(-1, length)
+
+
+def im2col_rows(xb: np.ndarray, geom: Geometry, first: int, m: int, cols: np.ndarray) -> None:
+    r"""Fill ``cols`` (C, k_h, k_w, m W N) with the columns of output rows ``first`` to
+    ``first + m`` of the batch-innermost ``xb`` (C, H, W, N), stride 1, output the input's size.
+
+    Kernel offset $(i, j)$ is one flat shift of each channel's $H W N$-long row: the block's
+    columns $[a, b)$ read $[a + s, b + s)$; entries whose input pixel lies above or below the
+    image fall outside that row (zero), and those wrapped around a row edge are zeroed after.
+    """
+    (kh, kw), _, (_, _, pl, _), (_, dw) = geom
+    c, h, w, n = xb.shape
+    length = h * w * n
+    src = xb.reshape(c, length)
+    a, b = first * w * n, (first + m) * w * n
+    for i in range(kh):
+        for j in range(kw):
+            shift = _flat_shift(i, j, geom, w, n)
+            lo = min(max(a, -shift), b)  # the block's columns whose source lies in the row
+            hi = max(min(b, length - shift), lo)
+            out = cols[:, i, j]
+            out[:, lo - a : hi - a] = src[:, lo + shift : hi + shift]
+            out[:, : lo - a] = 0
+            out[:, hi - a :] = 0
+            _zero_wrapped(out.reshape(c, m, w, n), j * dw - pl)
 
 
 def _strided_windows(geom: Geometry, oh: int, ow: int, i: int, j: int) -> tuple[slice, slice]:
@@ -231,11 +244,9 @@ def input_grad_same_size(
     over a few blocks, not over images or pixels), which bounds that temporary for large
     batches.
     """
-    (kh, kw), _, (pt, _, pl, _), (dh, dw) = geom
     n, c, h, w = x_shape
     groups, _, cgk = w3.shape
     wt = np.ascontiguousarray(w3.transpose(0, 2, 1))  # (G, Cg*kh*kw, Og)
-    inner = n if batch_inner else 1  # values per pixel side by side in a row
     unit = w * n if batch_inner else h * w  # columns per block unit: a batch row, or an image
     units = h if batch_inner else n
     length = n * h * w
@@ -244,21 +255,37 @@ def input_grad_same_size(
     for first in range(0, units, per_block):
         m = min(per_block, units - first)
         cols = np.matmul(wt, g2[:, :, first * unit : (first + m) * unit])  # (G, Cg*k*k, m*unit)
-        images, rows = (1, m) if batch_inner else (m, h)
-        cols7 = cols.reshape(c, kh, kw, images, rows, w, inner)
-        for i in range(kh):
-            if not batch_inner:  # (batch innermost, such entries land outside the buffer)
-                r0 = min(h, max(0, pt - i * dh))  # output rows whose input row exists
-                r1 = max(r0, min(h, h + pt - i * dh))
-                cols7[:, i, :, :, :r0] = 0  # (else their shift would reach another image)
-                cols7[:, i, :, :, r1:] = 0
-            for j in range(kw):
-                part = cols7[:, i, j]
-                _zero_wrapped(part.reshape(c, images * rows, w, inner), j * dw - pl)
-                start = first * unit + ((i * dh - pt) * w + (j * dw - pl)) * inner
-                lo, hi = max(start, 0), min(start + m * unit, length)
-                if hi > lo:
-                    buf[:, lo:hi] += part.reshape(c, m * unit)[:, lo - start : hi - start]
+        col2im_same_size_block(buf, cols, geom, x_shape, first, m, batch_inner)
     if batch_inner:
         return buf.reshape(c, h, w, n).transpose(3, 0, 1, 2)
     return buf.reshape(c, n, h, w).transpose(1, 0, 2, 3)
+
+
+def col2im_same_size_block(
+    buf: np.ndarray, cols: np.ndarray, geom: Geometry, x_shape: tuple[int, ...], first: int,
+    m: int, batch_inner: bool,
+) -> None:
+    r"""Add the gradient columns of block ``(first, m)`` -- $W^\top \bar Y_b$, $C k_h k_w$ rows
+    of $m$ images (or $m$ batch rows with ``batch_inner``) -- onto ``buf`` (C, N H W), the
+    CNHW (or CHWN) input gradient: the adjoint of the block's im2col, $k_h k_w$ contiguous
+    slice-adds.  Zeroes the entries of ``cols`` whose pixel lies outside the image first."""
+    (kh, kw), _, (pt, _, pl, _), (dh, dw) = geom
+    n, c, h, w = x_shape
+    inner = n if batch_inner else 1  # values per pixel side by side in a row
+    unit = w * n if batch_inner else h * w
+    length = n * h * w
+    images, rows = (1, m) if batch_inner else (m, h)
+    cols7 = cols.reshape(c, kh, kw, images, rows, w, inner)
+    for i in range(kh):
+        if not batch_inner:  # (batch innermost, such entries land outside the buffer)
+            r0 = min(h, max(0, pt - i * dh))  # output rows whose input row exists
+            r1 = max(r0, min(h, h + pt - i * dh))
+            cols7[:, i, :, :, :r0] = 0  # (else their shift would reach another image)
+            cols7[:, i, :, :, r1:] = 0
+        for j in range(kw):
+            part = cols7[:, i, j]
+            _zero_wrapped(part.reshape(c, images * rows, w, inner), j * dw - pl)
+            start = first * unit + ((i * dh - pt) * w + (j * dw - pl)) * inner
+            lo, hi = max(start, 0), min(start + m * unit, length)
+            if hi > lo:
+                buf[:, lo:hi] += part.reshape(c, m * unit)[:, lo - start : hi - start]

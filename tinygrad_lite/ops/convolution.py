@@ -33,6 +33,7 @@ import numpy as np
 
 from tinygrad_lite.autograd.function import NUMPY_NS, Function
 from tinygrad_lite.ops.conv import Geometry, Im2Col, col2im, im2col, im2col_array, out_shape
+from tinygrad_lite.ops.conv_blocked import backward_blocked, blocked_pays, forward_blocked
 from tinygrad_lite.ops.conv_kernels import (
     _flat_input_grad_pays,
     _keeps_size,
@@ -167,15 +168,26 @@ class Convolution(Function):
         geom: Geometry, groups: int,
     ) -> np.ndarray:
         fold_bias = b is not None and groups == 1
-        cols, batch_inner = columns(x, geom, ones_row=fold_bias)
-        out = conv_gemm(w, b, cols, groups, fold_bias)
-        self.save_for_backward(x, w, cols, geom, groups, b is not None, fold_bias, batch_inner)
+        if blocked_pays(x.shape, w.shape, geom, groups, x.dtype.itemsize):
+            # large columns: made block by block, never whole (ops/conv_blocked.py); keep the
+            # input in the columns' memory order instead of the columns
+            batch_inner = _batch_inner_pays(x, geom, x.shape[-1])
+            src = np.ascontiguousarray(x.transpose(1, 2, 3, 0)) if batch_inner else x
+            out = forward_blocked(src, w, b, geom, batch_inner)
+            self.save_for_backward(x, w, src, geom, groups, b is not None, True, batch_inner, True)
+        else:
+            cols, batch_inner = columns(x, geom, ones_row=fold_bias)
+            out = conv_gemm(w, b, cols, groups, fold_bias)
+            self.save_for_backward(x, w, cols, geom, groups, b is not None, fold_bias, batch_inner,
+                                   False)
         return from_gemm(out, x.shape[0], out_shape(x.shape[2:], geom), batch_inner)
 
     def backward(self, grad: Any) -> tuple[Any, ...]:
-        x, w, cols, geom, groups, has_bias, folded, batch_inner = self.saved
+        x, w, cols, geom, groups, has_bias, folded, batch_inner, blocked = self.saved
         xp = self.xp
         need_x, need_w = self.needs_input_grad[0], self.needs_input_grad[1]
+        if blocked and xp is NUMPY_NS:  # cols is the input in the columns' order
+            return self._backward_blocked(cols, w, grad, geom, batch_inner, has_bias)
         o = w.shape[0]
         batch_inner = batch_inner and xp is NUMPY_NS  # create_graph recomputes NCHW columns
         fast_w = xp is NUMPY_NS and need_w and groups == 1
@@ -205,6 +217,22 @@ class Convolution(Function):
                 gb = xp.reshape(xp.sum(g2, 2), (o,))
             return gx, gw, gb
         return gx, gw
+
+    def _backward_blocked(
+        self, src: np.ndarray, w: np.ndarray, grad: np.ndarray, geom: Geometry,
+        batch_inner: bool, has_bias: bool,
+    ) -> tuple[Any, ...]:
+        """Backward of a convolution whose forward ran in blocks (ops/conv_blocked.py)."""
+        need_x, need_w = self.needs_input_grad[:2]
+        need_b = has_bias and self.needs_input_grad[2]
+        gx, gwb = backward_blocked(src, w, grad, geom, batch_inner, need_x, need_w, has_bias)
+        gw = gb = None
+        if need_w:  # C-contiguous like w, so optimizers run unstrided
+            gw = np.ascontiguousarray(gwb[:, :-1] if has_bias else gwb).reshape(w.shape)
+            gb = gwb[:, -1] if need_b else None
+        elif need_b:
+            gb = np.sum(grad, axis=(0, 2, 3))
+        return (gx, gw, gb) if has_bias else (gx, gw)
 
 
 class ConvTranspose(Function):
