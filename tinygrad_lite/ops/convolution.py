@@ -56,6 +56,14 @@ def _batch_inner_pays(x: np.ndarray, geom: Geometry, row: int) -> bool:
     return is_batch_inner(x) or x.shape[0] >= row > 1
 
 
+def blocked_batch_inner(x: np.ndarray, geom: Geometry) -> bool:
+    """The blocked path's memory order: batch-innermost when the input has it, or when the
+    batch is at least a row long and the rows are short (at most 16 pixels); else the input is
+    read as it is, channel-major columns (for 28x28 maps and up that was 10-45% faster on one
+    3x3 layer with an NCHW input, 2026-12-06)."""
+    return is_batch_inner(x) or (_batch_inner_pays(x, geom, x.shape[-1]) and x.shape[-1] <= 16)
+
+
 def pixel_order(ndim: int, batch_inner: bool) -> tuple[int, ...]:
     """Axes that put an (N, C, *spatial) array in the columns' order: (C, N, *spatial), or
     (C, H, W, N) when the batch is innermost."""
@@ -169,9 +177,10 @@ class Convolution(Function):
     ) -> np.ndarray:
         fold_bias = b is not None and groups == 1
         if blocked_pays(x.shape, w.shape, geom, groups, x.dtype.itemsize):
-            # large columns: made block by block, never whole (ops/conv_blocked.py); keep the
-            # input in the columns' memory order instead of the columns
-            batch_inner = _batch_inner_pays(x, geom, x.shape[-1])
+            # large columns: made block by block, never whole (ops/conv_blocked.py); the input
+            # is kept in the columns' memory order instead of the columns.  An NCHW input with
+            # rows longer than 16 is read in place (whole images per copy), not permuted
+            batch_inner = blocked_batch_inner(x, geom)
             src = np.ascontiguousarray(x.transpose(1, 2, 3, 0)) if batch_inner else x
             out = forward_blocked(src, w, b, geom, batch_inner)
             self.save_for_backward(x, w, src, geom, groups, b is not None, True, batch_inner, True)
