@@ -80,6 +80,17 @@ def permute(g: Graph, s: Step) -> None:
     g.bind(s.output, g.node("Transpose", [g.value(s.inputs[0])], perm=list(s.constants["dims"])))
 
 
+def linear(g: Graph, s: Step) -> None:
+    """``Gemm`` (``transB=1``) for a 2-D input; else ``MatMul`` by the transposed weight, then
+    ``Add`` of the bias."""
+    args = [g.value(t) for t in s.inputs]
+    if len(s.inputs[0].shape) == 2:
+        g.bind(s.output, g.node("Gemm", args, transB=1))
+        return
+    out = g.node("MatMul", [args[0], g.node("Transpose", [args[1]], perm=[1, 0])])
+    g.bind(s.output, g.node("Add", [out, args[2]]) if len(args) == 3 else out)
+
+
 def expand(g: Graph, s: Step) -> None:
     """``Expand`` to the target shape, with 1 wherever the input keeps its own size."""
     xs, shape = tuple(s.inputs[0].shape), list(s.constants["shape"])
@@ -218,6 +229,7 @@ PRIMITIVES: dict[type, Callable[[Graph, Step], None]] = {
     elementwise.Minimum: _one("Min"),
     elementwise.Cast: cast,
     linalg.MatMul: _one("MatMul"),
+    linalg.Linear: linear,
     unary.Neg: _one("Neg"),
     unary.Exp: _one("Exp"),
     unary.Log: _one("Log"),

@@ -48,6 +48,44 @@ class MatMul(Function):
         return ga, gb
 
 
+class Linear(Function):
+    r"""$y = x W^\top + b$ (``nn.functional.linear``): one GEMM, the bias added to its result.
+
+    ``x`` is $(*, \text{in})$, $W$ is $(\text{out}, \text{in})$, $b$ is $(\text{out},)$ or
+    absent.  With $X$ and $\bar Y$ the input and the output gradient flattened to
+    $(M, \text{in})$ and $(M, \text{out})$:
+
+    Backward: $\bar x = \bar Y W$, $\bar W = \bar Y^\top X$ (C-contiguous like $W$),
+    $\bar b = \sum_M \bar Y$.  Linear in each operand, no kinks.
+
+    The plain form is ``x @ weight.T + bias``: three nodes (a Permute, a :class:`MatMul`, an
+    Add) and a pass over $Y$ for the bias's broadcast; this one node does the same arithmetic
+    (``tests/ops/test_linear_primitive.py`` checks both agree).  PyTorch's graph shows the same
+    layer as one ``AddmmBackward0`` node (with a ``TBackward0`` for the weight).
+    """
+
+    saved_for = ((1,), (0,), ())  # x only for W's gradient, W only for x's; b is not saved
+
+    def forward(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
+        self.saved = (x, w, b is not None)
+        out = np.matmul(x, w.T)
+        if b is not None:
+            out += b  # a fresh array: the bias costs no extra allocation
+        return out
+
+    def backward(self, grad: Any) -> tuple[Any, ...]:
+        x, w, has_bias = self.saved
+        xp = self.xp
+        need = self.needs_input_grad
+        o, i = w.shape
+        g2 = xp.reshape(grad, (-1, o))  # (M, out)
+        gx = xp.reshape(xp.matmul(g2, w), x.shape) if need[0] else None
+        gw = xp.matmul(xp.swap_last(g2), xp.reshape(x, (-1, i))) if need[1] else None
+        if not has_bias:
+            return gx, gw
+        return gx, gw, (xp.sum(g2, 0) if need[2] else None)
+
+
 def _stored_transposed(a: np.ndarray, b: np.ndarray) -> bool:
     """2-D operands, ``b`` a transposed view of a C-contiguous matrix (``weight.T``)."""
     return a.ndim == b.ndim == 2 and b.flags.f_contiguous and not b.flags.c_contiguous

@@ -297,7 +297,7 @@ def _shifted_array(x: np.ndarray, dim: int) -> np.ndarray:
     an empty ``dim`` gives an empty result."""
     if x.shape[dim] == 0:  # nothing to shift, and np.max has no identity
         return x
-    peak = np.max(x, axis=dim, keepdims=True)
+    peak = x.max(axis=dim, keepdims=True)  # (the method: no Python wrapper, ~2 us less)
     return x - np.where(peak == -np.inf, 0, peak).astype(x.dtype, copy=False)
 
 
@@ -311,7 +311,7 @@ class LogSoftmax(Function):
     @quiet_fp
     def forward(self, x: np.ndarray, dim: int) -> np.ndarray:
         s = _shifted_array(x, dim)
-        y = s - np.log(np.sum(np.exp(s), axis=dim, keepdims=True))
+        y = s - np.log(np.exp(s).sum(axis=dim, keepdims=True))
         self.saved = (y, dim)
         return y
 

@@ -35,11 +35,12 @@ from tinygrad_lite.nn.functional.losses import (
     check_constant,
     check_tensors,
     check_weight,
-    class_index_mask,
+    class_indices,
     log_sigmoid,
     resolve_reduction,
 )
 from tinygrad_lite.ops import elementwise as ew
+from tinygrad_lite.ops.nll import NllLoss
 from tinygrad_lite.tensor import Tensor
 
 _BCE_EPS = 1e-12  # PyTorch's floor on x (1 - x) in the BCE gradient
@@ -97,30 +98,37 @@ def _expected_target_shape(input: Tensor, class_dim: int) -> tuple[int, ...]:
 
 
 def _nll(op: str, logp: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int,
-         reduction: str, class_dim: int) -> tuple[Tensor, np.ndarray, np.ndarray]:
-    """NLL of ``logp`` and, for reuse by label smoothing, the per-target weights and the
-    mask of non-ignored targets."""
+         reduction: str, class_dim: int) -> tuple[Tensor, Any, np.ndarray | None]:
+    """NLL of ``logp`` and, for reuse by label smoothing, the sum of the per-target weights
+    and the mask of non-ignored targets (None: every target counts)."""
     expected = _expected_target_shape(logp, class_dim)
     if target.shape != expected:
         raise ValueError(f"{op}: expected target of shape {expected} for input of shape "
                          f"{logp.shape}, got {target.shape}")
     n_classes = logp.shape[class_dim]
     w = _class_weight(op, weight, n_classes, logp.dtype)
-    onehot, valid = class_index_mask(op, target, n_classes, class_dim, logp.ndim, ignore_index)
-    if w is None:
-        w_target = valid.astype(logp.dtype)
+    index, valid = class_indices(op, target, n_classes, ignore_index)
+    kept = (*index.shape[:class_dim], 1, *index.shape[class_dim:])  # a size-1 class axis
+    if w is None and valid is None and index.size:  # every target counts, weight 1
+        w_sum = np.asarray(index.size, logp.dtype)
+        coef = np.full(kept, -1 / w_sum if reduction == "mean" else -1, logp.dtype)
     else:
-        w_target = np.where(valid, w[np.where(valid, target.data, 0)], 0).astype(logp.dtype)
-    # -w_{y_n} (over sum_n w_{y_n} for the mean) as one constant factor per target: three
-    # primitives in all.  ``where``, not a one-hot product, so that a -inf log-probability
-    # off the target cannot turn into nan.
-    coef = -w_target
-    if reduction == "mean":
-        with np.errstate(divide="ignore", invalid="ignore"):  # all ignored: nan, as PyTorch
-            coef = coef / w_target.sum()
-    picked = ew.where(onehot, logp, 0.0) * _const(np.expand_dims(coef, class_dim))
-    loss = picked.sum(class_dim) if reduction == "none" else picked.sum()
-    return loss, w_target, valid
+        if w is None:
+            w_target = np.ones(index.shape, logp.dtype) if valid is None else \
+                valid.astype(logp.dtype)
+        else:
+            w_target = w[index] if valid is None else \
+                np.where(valid, w[index], 0).astype(logp.dtype)
+        # -w_{y_n} (over sum_n w_{y_n} for the mean): one constant factor per target.  All
+        # targets ignored: 0/0 = nan, as PyTorch (quiet: the callers are quiet_fp)
+        w_sum = w_target.sum()
+        coef = (-w_target / w_sum if reduction == "mean" else -w_target).reshape(kept)
+    loss = NllLoss.apply(
+        logp, index=index.reshape(kept), coef=coef,
+        valid=None if valid is None else valid.reshape(kept), dim=class_dim,
+        reduce=reduction != "none",
+    )
+    return loss, w_sum, valid
 
 
 @quiet_fp
@@ -161,13 +169,15 @@ def cross_entropy(
     if target.dtype.kind not in "iu":
         raise TypeError(f"{op}: expected integer class indices or float probabilities as "
                         f"target, got dtype {target.dtype}")
-    nll, w_target, valid = _nll(op, logp, target, weight, ignore_index, reduction, class_dim)
+    nll, w_sum, valid = _nll(op, logp, target, weight, ignore_index, reduction, class_dim)
     if label_smoothing == 0.0:
         return nll
     weighted = logp if w_view is None else logp * w_view
-    smooth = ew.where(valid, -weighted.sum(class_dim), 0.0)  # s_n, 0 where ignored
+    smooth = -weighted.sum(class_dim)  # s_n, 0 where ignored
+    if valid is not None:
+        smooth = ew.where(valid, smooth, 0.0)
     if reduction == "mean":
-        smooth = smooth.sum() / _const(np.asarray(w_target.sum()))
+        smooth = smooth.sum() / _const(np.asarray(w_sum))
     elif reduction == "sum":
         smooth = smooth.sum()
     return nll * (1 - label_smoothing) + smooth * (label_smoothing / n_classes)

@@ -13,14 +13,15 @@ import numpy as np
 from tinygrad_lite.autograd.fp import quiet_fp
 from tinygrad_lite.autograd.version import mark_dirty
 from tinygrad_lite.nn.functional.activations import inplace_result
-from tinygrad_lite.ops.linalg import check_same_dtype
+from tinygrad_lite.ops.linalg import Linear, check_same_dtype
 from tinygrad_lite.ops.norm import BatchNorm
 from tinygrad_lite.random import get_rng
 from tinygrad_lite.tensor import Tensor
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    r"""$y = x W^\top + b$ with ``weight`` of shape ``(out_features, in_features)``.
+    r"""$y = x W^\top + b$ with ``weight`` of shape ``(out_features, in_features)``: one
+    primitive, :class:`~tinygrad_lite.ops.linalg.Linear` (``x @ weight.T + bias`` in one node).
 
     ``input``, ``weight`` and ``bias`` must have one dtype: like PyTorch, a float64 input to a
     float32 layer raises ``RuntimeError`` (convert with ``.float()``, or the layer with
@@ -42,10 +43,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                 f"linear: bias of shape {bias.shape} does not match weight {weight.shape} "
                 f"(expected ({weight.shape[0]},))"
             ) from None
-    out = input @ weight.T
-    if bias is not None:
-        out = out + bias
-    return out
+    if bias is None or bias.shape == (weight.shape[0],):
+        return Linear.apply(input, weight) if bias is None else Linear.apply(input, weight, bias)
+    return input @ weight.T + bias  # a bias that only broadcasts to the output
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:

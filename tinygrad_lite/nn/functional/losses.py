@@ -261,29 +261,45 @@ def hinge_embedding_loss(
     return apply_reduction(loss, reduction)
 
 
-def class_index_mask(op: str, target: Tensor, n_classes: int, class_dim: int, ndim: int,
-                     ignore_index: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """``(onehot, valid)``: a bool mask shaped like the input that is true at each target's
-    class, and the bool mask of targets not equal to ``ignore_index``.  Out-of-range class
+def class_indices(op: str, target: Tensor, n_classes: int,
+                  ignore_index: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """``(index, valid)``: the target's class indices (``0`` where ignored) and the bool mask of
+    targets not equal to ``ignore_index`` (None when every target counts).  Out-of-range class
     indices raise ``IndexError`` naming ``op``."""
     t = target.data
     if t.dtype.kind not in "iu":
         raise TypeError(f"{op}: expected an integer class-index target, got dtype {t.dtype}")
-    valid = np.ones(t.shape, dtype=bool) if ignore_index is None else t != ignore_index
-    bad = valid & ((t < 0) | (t >= n_classes))
-    if bad.any():
+    if t.size and (ignore_index is None or not 0 <= ignore_index < n_classes):
+        if 0 <= t.min() and t.max() < n_classes:  # the common case: two reductions
+            return t, None
+    valid = None if ignore_index is None else t != ignore_index
+    if valid is not None and valid.all():
+        valid = None
+    out = (t < 0) | (t >= n_classes)
+    if valid is not None:
+        out &= valid
+    if out.any():
         raise IndexError(
-            f"{op}: target class index {t[bad].flat[0]} is out of range for {n_classes} "
+            f"{op}: target class index {t[out].flat[0]} is out of range for {n_classes} "
             f"classes" + ("" if ignore_index is None else f" (ignore_index={ignore_index})")
         )
-    kept = list(t.shape)
+    return (t if valid is None else np.where(valid, t, 0)), valid
+
+
+def class_index_mask(op: str, target: Tensor, n_classes: int, class_dim: int, ndim: int,
+                     ignore_index: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(onehot, valid)``: a bool mask shaped like the input that is true at each target's
+    class, and the bool mask of targets not equal to ``ignore_index``.  Out-of-range class
+    indices raise ``IndexError`` naming ``op`` (:func:`class_indices`)."""
+    index, valid = class_indices(op, target, n_classes, ignore_index)
+    kept = list(index.shape)
     kept.insert(class_dim, 1)  # the target's shape with a size-1 class axis
     classes = np.arange(n_classes).reshape([n_classes if i == class_dim else 1
                                              for i in range(ndim)])
-    if valid.all():
-        return t.reshape(kept) == classes, valid
-    onehot = (np.where(valid, t, 0).reshape(kept) == classes) & valid.reshape(kept)
-    return onehot, valid
+    onehot = index.reshape(kept) == classes
+    if valid is None:
+        return onehot, np.ones(index.shape, dtype=bool)
+    return onehot & valid.reshape(kept), valid
 
 
 @quiet_fp
