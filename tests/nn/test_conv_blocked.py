@@ -29,16 +29,24 @@ def blocked(force_blocked, monkeypatch):
     real = convolution.backward_blocked
 
     def spy(*args, **kwargs):
-        calls.append(args[0].shape)
+        calls.append(args[4])  # batch_inner
         return real(*args, **kwargs)
 
     monkeypatch.setattr(convolution, "backward_blocked", spy)
-    yield
+    yield calls
     assert calls, "no convolution took the blocked path"
 
 
+def _in_order(x0: np.ndarray, order: str) -> np.ndarray:
+    """``x0`` (N, C, H, W) with NCHW memory, or the same values with CHWN memory (batch
+    innermost, as a batch-innermost convolution or pool returns them)."""
+    if order == "nchw":
+        return x0
+    return np.ascontiguousarray(x0.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
+
+
 CASES = [
-    # (x shape, weight shape, kwargs): batch < row -> channel-major; batch >= row -> CHWN
+    # (x shape, weight shape, kwargs)
     ((3, 2, 6, 5), (4, 2, 3, 3), dict(padding=1)),
     ((7, 3, 5, 6), (4, 3, 3, 3), dict(padding=1)),
     ((8, 2, 4, 5), (3, 2, 4, 2), dict(padding="same", dilation=(1, 2))),
@@ -47,13 +55,13 @@ CASES = [
 ]
 
 
-def _both(torch, xs, ws, kwargs, bias):
+def _both(torch, xs, ws, kwargs, bias, order):
     x0, w0 = RNG.standard_normal(xs), RNG.standard_normal(ws)
     b0 = RNG.standard_normal(ws[0]) if bias else None
     g0 = None
     out = []
     for lib, conv in ((tl, F.conv2d), (torch, torch.nn.functional.conv2d)):
-        x = lib.tensor(x0, requires_grad=True)
+        x = lib.tensor(_in_order(x0, order) if lib is tl else x0, requires_grad=True)
         w = lib.tensor(w0, requires_grad=True)
         b = None if b0 is None else lib.tensor(b0, requires_grad=True)
         y = conv(x, w, b, **kwargs)
@@ -65,11 +73,13 @@ def _both(torch, xs, ws, kwargs, bias):
 
 
 @pytest.mark.filterwarnings("ignore:Using padding='same'")
+@pytest.mark.parametrize("order", ["nchw", "chwn"])
 @pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize("xs, ws, kwargs", CASES)
-def test_blocked_conv_matches_torch(blocked, xs, ws, kwargs, bias):
+def test_blocked_conv_matches_torch(blocked, xs, ws, kwargs, bias, order):
     torch = torch_or_skip()
-    ours, theirs = _both(torch, xs, ws, kwargs, bias)
+    ours, theirs = _both(torch, xs, ws, kwargs, bias, order)
+    assert blocked == [order == "chwn"]  # the blocked path, in the input's memory order
     for a, b, name in zip(ours, theirs, ("y", "grad x", "grad w", "grad b")):
         if b is not None:
             assert_close(a, b, what=name)
@@ -77,14 +87,15 @@ def test_blocked_conv_matches_torch(blocked, xs, ws, kwargs, bias):
 
 @pytest.mark.parametrize("needs", [(True, False, False), (False, True, False),
                                    (False, False, True), (True, False, True)])
-@pytest.mark.parametrize("n", [2, 7])
-def test_blocked_conv_only_the_needed_gradients(blocked, needs, n):
+@pytest.mark.parametrize("order", ["nchw", "chwn"])
+def test_blocked_conv_only_the_needed_gradients(blocked, needs, order):
     torch = torch_or_skip()
-    x0, w0, b0 = RNG.standard_normal((n, 3, 5, 6)), RNG.standard_normal((4, 3, 3, 3)), \
+    x0, w0, b0 = RNG.standard_normal((7, 3, 5, 6)), RNG.standard_normal((4, 3, 3, 3)), \
         RNG.standard_normal(4)
     grads = []
     for lib, conv in ((tl, F.conv2d), (torch, torch.nn.functional.conv2d)):
-        args = [lib.tensor(a, requires_grad=r) for a, r in zip((x0, w0, b0), needs)]
+        xs = _in_order(x0, order) if lib is tl else x0
+        args = [lib.tensor(a, requires_grad=r) for a, r in zip((xs, w0, b0), needs)]
         conv(*args, padding=1).pow(2).sum().backward()
         grads.append([a.grad for a in args])
     for a, b in zip(*grads):
@@ -93,9 +104,10 @@ def test_blocked_conv_only_the_needed_gradients(blocked, needs, n):
             assert_close(a, b, what="gradient")
 
 
+@pytest.mark.parametrize("order", ["nchw", "chwn"])
 @pytest.mark.parametrize("n", [3, 9])
-def test_blocked_equals_plain_in_float32(monkeypatch, n):
-    x0 = RNG.standard_normal((n, 4, 7, 6)).astype(np.float32)
+def test_blocked_equals_plain_in_float32(monkeypatch, n, order):
+    x0 = _in_order(RNG.standard_normal((n, 4, 7, 6)).astype(np.float32), order)
     layer = tl.nn.Conv2d(4, 5, 3, padding=1)
     results = []
     for min_bytes in (1 << 40, 0):  # plain, then blocked
@@ -111,15 +123,16 @@ def test_blocked_equals_plain_in_float32(monkeypatch, n):
         np.testing.assert_allclose(a, b, rtol=2e-5, atol=2e-5)
 
 
-def test_blocked_layers_chain_and_double_backward_match_torch(blocked):
+@pytest.mark.parametrize("order", ["nchw", "chwn"])
+def test_blocked_layers_chain_and_double_backward_match_torch(blocked, order):
     torch = torch_or_skip()
     x0 = RNG.standard_normal((7, 2, 5, 6))
     w1, w2 = RNG.standard_normal((3, 2, 3, 3)), RNG.standard_normal((4, 3, 3, 3))
     res = []
     for lib, conv in ((tl, F.conv2d), (torch, torch.nn.functional.conv2d)):
-        x = lib.tensor(x0, requires_grad=True)
+        x = lib.tensor(_in_order(x0, order) if lib is tl else x0, requires_grad=True)
         a, b = lib.tensor(w1, requires_grad=True), lib.tensor(w2, requires_grad=True)
-        y = conv(conv(x, a, padding=1).tanh(), b, padding=1)  # second conv gets CHWN input
+        y = conv(conv(x, a, padding=1).tanh(), b, padding=1)
         (gx,) = lib.autograd.grad((y * y).sum(), [x], create_graph=True)
         (gx * gx).sum().backward()
         res.append((y, gx, a.grad, b.grad))
