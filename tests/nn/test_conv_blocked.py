@@ -15,11 +15,14 @@ from tinygrad_lite.ops import conv_blocked, convolution
 RNG = np.random.default_rng(7)
 
 
-@pytest.fixture
-def force_blocked(monkeypatch):
-    """Every eligible convolution takes the blocked path, in blocks of a few units."""
+@pytest.fixture(params=["keep", "recompute"])
+def force_blocked(monkeypatch, request):
+    """Every eligible convolution takes the blocked path, in blocks of a few units, its columns
+    kept for backward or made again there."""
     monkeypatch.setattr(conv_blocked, "MIN_COLUMN_BYTES", 0)
     monkeypatch.setattr(conv_blocked, "BLOCK_BYTES", 3000)
+    monkeypatch.setattr(conv_blocked, "KEEP_COLUMN_BYTES", 1 << 40 if request.param == "keep"
+                        else 0)
 
 
 @pytest.fixture
@@ -110,8 +113,9 @@ def test_blocked_equals_plain_in_float32(monkeypatch, n, order):
     x0 = _in_order(RNG.standard_normal((n, 4, 7, 6)).astype(np.float32), order)
     layer = tl.nn.Conv2d(4, 5, 3, padding=1)
     results = []
-    for min_bytes in (1 << 40, 0):  # plain, then blocked
+    for min_bytes, keep in ((1 << 40, 0), (0, 0), (0, 1 << 40)):  # plain, blocked (2 ways)
         monkeypatch.setattr(conv_blocked, "MIN_COLUMN_BYTES", min_bytes)
+        monkeypatch.setattr(conv_blocked, "KEEP_COLUMN_BYTES", keep)
         monkeypatch.setattr(conv_blocked, "BLOCK_BYTES", 5000)
         layer.zero_grad()
         x = tl.tensor(x0, requires_grad=True)
@@ -119,8 +123,9 @@ def test_blocked_equals_plain_in_float32(monkeypatch, n, order):
         (y * y).sum().backward()
         results.append((y.detach().numpy(), x.grad.numpy(), layer.weight.grad.numpy(),
                         layer.bias.grad.numpy()))
-    for a, b in zip(*results):
-        np.testing.assert_allclose(a, b, rtol=2e-5, atol=2e-5)
+    for other in results[1:]:
+        for a, b in zip(results[0], other):
+            np.testing.assert_allclose(a, b, rtol=2e-5, atol=2e-5)
 
 
 @pytest.mark.parametrize("order", ["nchw", "chwn"])

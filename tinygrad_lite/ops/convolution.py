@@ -182,21 +182,22 @@ class Convolution(Function):
             # is kept in the columns' memory order instead of the columns
             batch_inner = blocked_batch_inner(x, geom)
             src = np.ascontiguousarray(x.transpose(1, 2, 3, 0)) if batch_inner else x
-            out = forward_blocked(src, w, b, geom, batch_inner)
-            self.save_for_backward(x, w, src, geom, groups, b is not None, True, batch_inner, True)
+            out, whole = forward_blocked(src, w, b, geom, batch_inner)
+            self.save_for_backward(x, w, src, geom, groups, b is not None, True, batch_inner,
+                                   True, whole)
         else:
             cols, batch_inner = columns(x, geom, ones_row=fold_bias)
             out = conv_gemm(w, b, cols, groups, fold_bias)
             self.save_for_backward(x, w, cols, geom, groups, b is not None, fold_bias, batch_inner,
-                                   False)
+                                   False, None)
         return from_gemm(out, x.shape[0], out_shape(x.shape[2:], geom), batch_inner)
 
     def backward(self, grad: Any) -> tuple[Any, ...]:
-        x, w, cols, geom, groups, has_bias, folded, batch_inner, blocked = self.saved
+        x, w, cols, geom, groups, has_bias, folded, batch_inner, blocked, whole = self.saved
         xp = self.xp
         need_x, need_w = self.needs_input_grad[0], self.needs_input_grad[1]
         if blocked and xp is NUMPY_NS:  # cols is the input in the columns' order
-            return self._backward_blocked(cols, w, grad, geom, batch_inner, has_bias)
+            return self._backward_blocked(cols, whole, w, grad, geom, batch_inner, has_bias)
         o = w.shape[0]
         batch_inner = batch_inner and xp is NUMPY_NS  # create_graph recomputes NCHW columns
         fast_w = xp is NUMPY_NS and need_w and groups == 1
@@ -228,13 +229,14 @@ class Convolution(Function):
         return gx, gw
 
     def _backward_blocked(
-        self, src: np.ndarray, w: np.ndarray, grad: np.ndarray, geom: Geometry,
-        batch_inner: bool, has_bias: bool,
+        self, src: np.ndarray, whole: np.ndarray | None, w: np.ndarray, grad: np.ndarray,
+        geom: Geometry, batch_inner: bool, has_bias: bool,
     ) -> tuple[Any, ...]:
         """Backward of a convolution whose forward ran in blocks (ops/conv_blocked.py)."""
         need_x, need_w = self.needs_input_grad[:2]
         need_b = has_bias and self.needs_input_grad[2]
-        gx, gwb = backward_blocked(src, w, grad, geom, batch_inner, need_x, need_w, has_bias)
+        gx, gwb = backward_blocked(src, w, grad, geom, batch_inner, need_x, need_w, has_bias,
+                                   whole)
         gw = gb = None
         if need_w:  # C-contiguous like w, so optimizers run unstrided
             gw = np.ascontiguousarray(gwb[:, :-1] if has_bias else gwb).reshape(w.shape)
