@@ -6,8 +6,7 @@ times the input.  Made whole, for a 64->128 layer on 56x56 maps and a batch of 6
 weight-gradient GEMM -- each pass at memory speed, and the first touch of every page a page
 fault.  Here the columns are made for one *block* of output pixels at a time (whole images in
 the channel-major order, whole rows of the batch in the batch-innermost order; at most
-``BLOCK_BYTES``, so a block stays in the processor's last-level cache), used at once, and
-dropped:
+``BLOCK_BYTES``, so a block stays in the processor's last-level cache) and used at once:
 
 * forward: for each block $b$, $X_b = \mathrm{im2col}_b(x)$ and $Y_b = [W \mid \mathbf b]\,
   [X_b; \mathbf 1]$ written straight into its slice of $Y$; the blocks are kept for backward
