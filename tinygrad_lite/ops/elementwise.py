@@ -24,6 +24,7 @@ import tinygrad_lite.tensor as _tm
 from tinygrad_lite.autograd.fp import quiet_fp
 from tinygrad_lite.autograd.function import NUMPY_NS, Function, raw
 from tinygrad_lite.autograd.version import FROZEN
+from tinygrad_lite.ops.masking import select
 
 _FLOAT32 = np.dtype(np.float32)
 
@@ -284,8 +285,9 @@ def _extremum_backward(grad: Any, a: Any, b: Any, xp: Any, largest: bool) -> Any
     wa, wb = _extremum_weights(a, b, largest)
     if isinstance(grad, np.ndarray):
         wa, wb = wa.astype(grad.dtype, copy=False), wb.astype(grad.dtype, copy=False)
-    return (xp.unbroadcast(grad * xp.const(wa, grad), a.shape),
-            xp.unbroadcast(grad * xp.const(wb, grad), b.shape))  # fmt: skip
+    # the loser's 0 is selected, not multiplied: an infinite grad gives it 0, as PyTorch's
+    ga, gb = (select(xp, w != 0, grad * xp.const(w, grad)) for w in (wa, wb))
+    return xp.unbroadcast(ga, a.shape), xp.unbroadcast(gb, b.shape)
 
 
 class Where(Function):

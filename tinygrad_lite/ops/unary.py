@@ -14,6 +14,10 @@ clamp          gradient passes where $\min \le x \le \max$ (bounds included)
 sign           gradient 0 everywhere
 sqrt           $+\infty$ at 0 (an infinite slope, as PyTorch)
 =============  ==========================================================
+
+Masked gradients (relu, clamp) are *selected* (``where``), as PyTorch's, not multiplied by a
+0/1 mask: an infinite or NaN upstream gradient gives $0$ where the mask is off
+(:mod:`tinygrad_lite.ops.masking`).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from tinygrad_lite.allocator import SCRATCH
 from tinygrad_lite.autograd.fp import quiet_fp, restore, silence
 from tinygrad_lite.autograd.function import NUMPY_NS, Function
 from tinygrad_lite.ops import elementwise as ew
+from tinygrad_lite.ops.masking import masked, select, zero_link
 
 _FLOAT32 = np.dtype(np.float32)
 
@@ -114,7 +119,9 @@ class Abs(Function):
 
     def backward(self, grad: Any) -> Any:
         (x,) = self.saved
-        return grad * self.xp.const(sign_array(ew.saved_array(x)), grad)
+        if self.xp is NUMPY_NS:
+            return grad * sign_array(ew.saved_array(x))
+        return grad * self.xp.sign(x)  # PyTorch's grad * sgn(x): zeros when differentiated again
 
 
 class Sign(Function):
@@ -124,7 +131,7 @@ class Sign(Function):
         return sign_array(x)
 
     def backward(self, grad: Any) -> Any:
-        return grad * 0
+        return self.xp.zeros_like(grad)  # not grad * 0: inf * 0 is NaN (PyTorch: zeros)
 
 
 class Sin(Function):
@@ -238,8 +245,11 @@ class Sigmoid(Function):
 
 
 class Relu(Function):
-    r"""$y = \max(x, 0)$. Backward: $\bar x = \bar y\,[\lnot(x \le 0)]$, so
-    $\mathrm{relu}'(0) = 0$, and a NaN input passes its gradient (PyTorch's mask).
+    r"""$y = \max(x, 0)$. Backward: $\bar x = \bar y$ where $\lnot(x \le 0)$, else $+0$, so
+    $\mathrm{relu}'(0) = 0$, and a NaN input passes its gradient (PyTorch's mask).  The
+    gradient is *selected*, not multiplied by the mask (:func:`~tinygrad_lite.ops.masking.masked`):
+    an infinite or NaN $\bar y$ gives $0$ where $x \le 0$, as PyTorch's ``threshold_backward``;
+    differentiated again it gives zeros (:func:`~tinygrad_lite.ops.masking.zero_link`).
 
     ``np.maximum`` (one pass, NaN propagates, $-\infty \mapsto 0$), not ``x * mask``
     (which gives ``nan`` at $-\infty$ and $-0$ for negative inputs).  The saved mask is a
@@ -261,9 +271,10 @@ class Relu(Function):
 
     def backward(self, grad: Any) -> Any:
         (mask,) = self.saved
-        if self.xp is NUMPY_NS and grad.__class__ is np.ndarray and grad.shape == mask.shape:
-            return np.multiply(grad, mask, out=SCRATCH.empty_like(grad))  # = grad * mask
-        return grad * mask
+        if self.xp is NUMPY_NS:
+            return masked(grad, mask)  # where(mask, grad, 0) at a multiply's speed
+        # PyTorch's threshold_backward(grad, result): zeros, not None, when differentiated again
+        return zero_link(self, self.xp.where(mask.data, grad, 0.0), -1)
 
 
 class Clamp(Function):
@@ -288,7 +299,7 @@ class Clamp(Function):
             mask = x >= lo
             if hi is not None:
                 mask &= x <= hi
-        return grad * self.xp.const(mask, grad)
+        return select(self.xp, mask, grad)  # where, not a product: an inf grad gives 0 outside
 
 
 def _shifted_array(x: np.ndarray, dim: int) -> np.ndarray:
@@ -372,8 +383,9 @@ class ClampTensor(Function):
     def backward(self, grad: Any) -> tuple[Any, ...]:
         unbroadcast = self.xp.unbroadcast
         x_shape, mask_x = self.saved[:2]
-        grads = [unbroadcast(grad * mask_x, x_shape)]
-        grads += [unbroadcast(grad * m, shape) for shape, m in self.saved[2:]]
+        xp = self.xp
+        grads = [unbroadcast(select(xp, mask_x, grad), x_shape)]
+        grads += [unbroadcast(select(xp, m, grad), shape) for shape, m in self.saved[2:]]
         return tuple(grads)
 
 

@@ -76,7 +76,7 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     Gradient: $1$ for $x > 0$, ``negative_slope`` for $x \le 0$ (at $x = 0$ too, as PyTorch).
     """
     return inplace_result(
-        "leaky_relu", input, lambda x: ew.where(x > 0, x, x * negative_slope), inplace
+        "leaky_relu", input, lambda x: activation.leaky_relu(x, negative_slope), inplace
     )
 
 
@@ -89,7 +89,8 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """
 
     def f(x: Tensor) -> Tensor:
-        return ew.where(x > 0, x, special.expm1(x.clamp(max=0.0)) * alpha)
+        # x <= 0, not x > 0: a NaN input takes the identity branch's gradient, as PyTorch's
+        return ew.where(x <= 0, special.expm1(x.clamp(max=0.0)) * alpha, x)
 
     return inplace_result("elu", input, f, inplace)
 
@@ -135,7 +136,8 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     $\min(\beta x, \text{threshold})$, so it never overflows.
     """
     scaled = input * beta
-    smooth = special.log1p(scaled.clamp(max=threshold).exp()) / beta
+    # where, not clamp: a NaN input keeps its (NaN) gradient, as PyTorch's
+    smooth = special.log1p(ew.where(scaled > threshold, threshold, scaled).exp()) / beta
     return ew.where(scaled > threshold, input, smooth)
 
 
