@@ -25,12 +25,12 @@ from tinygrad_lite.tensor import Tensor
 
 
 def _pair(value: Any, name: str, op: str) -> tuple[int, int]:
-    """An int or a pair of ints as ``(h, w)`` (``TypeError`` for a float: no rounding)."""
+    """An int, a one-int sequence (PyTorch takes ``(2,)`` for ``2``) or a pair of ints as
+    ``(h, w)`` (``TypeError`` for a float: no rounding; ``RuntimeError`` for another length)."""
     if is_int(value):
         return int(value), int(value)
-    if isinstance(value, (tuple, list)) and len(value) == 2:
-        if is_int(value[0]) and is_int(value[1]):
-            return int(value[0]), int(value[1])
+    if isinstance(value, (tuple, list)) and len(value) in (1, 2) and all(map(is_int, value)):
+        return int(value[0]), int(value[-1])
     if isinstance(value, (tuple, list)) and all(map(is_int, value)):  # a wrong length
         raise RuntimeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
     raise TypeError(
@@ -38,21 +38,36 @@ def _pair(value: Any, name: str, op: str) -> tuple[int, int]:
     )
 
 
-def as_batch(op: str, x: Tensor) -> tuple[Tensor, bool]:
+def as_batch(op: str, x: Tensor, nonempty: int = 3) -> tuple[Tensor, bool]:
     """``x`` as (N, C, H, W), and whether it was one unbatched (C, H, W) image (pooling).
 
     An unbatched ``x`` becomes a batch of one (``unsqueeze(0)``, a view); the caller squeezes
-    the result back, so the output is 3-D like PyTorch's.  Other ranks raise ``RuntimeError``.
+    the result back, so the output is 3-D like PyTorch's.  Other ranks raise ``RuntimeError``,
+    and so does a size 0 in the last ``nonempty`` dimensions (PyTorch allows an empty batch
+    only; adaptive pooling an empty channel axis too).
     """
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}: expected input to be a Tensor, got {type(x).__name__}")
+    if x.ndim not in (3, 4):
+        raise RuntimeError(
+            f"{op}: expected 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape {tuple(x.shape)}"
+        )
+    if 0 in x.shape[-nonempty:]:
+        raise RuntimeError(
+            f"{op}: expected 3-D (C, H, W) or 4-D (N, C, H, W) input with non-zero sizes except "
+            f"the batch, got shape {tuple(x.shape)}"
+        )
     if x.ndim == 3:
         return x.unsqueeze(0), True  # (1, C, H, W)
-    if x.ndim == 4:
-        return x, False
-    raise RuntimeError(
-        f"{op}: expected 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape {tuple(x.shape)}"
-    )
+    return x, False
+
+
+def _check_dtype(op: str, x: Tensor, integers: bool) -> None:
+    """PyTorch's ``NotImplementedError`` for a dtype its pooling kernel lacks: bool always,
+    integers too when ``integers`` is False."""
+    kind = x.data.dtype.kind
+    if kind == "b" or (not integers and kind in "iu"):
+        raise NotImplementedError(f'"{op}" not implemented for {x.data.dtype}')
 
 
 def _pool_geometry(
@@ -115,6 +130,7 @@ def max_pool2d(
     Input (N, C, H, W) or unbatched (C, H, W); output and indices have the input's rank.
     """
     x, unbatched = as_batch("max_pool2d", input)  # (N, C, H, W)
+    _check_dtype("max_pool2d", x, integers=True)
     geom = _pool_geometry(
         "max_pool2d", input.shape, kernel_size, stride, padding, dilation, ceil_mode
     )
@@ -143,7 +159,17 @@ def avg_pool2d(
     the gradient of every pixel of a window is $\bar y / D$.  Input (N, C, H, W) or unbatched
     (C, H, W); the output has the input's rank.
     """
+    if isinstance(input, Tensor) and input.ndim < 3:  # PyTorch indexes dim -3 first
+        raise IndexError(
+            f"avg_pool2d: expected 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape "
+            f"{tuple(input.shape)}"
+        )
     x, unbatched = as_batch("avg_pool2d", input)  # (N, C, H, W)
+    _check_dtype("avg_pool2d", x, integers=True)
+    if divisor_override is not None and not is_int(divisor_override):
+        raise TypeError(
+            f"avg_pool2d: divisor_override must be int, not {type(divisor_override).__name__}"
+        )
     geom = _pool_geometry("avg_pool2d", input.shape, kernel_size, stride, padding, 1, ceil_mode)
     n, c, h, w = x.shape
     oh, ow = _check_output("avg_pool2d", input.shape, geom)
@@ -180,25 +206,36 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     Output cell $i$ along an axis of length $n$ averages $[\lfloor i n / m \rfloor,
     \lceil (i+1) n / m \rceil)$.  The windows are separable, so $y = A_h\, x\, A_w^\top$ with
     two small averaging matrices: linear, gradient $A_h^\top \bar y A_w$.  ``None`` in
-    ``output_size`` keeps that input size.  Input (N, C, H, W) or unbatched (C, H, W); the
-    output has the input's rank.
+    ``output_size`` keeps that input size; $0$ gives an empty output.  Input (N, C, H, W) or
+    unbatched (C, H, W), with $H, W > 0$; the output has the input's rank.
     """
-    x, unbatched = as_batch("adaptive_avg_pool2d", input)  # (N, C, H, W)
-    if isinstance(output_size, (int, np.integer)) or output_size is None:
+    op = "adaptive_avg_pool2d"
+    x, unbatched = as_batch(op, input, nonempty=2)  # (N, C, H, W)
+    _check_dtype(op, x, integers=False)
+    if is_int(output_size):
         output_size = (output_size, output_size)
-    if not isinstance(output_size, (tuple, list)) or len(output_size) != 2:
-        raise RuntimeError(
-            f"adaptive_avg_pool2d: output_size must be an int or a pair, got {output_size!r}"
+    if not isinstance(output_size, (tuple, list)) or not all(
+        v is None or is_int(v) for v in output_size
+    ):
+        raise TypeError(
+            f"{op}: output_size must be an int or a tuple of ints (or None), got {output_size!r}"
         )
+    if len(output_size) != 2:
+        raise RuntimeError(f"{op}: output_size must be 2 values, got {output_size!r}")
     h, w = x.shape[2], x.shape[3]
     oh = h if output_size[0] is None else int(output_size[0])
     ow = w if output_size[1] is None else int(output_size[1])
-    if oh < 1 or ow < 1:
+    if oh < 0 or ow < 0:
         raise RuntimeError(
-            f"adaptive_avg_pool2d: output_size must be positive, got {output_size!r}"
+            f"{op}: elements of output_size must be greater than or equal to 0, got "
+            f"{output_size!r}"
         )
     if (oh, ow) == (h, w):
         return input * 1.0
+    if oh == 0 or ow == 0:  # an empty output, as PyTorch: zero rows (or columns) of averages
+        ah = Tensor._make(np.zeros((oh, h), dtype=input.dtype), None)
+        aw = Tensor._make(np.zeros((w, ow), dtype=input.dtype), None)
+        return _unbatch(ah @ x @ aw, unbatched)
     if h % oh == 0 and w % ow == 0:
         return avg_pool2d(input, (h // oh, w // ow))  # handles either rank itself
     ah = Tensor._make(_adaptive_matrix(h, oh, input.dtype), None)  # (oh, H)
