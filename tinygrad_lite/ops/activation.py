@@ -40,8 +40,9 @@ _ONE_SIXTH_F32 = float(np.float32(1.0) / np.float32(6.0))
 
 
 class Hardtanh(Function):
-    r"""$y = \min(\max(x, lo), hi)$. Backward: $\bar x = \bar y\,[\lnot(x \le lo \lor x \ge hi)]$
-    (so a NaN input passes its gradient).
+    r"""$y = \min(\max(x, lo), hi)$. Backward: $\bar x = \bar y\,[lo < x < hi]$ ($0$ at a NaN
+    input: PyTorch's vectorised kernel; its scalar loop, which only sees the last few elements
+    of a tensor, passes the gradient there).
 
     Unlike ``clamp`` (which passes the gradient *at* its bounds), the gradient is $0$ at
     exactly $x = lo$ and $x = hi$: PyTorch's ``hardtanh_backward``, which selects the gradient
@@ -51,11 +52,13 @@ class Hardtanh(Function):
 
     def forward(self, x: np.ndarray, lo: float, hi: float) -> np.ndarray:
         lo_, hi_ = np.asarray(lo).astype(x.dtype), np.asarray(hi).astype(x.dtype)
-        self.save_for_backward(~((x <= lo_) | (x >= hi_)))  # NaN passes, as PyTorch's
+        self.save_for_backward((x > lo_) & (x < hi_))
         return np.minimum(np.maximum(x, lo_), hi_)
 
     def backward(self, grad: Any) -> Any:
         (inside,) = self.saved
+        if self.xp is NUMPY_NS:
+            return masked(grad, inside)
         return zero_link(self, select(self.xp, inside, grad), 0)
 
 
@@ -78,21 +81,20 @@ class Hardswish(Function):
     r"""$y = x \min(\max(x + 3, 0), 6) / 6$.
 
     Backward (PyTorch's branches): $\bar x = 0$ for $x \le -3$ (selected: $0$ even for an
-    infinite $\bar y$), $\bar y\,(x/3 + \tfrac12)$ for $-3 < x < 3$, $\bar y$ otherwise ($x \ge 3$
-    and NaN); so $0$ at $x = -3$ and $1$ at $x = 3$.  Under ``create_graph`` the middle piece
-    is built from ``x`` in ``xp`` (``where``), so the second derivative is $\tfrac13$ on
-    $(-3, 3)$ and $0$ elsewhere, bounds included, as PyTorch's.  First-order backward
-    multiplies by the same slope, computed in forward without ``where`` (which branches per
-    element): $(\mathrm{clip}(x, -3, 3)/3 + \tfrac12)[-3 < x < 3] + [\lnot(x < 3)]$ -- the clip
-    (``fmin``/``fmax``, which drop NaN) keeps $\pm\infty$ and NaN out of the product.
+    infinite $\bar y$), $\bar y\,(x/3 + \tfrac12)$ for $-3 < x < 3$, $\bar y$ for $x \ge 3$; so $0$
+    at $x = -3$ and $1$ at $x = 3$ (NaN at a NaN input, as PyTorch's vectorised kernel).  Under
+    ``create_graph`` the middle piece is built from ``x`` in ``xp`` (``where``), so the second
+    derivative is $\tfrac13$ on $(-3, 3)$ and $0$ elsewhere, bounds included, as PyTorch's.
+    First-order backward multiplies by the same slope, computed in forward without ``where``
+    (which branches per element): $(\mathrm{clip}(x, -3, 3)/3 + \tfrac12)[-3 < x < 3] +
+    [x \ge 3]$ -- the clip keeps $\pm\infty$ out of the product.
     """
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = floating(x)
         three, six, zero = (np.asarray(v, dtype=x.dtype) for v in (3, 6, 0))
-        inside, above = (x > -three) & (x < three), (~(x < three)).astype(x.dtype)
-        clipped = np.fmax(np.fmin(x, three), -three)
-        slope = (clipped / three + np.asarray(0.5, x.dtype)) * inside + above
+        inside, above = (x > -three) & (x < three), (x >= three).astype(x.dtype)
+        slope = (np.clip(x, -three, three) / three + np.asarray(0.5, x.dtype)) * inside + above
         self.save_for_backward(x, inside, above, slope, ~(x <= -three))
         return x * np.minimum(np.maximum(x + three, zero), six) / six
 
@@ -124,7 +126,7 @@ class ScaledElu(Function):
     Klambauer et al.'s $s = \lambda$, $\alpha$, and $c = 1$).
 
     Backward: $\bar x = \bar y\,s$ for $x > 0$ and $\bar y\,s\alpha c' e^{c' x}$ for $x \le 0$,
-    so $s\alpha c'$ at $x = 0$, and $\bar y\,s$ at NaN (PyTorch's ``x <= 0`` test). $c'$ is $c$,
+    so $s\alpha c'$ at $x = 0$ (NaN at a NaN input, as PyTorch's vectorised kernel). $c'$ is $c$,
     except that PyTorch's ``celu`` gradient uses $1/\mathrm{float32}(\alpha)$ even in float64
     ($1 + 1.7\cdot10^{-8}$ at $0$ for $\alpha = 0.7$): ``grad_input_scale`` carries that.
     First-order backward multiplies by a slope computed in forward with arithmetic masks
@@ -135,11 +137,11 @@ class ScaledElu(Function):
     def forward(self, x: np.ndarray, alpha: float, scale: float, input_scale: float,
                 grad_input_scale: float) -> np.ndarray:
         negative = x <= 0
-        z = np.fmin(x, 0) * input_scale  # fmin: a NaN input takes the positive branch's slope
+        z = np.minimum(x, 0) * input_scale
         u = np.exp(z)
         y = (alpha * scale) * fast_expm1(z, u) + scale * np.maximum(x, 0)
         if grad_input_scale != input_scale:
-            u = np.exp(np.fmin(x, 0) * grad_input_scale)
+            u = np.exp(np.minimum(x, 0) * grad_input_scale)
         coef = alpha * scale * grad_input_scale
         slope = negative * (coef * u) + ~negative * np.asarray(scale, x.dtype)
         self.save_for_backward(x, negative, slope, coef, grad_input_scale, scale)
@@ -180,23 +182,24 @@ class Shrink(Function):
     $0$, never $-0$, so ``hardshrink`` *selects* $x$ rather than multiplying it by a mask, and
     ``softshrink``'s $x - x$ is $+0$ anyway.  NaN stays NaN.
 
-    Backward: $\bar x = \bar y$ where $\lnot(-\lambda \le x \le \lambda)$, else $+0$ (selected,
-    so an infinite $\bar y$ gives $0$ inside), $0$ at $x = \pm\lambda$; differentiated again,
-    zeros for $x$ (PyTorch's ``softshrink_backward(grad, self)``).  At a NaN input the gradient
-    passes (PyTorch's scalar loop; its vectorised loop gives $0$ there, so PyTorch itself
-    answers either way depending on the element's position).
+    Backward: $\bar x = \bar y$ where $|x| > \lambda$, else $+0$ (selected, so an infinite
+    $\bar y$ gives $0$ inside), $0$ at $x = \pm\lambda$; differentiated again, zeros for $x$
+    (PyTorch's ``softshrink_backward(grad, self)``).  At a NaN input the gradient is $0$:
+    PyTorch's vectorised kernel (its scalar loop, which only sees the last few elements of a
+    tensor, passes the gradient there).
     """
 
     def forward(self, x: np.ndarray, lambd: float, soft: bool) -> np.ndarray:
         lam = np.asarray(lambd, dtype=x.dtype)
-        outside = ~((x >= -lam) & (x <= lam))
-        self.save_for_backward(outside)
+        self.save_for_backward((x < -lam) | (x > lam))
         if soft:
             return x - np.clip(x, -lam, lam)  # x - x = +0 inside (no where: branch-free)
-        return masked(x, outside)
+        return masked(x, ~((x >= -lam) & (x <= lam)))  # NaN passes (the value)
 
     def backward(self, grad: Any) -> Any:
         (outside,) = self.saved
+        if self.xp is NUMPY_NS:
+            return masked(grad, outside)
         return zero_link(self, select(self.xp, outside, grad), 0)
 
 
@@ -215,6 +218,8 @@ class Threshold(Function):
 
     def backward(self, grad: Any) -> Any:
         (keep,) = self.saved
+        if self.xp is NUMPY_NS:
+            return masked(grad, keep)
         return zero_link(self, select(self.xp, keep, grad), 0)
 
 

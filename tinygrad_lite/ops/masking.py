@@ -28,26 +28,28 @@ from tinygrad_lite.autograd.function import NUMPY_NS, Function
 
 BITS = {2: np.int16, 4: np.int32, 8: np.int64}
 """The integer type of each float size (by ``itemsize``): views of a float array's bits."""
-_SMALL = 1024  # below this many values np.where is faster (measured: 64 values 1.7 vs 3.3 us)
+_BITS_OF = {np.dtype(f): BITS[np.dtype(f).itemsize] for f in (np.float16, np.float32, np.float64)}
+_SMALL = 4096  # below this many values one mixed-type multiply beats the two passes
 
 
 def masked(grad: Any, mask: np.ndarray) -> np.ndarray:
     r"""``np.where(mask, grad, 0)`` for numpy arrays (broadcast together): ``grad`` where
     ``mask`` holds, $+0$ elsewhere, even where ``grad`` is $\pm\infty$ or NaN.
 
-    For float ``grad`` it writes the 0/1 mask into a fresh integer view of the result and
-    multiplies it by ``grad``'s bits in place (two passes, no branches).  Small arrays, where
-    the views and calls cost more than ``where``'s branches, and other dtypes use ``np.where``.
+    For float ``grad`` it multiplies ``grad``'s bits, as integers, by the 0/1 mask (no
+    branches, unlike ``where``): small or broadcast arrays in one mixed-type multiply, large ones
+    by writing the mask into an integer view of a pooled result and multiplying in place (two
+    passes, but no casting buffer: faster).  Other dtypes use ``np.where``.
     """
     if grad.__class__ is not np.ndarray:
         grad = np.asarray(grad)
-    if grad.size < _SMALL or grad.dtype.kind != "f" or grad.dtype.itemsize not in BITS:
+    bits = _BITS_OF.get(grad.dtype)
+    if bits is None:
         return np.where(mask, grad, 0)  # (a Python 0 keeps grad's dtype)
-    bits = BITS[grad.dtype.itemsize]
-    if grad.shape == mask.shape:
-        out = SCRATCH.empty_like(grad)  # grad's memory order (channel-major layouts stay)
-    else:
-        out = SCRATCH.empty(np.broadcast_shapes(grad.shape, mask.shape), grad.dtype)
+    if grad.size < _SMALL or grad.shape != mask.shape:
+        out = np.multiply(grad.view(bits), mask)
+        return (out if out.__class__ is np.ndarray else np.asarray(out)).view(grad.dtype)
+    out = SCRATCH.empty_like(grad)  # grad's memory order (channel-major layouts stay)
     out_bits = out.view(bits)
     np.copyto(out_bits, mask, casting="unsafe")  # 0 or 1
     np.multiply(grad.view(bits), out_bits, out=out_bits)

@@ -89,8 +89,9 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """
 
     def f(x: Tensor) -> Tensor:
-        # x <= 0, not x > 0: a NaN input takes the identity branch's gradient, as PyTorch's
-        return ew.where(x <= 0, special.expm1(x.clamp(max=0.0)) * alpha, x)
+        # where, not clamp(max=0): a NaN input keeps its NaN gradient (PyTorch's vectorised
+        # kernel), as the selected clamp gradient would drop it
+        return ew.where(x > 0, x, special.expm1(ew.where(x > 0, 0.0, x)) * alpha)
 
     return inplace_result("elu", input, f, inplace)
 

@@ -90,7 +90,8 @@ def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     r"""$x$ for $|x| > \lambda$, else $+0$.  Gradient $[|x| > \lambda]$: $0$ at $\pm\lambda$.
 
     Inside $[-\lambda, \lambda]$ the value is $+0$ (not $-0$) and the gradient $0$ even for an
-    infinite upstream gradient: both are selected, as PyTorch's kernels (NaN passes).
+    infinite upstream gradient: both are selected, as PyTorch's kernels (a NaN value passes,
+    its gradient is 0).
     """
     require_floating("hardshrink", input)
     return activation.hardshrink(input, lambd)
