@@ -97,14 +97,11 @@ def _tf() -> Any:
     return torch_or_skip().nn.functional
 
 
-def _without(negative_zero: bool = True, nan: bool = False) -> np.ndarray:
-    """X without -0.0 (relu and clamp of -0.0 give +0, PyTorch -0: the value's sign, not the
-    gradient, differs; not fixed here) and, where PyTorch's gradient at a NaN input depends on
-    the element's position (its vectorised loop and its scalar tail disagree), without NaN:
+def _without(nan: bool = False) -> np.ndarray:
+    """X, and where PyTorch's gradient at a NaN input depends on the element's position (its
+    vectorised loop and its scalar tail disagree) without NaN:
     ``test_nan_input_gradients_match_pytorchs_vectorised_kernels`` covers those."""
-    keep = [not (negative_zero and v == 0 and np.signbit(v)) and not (nan and np.isnan(v))
-            for v in X]
-    return X[keep]
+    return X[~np.isnan(X)] if nan else X
 
 
 @pytest.mark.filterwarnings("ignore:invalid value")  # frac(inf), hardswish(-inf): NaN values
@@ -281,3 +278,29 @@ def test_gradient_that_does_not_depend_on_x_cannot_be_differentiated_as_in_pytor
         tl_grad(g.sum(), x)
     with pytest.raises(RuntimeError, match="does not require grad"):
         torch.autograd.grad(gr.sum(), xr)
+
+
+@pytest.mark.parametrize("name,ours,theirs", [
+    ("relu", lambda t: t.relu(), lambda t: t.relu()),
+    ("clamp_min", lambda t: t.clamp(min=0.0), lambda t: t.clamp(min=0.0)),
+    ("clamp_max", lambda t: t.clamp(max=0.0), lambda t: t.clamp(max=0.0)),
+    ("clamp_max_neg0", lambda t: t.clamp(max=-0.0), lambda t: t.clamp(max=-0.0)),
+    ("clamp", lambda t: t.clamp(0.0, 1.0), lambda t: t.clamp(0.0, 1.0)),
+    ("clamp_tensor", lambda t: t.clamp(t * 0, t * 0 + 1), lambda t: t.clamp(t * 0, t * 0 + 1)),
+    ("relu6", F.relu6, "relu6"), ("hardtanh", lambda t: F.hardtanh(t, 0.0, 1.0), "hardtanh"),
+    ("elu", F.elu, "elu"), ("celu", F.celu, "celu"), ("selu", F.selu, "selu"),
+    ("leaky_relu", F.leaky_relu, "leaky_relu"),
+])  # fmt: skip
+def test_negative_zero_values_keep_their_sign_as_pytorch(name, ours, theirs):
+    """numpy's maximum/minimum return the *second* argument on a tie, so the input goes second:
+    relu(-0.) is -0., as PyTorch's (and the same speed)."""
+    torch = torch_or_skip()
+    args = (0.0, 1.0) if name == "hardtanh" else ()
+    if isinstance(theirs, str):
+        theirs = getattr(torch.nn.functional, theirs)
+    for dtype in (np.float32, np.float64):
+        x = np.array([-0.0, 0.0, -1.0, 2.0, np.nan], dtype=dtype)
+        got, want = ours(tl.tensor(x)).numpy(), theirs(torch.tensor(x), *args).numpy()
+        np.testing.assert_allclose(got, want, rtol=1e-6, equal_nan=True)  # (elu: a few ulp)
+        zeros = want == 0
+        assert np.array_equal(np.signbit(got[zeros]), np.signbit(want[zeros])), (name, got)

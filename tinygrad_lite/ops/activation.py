@@ -53,7 +53,7 @@ class Hardtanh(Function):
     def forward(self, x: np.ndarray, lo: float, hi: float) -> np.ndarray:
         lo_, hi_ = np.asarray(lo).astype(x.dtype), np.asarray(hi).astype(x.dtype)
         self.save_for_backward((x > lo_) & (x < hi_))
-        return np.minimum(np.maximum(x, lo_), hi_)
+        return np.minimum(hi_, np.maximum(lo_, x))  # x second: numpy returns it on ties (-0)
 
     def backward(self, grad: Any) -> Any:
         (inside,) = self.saved
@@ -137,11 +137,11 @@ class ScaledElu(Function):
     def forward(self, x: np.ndarray, alpha: float, scale: float, input_scale: float,
                 grad_input_scale: float) -> np.ndarray:
         negative = x <= 0
-        z = np.minimum(x, 0) * input_scale
+        z = np.minimum(0, x) * input_scale  # (x second: -0 stays -0, as PyTorch's value)
         u = np.exp(z)
-        y = (alpha * scale) * fast_expm1(z, u) + scale * np.maximum(x, 0)
+        y = (alpha * scale) * fast_expm1(z, u) + scale * np.maximum(0, x)  # (-0 stays -0)
         if grad_input_scale != input_scale:
-            u = np.exp(np.minimum(x, 0) * grad_input_scale)
+            u = np.exp(np.minimum(0, x) * grad_input_scale)
         coef = alpha * scale * grad_input_scale
         slope = negative * (coef * u) + ~negative * np.asarray(scale, x.dtype)
         self.save_for_backward(x, negative, slope, coef, grad_input_scale, scale)

@@ -264,7 +264,8 @@ class Relu(Function):
     def forward(self, x: np.ndarray) -> np.ndarray:
         if x.dtype == np.bool_:
             raise RuntimeError("relu: boolean inputs are not supported (as in PyTorch)")
-        y = np.maximum(x, x.dtype.type(0), out=SCRATCH.empty_like(x))
+        # x second: on a tie numpy returns it, so relu(-0) is -0, as PyTorch's (same speed)
+        y = np.maximum(x.dtype.type(0), x, out=SCRATCH.empty_like(x))
         # y != 0 iff not x <= 0 (NaN included): one pass
         self.saved = (np.not_equal(y, 0, out=SCRATCH.empty_like(y, np.bool_)),)
         return y
@@ -280,16 +281,20 @@ class Relu(Function):
 class Clamp(Function):
     r"""$y = \min(\max(x, lo), hi)$. Backward: $\bar x = \bar y\,[lo \le x \le hi]$.
 
-    The gradient passes *at* the bounds, as in PyTorch.  Forward is one ``np.clip`` (the same
-    values as ``minimum(maximum(x, lo), hi)``, NaN and $-0$ included); the mask is built in
-    backward from the saved input.
+    The gradient passes *at* the bounds, as in PyTorch.  Forward is one ``np.clip``, or with
+    one bound one ``np.maximum(lo, x)`` / ``np.minimum(hi, x)`` (``x`` second: numpy returns the
+    second argument on a tie, so ``clamp(-0., min=0.)`` is $-0$, as PyTorch's; ``np.clip``
+    keeps ``x`` on ties only with both bounds); NaN propagates.  The mask is built in backward
+    from the saved input.
     """
 
     def forward(self, x: np.ndarray, lo: Any = None, hi: Any = None) -> np.ndarray:
         lo = None if lo is None else np.asarray(lo, dtype=x.dtype)
         hi = None if hi is None else np.asarray(hi, dtype=x.dtype)
         self.save_for_backward(x, lo, hi)
-        return np.asarray(np.clip(x, lo, hi))
+        if lo is None or hi is None:  # one bound: x second, so a tie (-0 vs 0) keeps x, as
+            return np.asarray(np.minimum(hi, x) if lo is None else np.maximum(lo, x))  # PyTorch
+        return np.asarray(np.clip(x, lo, hi))  # (np.clip keeps x on ties with both bounds)
 
     def backward(self, grad: Any) -> Any:
         x, lo, hi = [None if v is None else ew.saved_array(v) for v in self.saved]
@@ -368,11 +373,11 @@ class ClampTensor(Function):
         out = x
         mask_x = masks = ()
         if lo is not None:
-            out = np.maximum(out, lo)
+            out = np.maximum(lo, out)  # out second: a tie keeps x (-0), as PyTorch
             mask_x = x >= lo
             masks = (x < lo) if hi is None else (x < lo) & (lo < hi),
         if hi is not None:
-            out = np.minimum(out, hi)
+            out = np.minimum(hi, out)
             mask_x = (x <= hi) if lo is None else mask_x & (x <= hi)
             masks += (x > hi) if lo is None else (x > hi) | (hi < lo),
         shape = out.shape
