@@ -220,6 +220,15 @@ ZERO_SECOND = [
      lambda t: _tf().max_pool2d(t.reshape(1, 1, 2, 4), 2)),
     ("max_pool2d_overlap", lambda t: F.max_pool2d(t.reshape(1, 1, 2, 4), 2, 1),
      lambda t: _tf().max_pool2d(t.reshape(1, 1, 2, 4), 2, 1)),
+    # linear, but PyTorch's fused backward takes the input too (masking.Anchored)
+    ("avg_pool2d", lambda t: F.avg_pool2d(t.reshape(1, 1, 2, 4), 2, 1, 1, True, False),
+     lambda t: _tf().avg_pool2d(t.reshape(1, 1, 2, 4), 2, 1, 1, True, False)),
+    ("adaptive_avg_pool2d", lambda t: F.adaptive_avg_pool2d(t.reshape(1, 1, 2, 4), (1, 3)),
+     lambda t: _tf().adaptive_avg_pool2d(t.reshape(1, 1, 2, 4), (1, 3))),
+    ("adaptive_avg_pool2d_same", lambda t: F.adaptive_avg_pool2d(t.reshape(1, 1, 2, 4), (2, 4)),
+     lambda t: _tf().adaptive_avg_pool2d(t.reshape(1, 1, 2, 4), (2, 4))),
+    ("adaptive_avg_pool2d_tiles", lambda t: F.adaptive_avg_pool2d(t.reshape(1, 1, 2, 4), (1, 2)),
+     lambda t: _tf().adaptive_avg_pool2d(t.reshape(1, 1, 2, 4), (1, 2))),
 ]
 SECOND_X = np.array([-1.0, 0.0, 0.5, 2.0, -3.0, 1.0, 7.0, 0.25])
 
@@ -232,7 +241,7 @@ def test_second_derivative_of_piecewise_linear_ops_is_zeros_as_pytorch(name, our
     x, xr = tl.tensor(SECOND_X, requires_grad=True), torch.tensor(SECOND_X, requires_grad=True)
     (g,) = tl_grad(ours(x).sum(), x, create_graph=True)
     (gr,) = torch.autograd.grad(theirs(xr).sum(), xr, create_graph=True)
-    np.testing.assert_array_equal(g.detach().numpy(), gr.detach().numpy())
+    np.testing.assert_allclose(g.detach().numpy(), gr.detach().numpy(), rtol=1e-15)
     assert g.requires_grad and gr.requires_grad
     (gg,) = tl_grad((g * tl.tensor(np.arange(8.0))).sum(), x, allow_unused=True)
     (ggr,) = torch.autograd.grad((gr * torch.arange(8.0)).sum(), xr, allow_unused=True)
@@ -304,3 +313,15 @@ def test_negative_zero_values_keep_their_sign_as_pytorch(name, ours, theirs):
         np.testing.assert_allclose(got, want, rtol=1e-6, equal_nan=True)  # (elu: a few ulp)
         zeros = want == 0
         assert np.array_equal(np.signbit(got[zeros]), np.signbit(want[zeros])), (name, got)
+
+
+def test_adaptive_avg_pool_to_one_cell_is_a_mean_as_in_pytorch():
+    """PyTorch's shortcut for output size 1: a mean, whose gradient does not depend on x."""
+    torch = torch_or_skip()
+    x, xr = tl.tensor(SECOND_X, requires_grad=True), torch.tensor(SECOND_X, requires_grad=True)
+    (g,) = tl_grad(F.adaptive_avg_pool2d(x.reshape(1, 1, 2, 4), 1).sum(), x, create_graph=True)
+    (gr,) = torch.autograd.grad(
+        torch.nn.functional.adaptive_avg_pool2d(xr.reshape(1, 1, 2, 4), 1).sum(), xr,
+        create_graph=True)
+    np.testing.assert_allclose(g.numpy(), gr.detach().numpy(), rtol=1e-15)
+    assert not g.requires_grad and not gr.requires_grad

@@ -25,6 +25,7 @@ import numpy as np
 import tinygrad_lite.tensor as _tm
 from tinygrad_lite.allocator import SCRATCH
 from tinygrad_lite.autograd.function import NUMPY_NS, Function
+from tinygrad_lite.autograd.grad_mode import STATE
 
 BITS = {2: np.int16, 4: np.int32, 8: np.int64}
 """The integer type of each float size (by ``itemsize``): views of a float array's bits."""
@@ -109,3 +110,25 @@ def zero_link(fn: Function, value: Any, source: int) -> Any:
     anchor._vc = node._vc
     return ZeroLink.apply(value, anchor)
 
+
+class Anchored(Function):
+    r"""$y = v$, where $v$ is the output of a *linear composite* of ``anchor`` (average
+    pooling): backward passes $\bar y$ on to $v$, made under ``create_graph`` a function of
+    ``anchor`` with derivative $0$ (:func:`zero_link`).  PyTorch's fused backward of such an
+    op (``avg_pool2d_backward(grad, self)``) takes the input, so differentiating its gradient
+    again gives zeros rather than "does not require grad"; this gives the composite the same.
+    """
+
+    def forward(self, value: np.ndarray, anchor: np.ndarray) -> np.ndarray:
+        return value
+
+    def backward(self, grad: Any) -> tuple[Any, None]:
+        return zero_link(self, grad, 1), None
+
+
+def anchored(value: Any, anchor: Any) -> Any:
+    """``value`` (a Tensor computed linearly from ``anchor``) through :class:`Anchored`, when
+    a gradient will be recorded; ``value`` itself otherwise (no extra node)."""
+    if anchor.requires_grad and STATE.enabled:
+        return Anchored.apply(value, anchor)
+    return value

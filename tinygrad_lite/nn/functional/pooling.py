@@ -20,6 +20,7 @@ from tinygrad_lite.argcheck import is_int
 from tinygrad_lite.autograd.grad_mode import is_grad_enabled
 from tinygrad_lite.nn.functional.conv import _check_output, _unbatch
 from tinygrad_lite.ops.conv import Geometry, Im2Col, im2col_array
+from tinygrad_lite.ops.masking import anchored
 from tinygrad_lite.ops.pool import MaxPool, max_pool_indices
 from tinygrad_lite.tensor import Tensor
 
@@ -170,25 +171,29 @@ def avg_pool2d(
         raise TypeError(
             f"avg_pool2d: divisor_override must be int, not {type(divisor_override).__name__}"
         )
+    if divisor_override == 0:
+        raise RuntimeError("avg_pool2d: divisor_override must be non-zero")
     geom = _pool_geometry("avg_pool2d", input.shape, kernel_size, stride, padding, 1, ceil_mode)
     n, c, h, w = x.shape
     oh, ow = _check_output("avg_pool2d", input.shape, geom)
     cols = Im2Col.apply(x.reshape(n * c, 1, h, w), geom=geom)  # (kh*kw, N*C*oh*ow)
     total = _unbatch(cols.sum(0).reshape(n, c, oh, ow), unbatched)
-    if divisor_override is not None:
-        if divisor_override == 0:
-            raise RuntimeError("avg_pool2d: divisor_override must be non-zero")
-        return total / float(divisor_override)
     (pt, pb, pl, pr) = geom[2]
-    if (count_include_pad and (pb, pr) == (pt, pl)) or not any(geom[2]):
-        return total / float(geom[0][0] * geom[0][1])
-    if count_include_pad:  # count the symmetric padding, not ceil_mode's extra cells
-        ones = np.ones((1, 1, h + 2 * pt, w + 2 * pl), dtype=input.dtype)
-        extra = (0, pb - pt, 0, pr - pl)
-        counts = im2col_array(ones, (geom[0], geom[1], extra, geom[3])).sum(0)
+    if divisor_override is not None:
+        out = total / float(divisor_override)
+    elif (count_include_pad and (pb, pr) == (pt, pl)) or not any(geom[2]):
+        out = total / float(geom[0][0] * geom[0][1])
     else:
-        counts = im2col_array(np.ones((1, 1, h, w), dtype=input.dtype), geom).sum(0)
-    return total / Tensor._make(counts.reshape(oh, ow), None)
+        if count_include_pad:  # count the symmetric padding, not ceil_mode's extra cells
+            ones = np.ones((1, 1, h + 2 * pt, w + 2 * pl), dtype=input.dtype)
+            extra = (0, pb - pt, 0, pr - pl)
+            counts = im2col_array(ones, (geom[0], geom[1], extra, geom[3])).sum(0)
+        else:
+            counts = im2col_array(np.ones((1, 1, h, w), dtype=input.dtype), geom).sum(0)
+        out = total / Tensor._make(counts.reshape(oh, ow), None)
+    # PyTorch's avg_pool2d_backward(grad, self) takes the input: differentiated again, the
+    # gradient gives zeros (not "does not require grad"); ``anchored`` gives the same here
+    return anchored(out, input)
 
 
 def _adaptive_matrix(size: int, out: int, dtype: Any) -> np.ndarray:
@@ -231,14 +236,17 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
             f"{output_size!r}"
         )
     if (oh, ow) == (h, w):
-        return input * 1.0
+        return anchored(input * 1.0, input)  # (see avg_pool2d's end)
+    if (oh, ow) == (1, 1):  # PyTorch's shortcut: a mean (whose gradient needs no input)
+        return input.mean((-2, -1), keepdim=True)
     if oh == 0 or ow == 0:  # an empty output, as PyTorch: zero rows (or columns) of averages
         ah = Tensor._make(np.zeros((oh, h), dtype=input.dtype), None)
         aw = Tensor._make(np.zeros((w, ow), dtype=input.dtype), None)
-        return _unbatch(ah @ x @ aw, unbatched)
+        return anchored(_unbatch(ah @ x @ aw, unbatched), input)
     if h % oh == 0 and w % ow == 0:
         return avg_pool2d(input, (h // oh, w // ow))  # handles either rank itself
     ah = Tensor._make(_adaptive_matrix(h, oh, input.dtype), None)  # (oh, H)
     aw = Tensor._make(_adaptive_matrix(w, ow, input.dtype).T.copy(), None)  # (W, ow)
-    return _unbatch(ah @ x @ aw, unbatched)  # (N, C, oh, ow), or (C, oh, ow) when unbatched
+    # (N, C, oh, ow), or (C, oh, ow) when unbatched; anchored: see avg_pool2d's end
+    return anchored(_unbatch(ah @ x @ aw, unbatched), input)
 
