@@ -300,6 +300,7 @@ BAD_POOL_INPUTS = [  # (shape, dtype): wrong ranks, empty non-batch sizes, dtype
     ((5, 6), np.float32), ((2, 1, 2, 5, 6), np.float32), ((6,), np.float32), ((), np.float32),
     ((1, 0, 5, 6), np.float32), ((1, 2, 0, 6), np.float32), ((2, 0, 6), np.float32),
     ((0, 5, 6), np.float32), ((1, 1, 4, 4), np.bool_), ((1, 1, 4, 4), np.int64),
+    ((1, 1, 4, 4), np.int32), ((1, 1, 4, 4), np.uint8),
 ]
 
 
@@ -351,3 +352,19 @@ def test_pool_arguments_pytorch_accepts(op, args, kwargs):
         assert_close(y, yr)
         y.sum().backward()
         assert t.grad.shape == t.shape
+
+
+@pytest.mark.parametrize("args,kwargs", [
+    ((2,), {}), ((3, 1, 1), {"count_include_pad": False}), ((3, 1, 1), {}),
+    ((2,), {"divisor_override": 3}), ((2,), {"divisor_override": -3}),
+    ((3, 2, 1), {"ceil_mode": True}), ((3, 2, 1), {"ceil_mode": True, "count_include_pad": False}),
+])  # fmt: skip
+def test_avg_pool_of_int64_divides_as_pytorchs_integers(args, kwargs):
+    """An int64 result, each window's sum divided by its integer divisor toward zero."""
+    torch = torch_or_skip()
+    x = np.arange(-20, 20).reshape(1, 2, 4, 5)
+    for inp in (x, x[0]):
+        got = F.avg_pool2d(tl.tensor(inp), *args, **kwargs)
+        want = torch.nn.functional.avg_pool2d(torch.tensor(inp), *args, **kwargs)
+        assert got.dtype == tl.int64
+        np.testing.assert_array_equal(got.numpy(), want.numpy())

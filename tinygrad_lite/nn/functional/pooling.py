@@ -63,12 +63,12 @@ def as_batch(op: str, x: Tensor, nonempty: int = 3) -> tuple[Tensor, bool]:
     return x, False
 
 
-def _check_dtype(op: str, x: Tensor, integers: bool) -> None:
-    """PyTorch's ``NotImplementedError`` for a dtype its pooling kernel lacks: bool always,
-    integers too when ``integers`` is False."""
-    kind = x.data.dtype.kind
-    if kind == "b" or (not integers and kind in "iu"):
-        raise NotImplementedError(f'"{op}" not implemented for {x.data.dtype}')
+def _check_dtype(op: str, x: Tensor, integers: Any) -> None:
+    """PyTorch's ``NotImplementedError`` for a dtype its pooling kernel lacks: bool always;
+    integers unless ``integers`` is True (all) or the one integer dtype it names."""
+    dtype = x.data.dtype
+    if dtype.kind == "b" or (dtype.kind in "iu" and integers is not True and dtype != integers):
+        raise NotImplementedError(f'"{op}" not implemented for {dtype}')
 
 
 def _pool_geometry(
@@ -166,7 +166,7 @@ def avg_pool2d(
             f"{tuple(input.shape)}"
         )
     x, unbatched = as_batch("avg_pool2d", input)  # (N, C, H, W)
-    _check_dtype("avg_pool2d", x, integers=True)
+    _check_dtype("avg_pool2d", x, integers=np.dtype(np.int64))  # PyTorch's: int64 only
     if divisor_override is not None and not is_int(divisor_override):
         raise TypeError(
             f"avg_pool2d: divisor_override must be int, not {type(divisor_override).__name__}"
@@ -176,6 +176,8 @@ def avg_pool2d(
     geom = _pool_geometry("avg_pool2d", input.shape, kernel_size, stride, padding, 1, ceil_mode)
     n, c, h, w = x.shape
     oh, ow = _check_output("avg_pool2d", input.shape, geom)
+    if x.data.dtype.kind == "i":  # no gradient: PyTorch's integer sums and divisions
+        return _avg_pool_int64(x, unbatched, geom, (oh, ow), count_include_pad, divisor_override)
     cols = Im2Col.apply(x.reshape(n * c, 1, h, w), geom=geom)  # (kh*kw, N*C*oh*ow)
     total = _unbatch(cols.sum(0).reshape(n, c, oh, ow), unbatched)
     (pt, pb, pl, pr) = geom[2]
@@ -194,6 +196,26 @@ def avg_pool2d(
     # PyTorch's avg_pool2d_backward(grad, self) takes the input: differentiated again, the
     # gradient gives zeros (not "does not require grad"); ``anchored`` gives the same here
     return anchored(out, input)
+
+
+def _avg_pool_int64(x: Tensor, unbatched: bool, geom: Geometry, out_hw: tuple[int, int],
+                    count_include_pad: bool, divisor_override: int | None) -> Tensor:
+    """``avg_pool2d`` of an int64 tensor as PyTorch's kernel: the window's integer sum divided
+    by the integer divisor, rounded toward zero (C++ division), an int64 result."""
+    n, c, h, w = x.shape
+    total = im2col_array(x.data.reshape(n * c, 1, h, w), geom).sum(0).reshape(n, c, *out_hw)
+    (pt, pb, pl, pr) = geom[2]
+    if divisor_override is not None:
+        divisor: Any = divisor_override
+    elif (count_include_pad and (pb, pr) == (pt, pl)) or not any(geom[2]):
+        divisor = geom[0][0] * geom[0][1]
+    else:
+        shape = (h + 2 * pt, w + 2 * pl) if count_include_pad else (h, w)
+        pads = (0, pb - pt, 0, pr - pl) if count_include_pad else geom[2]
+        ones = np.ones((1, 1, *shape), dtype=np.int64)
+        divisor = im2col_array(ones, (geom[0], geom[1], pads, geom[3])).sum(0).reshape(out_hw)
+    out = np.sign(total) * np.sign(divisor) * (np.abs(total) // np.abs(divisor))
+    return Tensor._make(out[0] if unbatched else out, None)
 
 
 def _adaptive_matrix(size: int, out: int, dtype: Any) -> np.ndarray:
