@@ -15,9 +15,7 @@ sign           gradient 0 everywhere
 sqrt           $+\infty$ at 0 (an infinite slope, as PyTorch)
 =============  ==========================================================
 
-Masked gradients (relu, clamp) are *selected* (``where``), as PyTorch's, not multiplied by a
-0/1 mask: an infinite or NaN upstream gradient gives $0$ where the mask is off
-(:mod:`tinygrad_lite.ops.masking`).
+Masked gradients (relu, clamp) are *selected*, as PyTorch's (:mod:`~tinygrad_lite.ops.masking`).
 """
 
 from __future__ import annotations
@@ -245,11 +243,9 @@ class Sigmoid(Function):
 
 
 class Relu(Function):
-    r"""$y = \max(x, 0)$. Backward: $\bar x = \bar y$ where $\lnot(x \le 0)$, else $+0$, so
-    $\mathrm{relu}'(0) = 0$, and a NaN input passes its gradient (PyTorch's mask).  The
-    gradient is *selected*, not multiplied by the mask (:func:`~tinygrad_lite.ops.masking.masked`):
-    an infinite or NaN $\bar y$ gives $0$ where $x \le 0$, as PyTorch's ``threshold_backward``;
-    differentiated again it gives zeros (:func:`~tinygrad_lite.ops.masking.zero_link`).
+    r"""$y = \max(x, 0)$. Backward: $\bar x = \bar y$ where $\lnot(x \le 0)$, else $+0$ (selected,
+    so an infinite $\bar y$ gives $0$ there, as PyTorch's ``threshold_backward``), so
+    $\mathrm{relu}'(0) = 0$, and a NaN input passes its gradient (PyTorch's mask).
 
     ``np.maximum`` (one pass, NaN propagates, $-\infty \mapsto 0$), not ``x * mask``
     (which gives ``nan`` at $-\infty$ and $-0$ for negative inputs).  The saved mask is a
@@ -281,20 +277,18 @@ class Relu(Function):
 class Clamp(Function):
     r"""$y = \min(\max(x, lo), hi)$. Backward: $\bar x = \bar y\,[lo \le x \le hi]$.
 
-    The gradient passes *at* the bounds, as in PyTorch.  Forward is one ``np.clip``, or with
-    one bound one ``np.maximum(lo, x)`` / ``np.minimum(hi, x)`` (``x`` second: numpy returns the
-    second argument on a tie, so ``clamp(-0., min=0.)`` is $-0$, as PyTorch's; ``np.clip``
-    keeps ``x`` on ties only with both bounds); NaN propagates.  The mask is built in backward
-    from the saved input.
+    The gradient passes *at* the bounds, as in PyTorch.  Forward is one ``np.clip``, or for one
+    bound ``np.maximum(lo, x)`` / ``np.minimum(hi, x)`` (numpy returns the second argument on a
+    tie, so ``clamp(-0., min=0.)`` is $-0$ as PyTorch's).  The mask is built in backward.
     """
 
     def forward(self, x: np.ndarray, lo: Any = None, hi: Any = None) -> np.ndarray:
         lo = None if lo is None else np.asarray(lo, dtype=x.dtype)
         hi = None if hi is None else np.asarray(hi, dtype=x.dtype)
         self.save_for_backward(x, lo, hi)
-        if lo is None or hi is None:  # one bound: x second, so a tie (-0 vs 0) keeps x, as
-            return np.asarray(np.minimum(hi, x) if lo is None else np.maximum(lo, x))  # PyTorch
-        return np.asarray(np.clip(x, lo, hi))  # (np.clip keeps x on ties with both bounds)
+        if lo is None or hi is None:  # (np.clip keeps x on a tie only with both bounds)
+            return np.asarray(np.minimum(hi, x) if lo is None else np.maximum(lo, x))
+        return np.asarray(np.clip(x, lo, hi))
 
     def backward(self, grad: Any) -> Any:
         x, lo, hi = [None if v is None else ew.saved_array(v) for v in self.saved]
