@@ -72,8 +72,8 @@ class ZeroLink(Function):
     Only made by :func:`zero_link`, under ``create_graph``."""
 
     def forward(self, value: np.ndarray, anchor: np.ndarray) -> np.ndarray:
-        self.anchor = (anchor.shape, anchor.dtype)
-        return value
+        self.anchor = (anchor.shape, anchor.dtype)  # metadata only: no version check
+        return value  # the same array: ``value`` is a gradient nothing else holds
 
     def backward(self, grad: Any) -> tuple[Any, Any]:
         shape, dtype = self.anchor
@@ -120,7 +120,7 @@ class Anchored(Function):
     """
 
     def forward(self, value: np.ndarray, anchor: np.ndarray) -> np.ndarray:
-        return value
+        return value  # the same array: ``value`` is the composite's last, private result
 
     def backward(self, grad: Any) -> tuple[Any, None]:
         return zero_link(self, grad, 1), None
