@@ -325,3 +325,12 @@ def test_adaptive_avg_pool_to_one_cell_is_a_mean_as_in_pytorch():
         create_graph=True)
     np.testing.assert_allclose(g.numpy(), gr.detach().numpy(), rtol=1e-15)
     assert not g.requires_grad and not gr.requires_grad
+
+
+def test_leaky_relu_of_integers_is_refused_as_in_pytorch():
+    torch = torch_or_skip()
+    with pytest.raises(NotImplementedError, match="leaky_relu"):
+        F.leaky_relu(tl.tensor([1, -2]))
+    with pytest.raises(NotImplementedError):
+        torch.nn.functional.leaky_relu(torch.tensor([1, -2]))
+    assert F.threshold(tl.tensor([1, -2, 3]), 1.5, 0.5).tolist() == [0, 0, 3]  # value cast

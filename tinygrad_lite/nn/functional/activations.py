@@ -75,6 +75,7 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
 
     Gradient: $1$ for $x > 0$, ``negative_slope`` for $x \le 0$ (at $x = 0$ too, as PyTorch).
     """
+    require_floating("leaky_relu", input)  # as PyTorch (no integer kernel)
     return inplace_result(
         "leaky_relu", input, lambda x: activation.leaky_relu(x, negative_slope), inplace
     )
