@@ -363,3 +363,57 @@ def test_classification_loss_weights_that_require_grad_are_refused_like_torch(na
     with pytest.raises(RuntimeError, match="not differentiable with respect to argument"):
         call(TF, torch.tensor(x_np, requires_grad=True), torch.tensor(y),
              torch.tensor(w_np, requires_grad=True))
+
+
+# ----- second derivatives of the losses built on logsigmoid (one primitive, right at 0) ----
+
+_LOGIT_X = np.array([0.0, -0.0, 1e-9, -2.5, 0.3, 4.0, -30.0, 40.0])
+
+
+def _second_derivative(loss_ours, loss_theirs, target: np.ndarray) -> None:
+    """Hessian-vector product of the summed loss with respect to the logits, vs PyTorch's
+    double backward, at inputs that include 0 (where a composite log-sigmoid goes wrong)."""
+    torch = torch_or_skip()
+    v = np.linspace(-1.0, 2.0, _LOGIT_X.size)
+    x = tl.tensor(_LOGIT_X, requires_grad=True)
+    xr = torch.tensor(_LOGIT_X, requires_grad=True)
+    (g,) = tl.autograd.grad(loss_ours(x, tl.tensor(target)), x, create_graph=True)
+    (gr,) = torch.autograd.grad(loss_theirs(xr, torch.tensor(target)), xr, create_graph=True)
+    assert_close(g, gr, rtol=1e-12, atol=1e-15, what="gradient")
+    (h,) = tl.autograd.grad((g * tl.tensor(v)).sum(), x)
+    (hr,) = torch.autograd.grad((gr * torch.tensor(v)).sum(), xr)
+    # (atol: at x = -30 both are ~1e-13, and 1 - e^{y - x} there keeps ~2 digits in ours)
+    assert_close(h, hr, rtol=1e-12, atol=1e-14, what="second derivative")
+
+
+@pytest.mark.parametrize("reduction", ["sum", "mean"])
+def test_bce_with_logits_second_derivative_matches_torch_at_zero(reduction: str) -> None:
+    TF = _torch_f()
+    torch = torch_or_skip()
+    y = np.array([0.0, 1.0, 0.5, 1.0, 0.0, 0.25, 1.0, 0.0])
+    pw = np.array([2.0])
+    _second_derivative(
+        lambda a, b: F.binary_cross_entropy_with_logits(a, b, reduction=reduction),
+        lambda a, b: TF.binary_cross_entropy_with_logits(a, b, reduction=reduction), y)
+    _second_derivative(
+        lambda a, b: F.binary_cross_entropy_with_logits(a, b, reduction=reduction,
+                                                         pos_weight=tl.tensor(pw)),
+        lambda a, b: TF.binary_cross_entropy_with_logits(a, b, reduction=reduction,
+                                                         pos_weight=torch.tensor(pw)), y)
+
+
+def test_soft_margin_second_derivative_matches_torch_at_zero() -> None:
+    TF = _torch_f()
+    y = np.array([1.0, -1.0, 1.0, -1.0, 1.0, -1.0, 1.0, -1.0])
+    _second_derivative(lambda a, b: F.soft_margin_loss(a, b, reduction="sum"),
+                       lambda a, b: TF.soft_margin_loss(a, b, reduction="sum"), y)
+
+
+def test_logit_losses_pass_gradgradcheck_at_zero() -> None:
+    from tinygrad_lite.autograd import gradgradcheck
+
+    x = tl.tensor(np.array([0.0, -0.7, 1.3]), requires_grad=True)
+    y = tl.tensor(np.array([1.0, 0.0, 0.5]))
+    s = tl.tensor(np.array([1.0, -1.0, 1.0]))
+    assert gradgradcheck(lambda t: F.binary_cross_entropy_with_logits(t, y), (x,))
+    assert gradgradcheck(lambda t: F.soft_margin_loss(t, s), (x,))

@@ -161,8 +161,9 @@ def test_pool_errors():
         F.max_pool2d(x, 5, stride=1, padding=0, dilation=1)
     with pytest.raises(RuntimeError, match="avg_pool2d: kernel_size must be an int or a pair"):
         F.avg_pool2d(x, (2, 2, 2))
-    with pytest.raises(RuntimeError, match="adaptive_avg_pool2d: output_size must be positive"):
-        F.adaptive_avg_pool2d(x, 0)
+    with pytest.raises(RuntimeError, match="adaptive_avg_pool2d: elements of output_size must "
+                       "be greater than or equal to 0"):
+        F.adaptive_avg_pool2d(x, -1)
 
 
 @pytest.mark.parametrize(
@@ -269,3 +270,101 @@ def test_max_pool_window_with_several_nans_routes_to_last_nan_as_torch(width):
         _, idx = F.max_pool2d(tl.tensor(x), return_indices=True, **kwargs)
         _, idx_t = torch.nn.functional.max_pool2d(torch.tensor(x), return_indices=True, **kwargs)
         np.testing.assert_array_equal(idx.data, idx_t.numpy())
+
+
+# ----- bad arguments: PyTorch's exception type, our message names the op ------------------
+
+_X = np.zeros((1, 2, 5, 6), dtype=np.float32)
+BAD_POOL_CALLS = [
+    ("max_pool2d", (0,), {}), ("max_pool2d", (-1,), {}), ("max_pool2d", (2,), {"stride": 0}),
+    ("max_pool2d", (2,), {"stride": -1}), ("max_pool2d", ((2, 0),), {}),
+    ("max_pool2d", (3,), {"padding": 2}), ("max_pool2d", (2,), {"padding": -1}),
+    ("max_pool2d", (7,), {}), ("max_pool2d", (6,), {"stride": 1}),
+    ("max_pool2d", ((2, 2, 2),), {}), ("max_pool2d", (2.0,), {}), ("max_pool2d", (None,), {}),
+    ("max_pool2d", (2,), {"stride": (1, 2, 3)}), ("max_pool2d", (2,), {"padding": (1, 2, 3)}),
+    ("max_pool2d", (2,), {"stride": "a"}), ("max_pool2d", (2,), {"padding": 1.5}),
+    ("max_pool2d", (2,), {"dilation": 0}), ("max_pool2d", (2,), {"dilation": (1, 2, 3)}),
+    ("max_pool2d", (2,), {"dilation": 1.0}), ("max_pool2d", (2,), {"dilation": 3}),
+    ("max_pool2d", (True,), {}),
+    ("avg_pool2d", (0,), {}), ("avg_pool2d", (2,), {"stride": 0}),
+    ("avg_pool2d", (3,), {"padding": 2}), ("avg_pool2d", (2,), {"padding": -1}),
+    ("avg_pool2d", (7,), {}), ("avg_pool2d", ((2, 2, 2),), {}), ("avg_pool2d", (2.5,), {}),
+    ("avg_pool2d", (2,), {"divisor_override": 0}), ("avg_pool2d", (2,), {"divisor_override": 1.5}),
+    ("avg_pool2d", (2,), {"divisor_override": True}),
+    ("adaptive_avg_pool2d", (-1,), {}), ("adaptive_avg_pool2d", ((2, -1),), {}),
+    ("adaptive_avg_pool2d", ((1, 2, 3),), {}), ("adaptive_avg_pool2d", ((2,),), {}),
+    ("adaptive_avg_pool2d", (2.5,), {}), ("adaptive_avg_pool2d", ("a",), {}),
+    ("adaptive_avg_pool2d", (None,), {}), ("adaptive_avg_pool2d", ((2.0, 2),), {}),
+]  # fmt: skip
+BAD_POOL_INPUTS = [  # (shape, dtype): wrong ranks, empty non-batch sizes, dtypes
+    ((5, 6), np.float32), ((2, 1, 2, 5, 6), np.float32), ((6,), np.float32), ((), np.float32),
+    ((1, 0, 5, 6), np.float32), ((1, 2, 0, 6), np.float32), ((2, 0, 6), np.float32),
+    ((0, 5, 6), np.float32), ((1, 1, 4, 4), np.bool_), ((1, 1, 4, 4), np.int64),
+    ((1, 1, 4, 4), np.int32), ((1, 1, 4, 4), np.uint8),
+]
+
+
+def _error_of(call):
+    try:
+        call()
+    except Exception as e:  # noqa: BLE001 (the type is what is compared)
+        return e
+    return None
+
+
+def _check_same_error(op, ours, theirs):
+    mine, torch_error = _error_of(ours), _error_of(theirs)
+    assert type(mine) is type(torch_error), f"ours {mine!r}, PyTorch {torch_error!r}"
+    if mine is not None and not isinstance(mine, NotImplementedError):
+        assert str(mine).startswith(op + ":"), mine
+
+
+@pytest.mark.parametrize("op,args,kwargs", BAD_POOL_CALLS)
+def test_bad_pool_arguments_raise_pytorchs_exception_type(op, args, kwargs):
+    torch = torch_or_skip()
+    _check_same_error(op, lambda: getattr(F, op)(tl.tensor(_X), *args, **kwargs),
+                      lambda: getattr(torch.nn.functional, op)(torch.tensor(_X), *args, **kwargs))
+
+
+@pytest.mark.parametrize("op", ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d"])
+@pytest.mark.parametrize("shape,dtype", BAD_POOL_INPUTS)
+def test_bad_pool_inputs_raise_pytorchs_exception_type(op, shape, dtype):
+    torch = torch_or_skip()
+    x = np.zeros(shape, dtype=dtype)
+    _check_same_error(op, lambda: getattr(F, op)(tl.tensor(x), 2),
+                      lambda: getattr(torch.nn.functional, op)(torch.tensor(x), 2))
+
+
+@pytest.mark.parametrize("op,args,kwargs", [
+    ("max_pool2d", ((2,),), {"stride": (1,), "padding": (1,), "dilation": (1,)}),
+    ("avg_pool2d", ((3,),), {"stride": (2,), "padding": (1,)}),
+    ("adaptive_avg_pool2d", (0,), {}), ("adaptive_avg_pool2d", ((0, 2),), {}),
+    ("adaptive_avg_pool2d", ((None, 0),), {}), ("adaptive_avg_pool2d", ((2, None),), {}),
+])  # fmt: skip
+def test_pool_arguments_pytorch_accepts(op, args, kwargs):
+    """One-int sequences for the sizes, output size 0, empty batches: as PyTorch, no error."""
+    torch = torch_or_skip()
+    for shape in ((1, 2, 5, 6), (0, 2, 5, 6), (2, 5, 6)):
+        x = _randn(*shape)
+        t = tl.tensor(x, requires_grad=True)
+        y = getattr(F, op)(t, *args, **kwargs)
+        yr = getattr(torch.nn.functional, op)(torch.tensor(x), *args, **kwargs)
+        assert_close(y, yr)
+        y.sum().backward()
+        assert t.grad.shape == t.shape
+
+
+@pytest.mark.parametrize("args,kwargs", [
+    ((2,), {}), ((3, 1, 1), {"count_include_pad": False}), ((3, 1, 1), {}),
+    ((2,), {"divisor_override": 3}), ((2,), {"divisor_override": -3}),
+    ((3, 2, 1), {"ceil_mode": True}), ((3, 2, 1), {"ceil_mode": True, "count_include_pad": False}),
+])  # fmt: skip
+def test_avg_pool_of_int64_divides_as_pytorchs_integers(args, kwargs):
+    """An int64 result, each window's sum divided by its integer divisor toward zero."""
+    torch = torch_or_skip()
+    x = np.arange(-20, 20).reshape(1, 2, 4, 5)
+    for inp in (x, x[0]):
+        got = F.avg_pool2d(tl.tensor(inp), *args, **kwargs)
+        want = torch.nn.functional.avg_pool2d(torch.tensor(inp), *args, **kwargs)
+        assert got.dtype == tl.int64
+        np.testing.assert_array_equal(got.numpy(), want.numpy())

@@ -250,12 +250,21 @@ def test_values_computed_outside_the_recorded_ops_are_refused(model, match, tmp_
 
 
 def test_functional_where_names_the_op(tmp_path):
-    class Leaky(nn.Module):
+    class Elu(nn.Module):
         def forward(self, x):
-            return F.leaky_relu(x, 0.1)
+            return F.elu(x, 0.5)
 
-    with pytest.raises(tl.onnx.UnsupportedOperatorError, match=r"Where .*nn\.LeakyReLU"):
-        tl.onnx.export(Leaky(), tl.randn(2, 3), tmp_path / "x.onnx")
+    with pytest.raises(tl.onnx.UnsupportedOperatorError, match=r"Where .*nn\.ELU"):
+        tl.onnx.export(Elu(), tl.randn(2, 3), tmp_path / "x.onnx")
+
+
+def test_functional_leaky_relu_and_shrinks_export_as_their_onnx_ops(tmp_path):
+    class Piecewise(nn.Module):
+        def forward(self, x):
+            return F.leaky_relu(x, 0.1) + F.softshrink(x, 0.3) + F.hardshrink(x * 2.0, 0.7)
+
+    graph = check_export(Piecewise(), (4, 5), tmp_path)
+    assert {"LeakyRelu", "Shrink"} <= {n.op_type for n in graph.graph.node}
 
 
 def test_modes_and_state_untouched(train_cnn, tmp_path):

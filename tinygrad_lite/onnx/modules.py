@@ -1,7 +1,7 @@
 """ONNX nodes for whole layers: the standard node a layer is known by (``Gemm``,
 ``BatchNormalization``, ``Flatten``, ``AveragePool``, ...), so the exported graph reads like the
 model, and layers whose forward uses a primitive with no ONNX counterpart (``AvgPool2d`` goes
-through im2col, ``LeakyReLU`` through ``where``) still export.
+through im2col, ``ELU`` through ``where``) still export.
 
 Each emitter returns True when it wrote the layer, False to fall back to the primitives the
 layer's forward ran (for example ``Linear`` on a 3-D input becomes ``Transpose`` + ``MatMul`` +

@@ -19,9 +19,7 @@ from tinygrad_lite.onnx import trace
 from tinygrad_lite.onnx.graph import Graph
 from tinygrad_lite.onnx.trace import Step
 from tinygrad_lite.ops import (
-    convolution as convolution_ops,
-)
-from tinygrad_lite.ops import (
+    activation,
     elementwise,
     linalg,
     movement,
@@ -31,6 +29,9 @@ from tinygrad_lite.ops import (
     reduce,
     special,
     unary,
+)
+from tinygrad_lite.ops import (
+    convolution as convolution_ops,
 )
 
 
@@ -204,6 +205,19 @@ def conv_transpose(g: Graph, s: Step) -> None:
     g.bind(s.output, out)
 
 
+def leaky_relu(g: Graph, s: Step) -> None:
+    """``LeakyRelu(alpha=negative_slope)``."""
+    alpha = float(s.constants["negative_slope"])
+    g.bind(s.output, g.node("LeakyRelu", [g.value(s.inputs[0])], alpha=alpha))
+
+
+def shrink(g: Graph, s: Step) -> None:
+    """``Shrink(lambd, bias)``: ``bias = lambd`` for softshrink, ``0`` for hardshrink."""
+    lambd = float(s.constants["lambd"])
+    bias = lambd if s.constants["soft"] else 0.0
+    g.bind(s.output, g.node("Shrink", [g.value(s.inputs[0])], lambd=lambd, bias=bias))
+
+
 def max_pool(g: Graph, s: Step) -> None:
     """``MaxPool``; ``ceil_mode``'s extra bottom/right cells are already in the padding."""
     (kh, kw), stride, (pt, pb, pl, pr), dilation = s.constants["geom"]
@@ -260,12 +274,14 @@ PRIMITIVES: dict[type, Callable[[Graph, Step], None]] = {
     convolution_ops.Convolution: convolution,
     convolution_ops.ConvTranspose: conv_transpose,
     pool.MaxPool: max_pool,
+    activation.LeakyRelu: leaky_relu,
+    activation.Shrink: shrink,
 }
 
 # What a user wrote to reach a primitive that has no emitter, for the error message.
 HINTS: dict[str, str] = {
-    "Where": "tl.where and the activations built on it (F.leaky_relu, F.elu, F.softplus); "
-    "their modules nn.LeakyReLU, nn.ELU, nn.Softplus do export",
+    "Where": "tl.where and the activations built on it (F.elu, F.softplus); "
+    "their modules nn.ELU, nn.Softplus do export",
     "Im2Col": "F.avg_pool2d and F.unfold; the module nn.AvgPool2d does export",
     "GetItem": "indexing and slicing (x[...])",
     "BatchNorm": "batch_norm with batch statistics (training mode, or no running statistics)",

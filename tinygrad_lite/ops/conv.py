@@ -105,7 +105,7 @@ def im2col_array(
             cols[(slice(None), *offset)] = xt[every + _window(geom, outs, offset)]
     if ones_row:
         flat[size:] = 1
-    return flat.reshape(-1, length)
+    return flat.reshape(c * math.prod(kernel) + (1 if ones_row else 0), length)  # (-1: 0 / 0)
 
 
 def _im2col_same_width(

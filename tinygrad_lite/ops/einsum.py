@@ -154,6 +154,10 @@ class Einsum(Function):
         if any(np.may_share_memory(y, a) for a in operands):  # 'ij->ji' returns a view
             y = y.copy()
         self.save_for_backward(*operands, terms, out, sizes)
+        # operand i is read only by the other operands' gradients (its own needs its shape):
+        # writing it in place refuses backward only if one of those is needed, as PyTorch's
+        m = len(operands)
+        self.saved_for = tuple(tuple(j for j in range(m) if j != i) for i in range(m))
         return y
 
     def backward(self, grad: Any) -> tuple[Any, ...]:

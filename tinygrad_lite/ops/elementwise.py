@@ -24,6 +24,7 @@ import tinygrad_lite.tensor as _tm
 from tinygrad_lite.autograd.fp import quiet_fp
 from tinygrad_lite.autograd.function import NUMPY_NS, Function, raw
 from tinygrad_lite.autograd.version import FROZEN
+from tinygrad_lite.ops.masking import select
 
 _FLOAT32 = np.dtype(np.float32)
 
@@ -243,14 +244,6 @@ class Pow(Function):
         return ga, gp
 
 
-def _extremum_weights(a: np.ndarray, b: np.ndarray, largest: bool) -> tuple[Any, Any]:
-    """PyTorch's weights for maximum/minimum: the loser gets 0, a tie 1/2 each, and where
-    either is NaN (neither wins nor ties) both inputs get the whole gradient."""
-    tie = 0.5 * (a == b)
-    a_loses, b_loses = (a < b, a > b) if largest else (a > b, a < b)
-    return 1 - a_loses - tie, 1 - b_loses - tie
-
-
 class Maximum(Function):
     r"""$z = \max(a, b)$. Backward: $\bar z$ to the larger input; ties split it 1/2-1/2;
     where either is NaN, both get $\bar z$ (as PyTorch).  The weights are computed in
@@ -279,13 +272,15 @@ class Minimum(Function):
 
 
 def _extremum_backward(grad: Any, a: Any, b: Any, xp: Any, largest: bool) -> Any:
-    """Weight ``grad`` for each input of maximum/minimum and sum it back to the input shapes."""
+    """PyTorch's maximum/minimum backward, ``where(a == b, grad / 2, grad)`` with the loser's
+    share *selected* away (an infinite ``grad`` gives it 0); where either is NaN (neither wins
+    nor ties) both get the whole gradient.  Then summed back to the input shapes."""
     a, b = saved_array(a), saved_array(b)
-    wa, wb = _extremum_weights(a, b, largest)
-    if isinstance(grad, np.ndarray):
-        wa, wb = wa.astype(grad.dtype, copy=False), wb.astype(grad.dtype, copy=False)
-    return (xp.unbroadcast(grad * xp.const(wa, grad), a.shape),
-            xp.unbroadcast(grad * xp.const(wb, grad), b.shape))  # fmt: skip
+    tie = a == b
+    half = xp.where(tie, grad * 0.5, grad) if tie.any() else grad
+    a_keeps, b_keeps = (~(a < b), ~(a > b)) if largest else (~(a > b), ~(a < b))
+    return (xp.unbroadcast(select(xp, a_keeps, half), a.shape),
+            xp.unbroadcast(select(xp, b_keeps, half), b.shape))  # fmt: skip
 
 
 class Where(Function):

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_lite.autograd.function import Function, raw
+from tinygrad_lite.ops.masking import select
 
 
 class Embedding(Function):
@@ -28,22 +29,21 @@ class Embedding(Function):
         self, weight: np.ndarray, indices: np.ndarray, *, padding_idx: int,
         scale_grad_by_freq: bool,
     ) -> np.ndarray:
-        scale = None
-        if padding_idx >= 0 or scale_grad_by_freq:
-            scale = np.ones(indices.shape, dtype=weight.dtype)
-            if scale_grad_by_freq:
-                counts = np.bincount(indices.ravel(), minlength=weight.shape[0])
-                scale /= counts[indices]
-            if padding_idx >= 0:
-                scale[indices == padding_idx] = 0
-            scale = scale[..., None]
-        self.save_for_backward(weight.shape, indices, scale)
+        scale = keep = None
+        if scale_grad_by_freq:
+            counts = np.bincount(indices.ravel(), minlength=weight.shape[0])
+            scale = (1.0 / counts[indices]).astype(weight.dtype)[..., None]
+        if padding_idx >= 0:
+            keep = (indices != padding_idx)[..., None]
+        self.save_for_backward(weight.shape, indices, scale, keep)
         return np.take(weight, indices, axis=0)  # a fresh array, never a view of weight
 
     def backward(self, grad: Any) -> tuple[Any, None]:
-        shape, indices, scale = self.saved
+        shape, indices, scale, keep = self.saved
         if scale is not None:
             grad = grad * scale
+        if keep is not None:  # selected, as PyTorch: an infinite grad gives the pad row 0
+            grad = select(self.xp, keep, grad)
         return self.xp.index_add(shape, raw(indices), grad), None
 
 

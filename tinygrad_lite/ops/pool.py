@@ -28,6 +28,7 @@ from tinygrad_lite.allocator import SCRATCH
 from tinygrad_lite.autograd.function import NUMPY_NS, Function
 from tinygrad_lite.ops.conv import Geometry, col2im, im2col_array, out_size
 from tinygrad_lite.ops.conv_kernels import is_batch_inner
+from tinygrad_lite.ops.masking import BITS, masked, zero_link
 
 
 def _planes(x: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -163,11 +164,12 @@ class MaxPool(Function):
         if xp is NUMPY_NS:
             gx = _scatter_first_max(onehot, g, (b, h, w), geom)
         else:
-            cols = onehot.reshape((onehot.shape[0], -1)) * xp.reshape(g, (1, -1))
+            cols = xp.where(onehot.reshape((onehot.shape[0], -1)), xp.reshape(g, (1, -1)), 0.0)
             gx = col2im(xp, cols, (b, 1, h, w), geom)
         if channel_major:
-            return xp.permute(xp.reshape(gx, (c, n, h, w)), (1, 0, 2, 3))
-        return xp.reshape(gx, shape)
+            gx = xp.permute(xp.reshape(gx, (c, n, h, w)), (1, 0, 2, 3))
+        # PyTorch's max_pool2d_with_indices_backward(grad, self): zeros for x if differentiated
+        return zero_link(self, xp.reshape(gx, shape), 0)
 
 
 def _first_real_onehot(geom: Geometry, h: int, w: int, oh: int, ow: int) -> np.ndarray:
@@ -226,18 +228,25 @@ def _scatter_2x2(left: np.ndarray, top: np.ndarray, g: np.ndarray,
                  planes_shape: tuple[int, int, int]) -> np.ndarray:
     """Route each window's gradient ``g`` (B, oh, ow) to its first maximum (numpy only).
 
-    The non-chosen half of each pair gets ``g - g * mask``: exactly ``g * ~mask`` (0 or ``g``;
-    NaN for an infinite ``g``, as the multiplication gives), one pass cheaper."""
+    The gradient is *selected* (PyTorch scatters it, so an infinite ``g`` leaves $0$ at the
+    other cells): the products run on the float bits read as integers
+    (:func:`~tinygrad_lite.ops.masking.masked`), where ``g * mask`` is ``g`` or $+0$ exactly and
+    the other half of each pair, ``g - g * mask``, is exactly ``g * ~mask``, one pass cheaper."""
     b, h, w = planes_shape
     oh, ow = g.shape[1], g.shape[2]
-    row_grad = np.empty((b, 2 * oh, ow), dtype=g.dtype)
+    bits = BITS[g.dtype.itemsize]
+    row_grad = SCRATCH.empty((b, 2 * oh, ow), bits)
     upper, lower = row_grad[:, 0::2], row_grad[:, 1::2]
-    np.multiply(g, top, out=upper)
-    np.subtract(g, upper, out=lower)
+    gb = g.view(bits)
+    np.multiply(gb, top, out=upper)
+    np.subtract(gb, upper, out=lower)
     out = (np.empty if (h, w) == (2 * oh, 2 * ow) else np.zeros)((b, h, w), dtype=g.dtype)
-    first, second = out[:, : 2 * oh, 0 : 2 * ow : 2], out[:, : 2 * oh, 1 : 2 * ow : 2]
-    np.multiply(row_grad, left, out=first)
-    np.subtract(row_grad, first, out=second)
+    ob = out.view(bits)
+    first, second = ob[:, : 2 * oh, 0 : 2 * ow : 2], ob[:, : 2 * oh, 1 : 2 * ow : 2]
+    # contiguous: an integer multiply into a stride-2 output is slow (1.6x), a copy is not
+    chosen = np.multiply(row_grad, left, out=SCRATCH.empty(row_grad.shape, bits))
+    first[...] = chosen
+    np.subtract(row_grad, chosen, out=second)
     return out
 
 
@@ -279,8 +288,9 @@ def _scatter_2x2_batch_inner(onehot: np.ndarray, g: np.ndarray, h: int, w: int) 
         out = SCRATCH.empty((c, h, w, n), g.dtype)
     else:
         out = np.zeros((c, h, w, n), dtype=g.dtype)
-    cells = out[:, : 2 * oh, : 2 * ow].reshape(c, oh, 2, ow, 2, n)
-    np.multiply(g[:, :, None, :, None, :], onehot, out=cells)
+    bits = BITS[g.dtype.itemsize]  # g or +0, selected (see _scatter_2x2)
+    cells = out.view(bits)[:, : 2 * oh, : 2 * ow].reshape(c, oh, 2, ow, 2, n)
+    np.multiply(g.view(bits)[:, :, None, :, None, :], onehot, out=cells)
     return out
 
 
@@ -301,8 +311,9 @@ def _onehot_2x2(left: np.ndarray, top: np.ndarray) -> np.ndarray:
 def _scatter_first_max(
     onehot: np.ndarray, g: np.ndarray, planes_shape: tuple[int, int, int], geom: Geometry
 ) -> np.ndarray:
-    """``col2im(onehot * g)`` in one pass per kernel offset (numpy only): disjoint windows are
-    written with ``multiply(..., out=)``, overlapping ones accumulated."""
+    """``col2im(where(onehot, g, 0))`` in one pass per kernel offset (numpy only): disjoint
+    windows are written with a multiply of the float bits (see ``_scatter_2x2``), overlapping
+    ones accumulated."""
     (kh, kw), (sh, sw), (pt, pb, pl, pr), (dh, dw) = geom
     b, h, w = planes_shape
     hp, wp = h + pt + pb, w + pl + pr
@@ -310,11 +321,12 @@ def _scatter_first_max(
     oh, ow = g.shape[1], g.shape[2]
     tiles = disjoint and (kh, kw, dh, dw) == (sh, sw, 1, 1) and (oh * sh, ow * sw) == (hp, wp)
     out = (np.empty if tiles else np.zeros)((b, hp, wp), dtype=g.dtype)  # tiles: all written
+    bits = BITS[g.dtype.itemsize]
     for k, sl in enumerate(_window_slices(geom, oh, ow)):
         if disjoint:
-            np.multiply(onehot[k], g, out=out[sl])
+            np.multiply(onehot[k], g.view(bits), out=out.view(bits)[sl])
         else:
-            out[sl] += onehot[k] * g
+            out[sl] += masked(g, onehot[k])
     return out[:, pt : pt + h, pl : pl + w]
 
 

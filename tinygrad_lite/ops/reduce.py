@@ -24,6 +24,7 @@ import tinygrad_lite.tensor as _tm
 from tinygrad_lite.argcheck import is_int
 from tinygrad_lite.autograd.fp import quiet_fp
 from tinygrad_lite.autograd.function import Function, raw
+from tinygrad_lite.ops.masking import select
 
 MaxMin = namedtuple("MaxMin", ["values", "indices"])  # torch.return_types.max / min
 
@@ -143,7 +144,9 @@ class Extremum(Function):
 
     Backward: $\bar x_i = \bar y\, w_i$ with weights $w$ saved by forward: ``split='even'``
     gives $w_i = [x_i = y] / \#\{j : x_j = y\}$ (ties share evenly, ``amax``);
-    ``split='first'`` gives $w_i = 1$ only at the first extremum (``max(dim)``).
+    ``split='first'`` gives $w_i = 1$ only at the first extremum (``max(dim)``).  As PyTorch,
+    ``max()``/``min()`` and ``max(dim)`` *select* the gradient ($0$ where $w_i = 0$, even for an
+    infinite $\bar y$), while ``amax``/``amin`` multiply ($\infty \cdot 0$ is NaN there).
     """
 
     def forward(
@@ -164,13 +167,17 @@ class Extremum(Function):
             idx = (np.argmax if largest else np.argmin)(x, axis=axis, keepdims=True)
             weights = np.zeros(x.shape, dtype=x.dtype)
             np.put_along_axis(weights, idx, 1, axis=axis)
-        self.saved = (x.shape, axes, weights.astype(x.dtype, copy=False))
+        # PyTorch selects max()'s and max(dim)'s gradient (zeros elsewhere, even for an
+        # infinite grad) but multiplies amax's by its weights (inf * 0 = NaN)
+        selected = split == "first" or (axes is None and op in ("max", "min"))
+        self.saved = (x.shape, axes, weights.astype(x.dtype, copy=False), selected)
         return y if keepdim else np.squeeze(y, axis=axes)
 
     def backward(self, grad: Any) -> Any:
-        shape, axes, weights = self.saved
+        shape, axes, weights, selected = self.saved
         xp = self.xp
-        return xp.reshape(grad, kept_shape(shape, axes)) * weights
+        g = xp.reshape(grad, kept_shape(shape, axes)) * weights
+        return select(xp, raw(weights) != 0, g) if selected else g
 
 
 class LogSumExp(Function):

@@ -26,7 +26,7 @@ class _Step(Function):
     r"""A piecewise constant function: backward $\bar x = 0$ (PyTorch's choice at the jumps)."""
 
     def backward(self, grad: Any) -> Any:
-        return grad * 0
+        return self.xp.zeros_like(grad)  # not grad * 0: inf * 0 is NaN (PyTorch: zeros)
 
 
 class Floor(_Step):

@@ -14,6 +14,8 @@ clamp          gradient passes where $\min \le x \le \max$ (bounds included)
 sign           gradient 0 everywhere
 sqrt           $+\infty$ at 0 (an infinite slope, as PyTorch)
 =============  ==========================================================
+
+Masked gradients (relu, clamp) are *selected*, as PyTorch's (:mod:`~tinygrad_lite.ops.masking`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from tinygrad_lite.allocator import SCRATCH
 from tinygrad_lite.autograd.fp import quiet_fp, restore, silence
 from tinygrad_lite.autograd.function import NUMPY_NS, Function
 from tinygrad_lite.ops import elementwise as ew
+from tinygrad_lite.ops.masking import masked, select, zero_link
 
 _FLOAT32 = np.dtype(np.float32)
 
@@ -114,7 +117,9 @@ class Abs(Function):
 
     def backward(self, grad: Any) -> Any:
         (x,) = self.saved
-        return grad * self.xp.const(sign_array(ew.saved_array(x)), grad)
+        if self.xp is NUMPY_NS:
+            return grad * sign_array(ew.saved_array(x))
+        return grad * self.xp.sign(x)  # PyTorch's grad * sgn(x): zeros when differentiated again
 
 
 class Sign(Function):
@@ -124,7 +129,7 @@ class Sign(Function):
         return sign_array(x)
 
     def backward(self, grad: Any) -> Any:
-        return grad * 0
+        return self.xp.zeros_like(grad)  # not grad * 0: inf * 0 is NaN (PyTorch: zeros)
 
 
 class Sin(Function):
@@ -238,7 +243,8 @@ class Sigmoid(Function):
 
 
 class Relu(Function):
-    r"""$y = \max(x, 0)$. Backward: $\bar x = \bar y\,[\lnot(x \le 0)]$, so
+    r"""$y = \max(x, 0)$. Backward: $\bar x = \bar y$ where $\lnot(x \le 0)$, else $+0$ (selected,
+    so an infinite $\bar y$ gives $0$ there, as PyTorch's ``threshold_backward``), so
     $\mathrm{relu}'(0) = 0$, and a NaN input passes its gradient (PyTorch's mask).
 
     ``np.maximum`` (one pass, NaN propagates, $-\infty \mapsto 0$), not ``x * mask``
@@ -254,30 +260,34 @@ class Relu(Function):
     def forward(self, x: np.ndarray) -> np.ndarray:
         if x.dtype == np.bool_:
             raise RuntimeError("relu: boolean inputs are not supported (as in PyTorch)")
-        y = np.maximum(x, x.dtype.type(0), out=SCRATCH.empty_like(x))
+        # x second: on a tie numpy returns it, so relu(-0) is -0, as PyTorch's (same speed)
+        y = np.maximum(x.dtype.type(0), x, out=SCRATCH.empty_like(x))
         # y != 0 iff not x <= 0 (NaN included): one pass
         self.saved = (np.not_equal(y, 0, out=SCRATCH.empty_like(y, np.bool_)),)
         return y
 
     def backward(self, grad: Any) -> Any:
         (mask,) = self.saved
-        if self.xp is NUMPY_NS and grad.__class__ is np.ndarray and grad.shape == mask.shape:
-            return np.multiply(grad, mask, out=SCRATCH.empty_like(grad))  # = grad * mask
-        return grad * mask
+        if self.xp is NUMPY_NS:
+            return masked(grad, mask)  # where(mask, grad, 0) at a multiply's speed
+        # PyTorch's threshold_backward(grad, result): zeros, not None, when differentiated again
+        return zero_link(self, self.xp.where(mask.data, grad, 0.0), -1)
 
 
 class Clamp(Function):
     r"""$y = \min(\max(x, lo), hi)$. Backward: $\bar x = \bar y\,[lo \le x \le hi]$.
 
-    The gradient passes *at* the bounds, as in PyTorch.  Forward is one ``np.clip`` (the same
-    values as ``minimum(maximum(x, lo), hi)``, NaN and $-0$ included); the mask is built in
-    backward from the saved input.
+    The gradient passes *at* the bounds, as in PyTorch.  Forward is one ``np.clip``, or for one
+    bound ``np.maximum(lo, x)`` / ``np.minimum(hi, x)`` (numpy returns the second argument on a
+    tie, so ``clamp(-0., min=0.)`` is $-0$ as PyTorch's).  The mask is built in backward.
     """
 
     def forward(self, x: np.ndarray, lo: Any = None, hi: Any = None) -> np.ndarray:
         lo = None if lo is None else np.asarray(lo, dtype=x.dtype)
         hi = None if hi is None else np.asarray(hi, dtype=x.dtype)
         self.save_for_backward(x, lo, hi)
+        if lo is None or hi is None:  # (np.clip keeps x on a tie only with both bounds)
+            return np.asarray(np.minimum(hi, x) if lo is None else np.maximum(lo, x))
         return np.asarray(np.clip(x, lo, hi))
 
     def backward(self, grad: Any) -> Any:
@@ -288,7 +298,7 @@ class Clamp(Function):
             mask = x >= lo
             if hi is not None:
                 mask &= x <= hi
-        return grad * self.xp.const(mask, grad)
+        return select(self.xp, mask, grad)  # where, not a product: an inf grad gives 0 outside
 
 
 def _shifted_array(x: np.ndarray, dim: int) -> np.ndarray:
@@ -357,11 +367,11 @@ class ClampTensor(Function):
         out = x
         mask_x = masks = ()
         if lo is not None:
-            out = np.maximum(out, lo)
+            out = np.maximum(lo, out)  # out second: a tie keeps x (-0), as PyTorch
             mask_x = x >= lo
             masks = (x < lo) if hi is None else (x < lo) & (lo < hi),
         if hi is not None:
-            out = np.minimum(out, hi)
+            out = np.minimum(hi, out)
             mask_x = (x <= hi) if lo is None else mask_x & (x <= hi)
             masks += (x > hi) if lo is None else (x > hi) | (hi < lo),
         shape = out.shape
@@ -372,8 +382,9 @@ class ClampTensor(Function):
     def backward(self, grad: Any) -> tuple[Any, ...]:
         unbroadcast = self.xp.unbroadcast
         x_shape, mask_x = self.saved[:2]
-        grads = [unbroadcast(grad * mask_x, x_shape)]
-        grads += [unbroadcast(grad * m, shape) for shape, m in self.saved[2:]]
+        xp = self.xp
+        grads = [unbroadcast(select(xp, mask_x, grad), x_shape)]
+        grads += [unbroadcast(select(xp, m, grad), shape) for shape, m in self.saved[2:]]
         return tuple(grads)
 
 

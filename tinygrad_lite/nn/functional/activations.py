@@ -75,8 +75,9 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
 
     Gradient: $1$ for $x > 0$, ``negative_slope`` for $x \le 0$ (at $x = 0$ too, as PyTorch).
     """
+    require_floating("leaky_relu", input)  # as PyTorch (no integer kernel)
     return inplace_result(
-        "leaky_relu", input, lambda x: ew.where(x > 0, x, x * negative_slope), inplace
+        "leaky_relu", input, lambda x: activation.leaky_relu(x, negative_slope), inplace
     )
 
 
@@ -89,7 +90,9 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """
 
     def f(x: Tensor) -> Tensor:
-        return ew.where(x > 0, x, special.expm1(x.clamp(max=0.0)) * alpha)
+        # where, not clamp(max=0): a NaN input keeps its NaN gradient (PyTorch's vectorised
+        # kernel), as the selected clamp gradient would drop it
+        return ew.where(x > 0, x, special.expm1(ew.where(x > 0, 0.0, x)) * alpha)
 
     return inplace_result("elu", input, f, inplace)
 
@@ -135,7 +138,8 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     $\min(\beta x, \text{threshold})$, so it never overflows.
     """
     scaled = input * beta
-    smooth = special.log1p(scaled.clamp(max=threshold).exp()) / beta
+    # where, not clamp: a NaN input keeps its (NaN) gradient, as PyTorch's
+    smooth = special.log1p(ew.where(scaled > threshold, threshold, scaled).exp()) / beta
     return ew.where(scaled > threshold, input, smooth)
 
 

@@ -1,10 +1,8 @@
 r"""Piecewise-linear activations (``torch.nn.functional`` names and defaults): ``relu6``,
 ``hardtanh``, ``hardsigmoid``, ``hardswish``, ``softshrink``, ``hardshrink``, ``threshold``.
 
-The first four are primitives (:mod:`tinygrad_lite.ops.activation`); ``softshrink`` is
-$x - \mathrm{clamp}(x, -\lambda, \lambda)$, ``hardshrink`` a multiply by a constant mask and
-``threshold`` a ``where`` on one.  Every kink takes PyTorch 2.13's gradient,
-checked at the kink itself against PyTorch:
+Each is a primitive (:mod:`tinygrad_lite.ops.activation`).  Every kink takes PyTorch 2.13's
+gradient, checked at the kink itself against PyTorch:
 
 ===========  ===================================================================
 function     gradient at the kink
@@ -25,7 +23,6 @@ import numpy as np
 
 from tinygrad_lite.nn.functional.activations import inplace_result, require_floating
 from tinygrad_lite.ops import activation
-from tinygrad_lite.ops import elementwise as ew
 from tinygrad_lite.tensor import Tensor
 
 
@@ -73,31 +70,31 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
-    r"""$x - \lambda$ for $x > \lambda$, $x + \lambda$ for $x < -\lambda$, else $0$: that is
-    $x - \mathrm{clamp}(x, -\lambda, \lambda)$, two arithmetic passes.
+    r"""$x - \lambda$ for $x > \lambda$, $x + \lambda$ for $x < -\lambda$, else $+0$.
 
-    Gradient $1 - [-\lambda \le x \le \lambda] = [|x| > \lambda]$: $0$ at $x = \pm\lambda$
-    (``clamp`` passes the gradient at its bounds, so the difference cancels there).
-    ``lambd`` must be $\ge 0$.
+    Gradient $[|x| > \lambda]$: $0$ at $x = \pm\lambda$ (selected, as PyTorch's
+    ``softshrink_backward``: $0$ inside even for an infinite upstream gradient).
+    ``lambd`` must be in $[0, \text{the dtype's largest float}]$, as PyTorch checks.
     """
     require_floating("softshrink", input)
-    if not lambd >= 0:
-        raise RuntimeError(f"softshrink: lambda must be in range [0, inf), but found {lambd}")
-    return input - input.clamp(-lambd, lambd)
+    top = float(np.finfo(input.data.dtype).max)
+    if not 0 <= lambd <= top:
+        raise RuntimeError(
+            f"softshrink: lambda must be in range [0, {top:g}] for input dtype "
+            f"{input.data.dtype}, but found {lambd}"
+        )
+    return activation.softshrink(input, lambd)
 
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
-    r"""$x$ for $|x| > \lambda$, else $0$.  Gradient $[|x| > \lambda]$: $0$ at $\pm\lambda$.
+    r"""$x$ for $|x| > \lambda$, else $+0$.  Gradient $[|x| > \lambda]$: $0$ at $\pm\lambda$.
 
-    A multiply by the constant mask $\lnot(-\lambda \le x \le \lambda)$ (NaN passes, as in
-    PyTorch's kernel); ``where`` only for an infinite ``lambd`` ($\infty \cdot 0$).
+    Inside $[-\lambda, \lambda]$ the value is $+0$ (not $-0$) and the gradient $0$ even for an
+    infinite upstream gradient: both are selected, as PyTorch's kernels (a NaN value passes,
+    its gradient is 0).
     """
     require_floating("hardshrink", input)
-    x = input.data
-    outside = ~((x >= -lambd) & (x <= lambd))
-    if np.isinf(lambd):
-        return ew.where(outside, input, 0.0)
-    return input * Tensor._make(outside.astype(x.dtype), None)
+    return activation.hardshrink(input, lambd)
 
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
@@ -106,5 +103,6 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
     Gradient $[x > \text{threshold}]$: $0$ at $x = $ ``threshold`` (a NaN input passes through,
     with its gradient, as PyTorch's ``x <= threshold ? value : x``).
     """
-    keep = ~(input.data <= threshold)
-    return inplace_result("threshold", input, lambda input: ew.where(keep, input, value), inplace)
+    return inplace_result(
+        "threshold", input, lambda input: activation.threshold(input, threshold, value), inplace
+    )

@@ -36,9 +36,9 @@ from tinygrad_lite.nn.functional.losses import (
     check_tensors,
     check_weight,
     class_indices,
-    log_sigmoid,
     resolve_reduction,
 )
+from tinygrad_lite.ops import activation
 from tinygrad_lite.ops import elementwise as ew
 from tinygrad_lite.ops.nll import NllLoss
 from tinygrad_lite.tensor import Tensor
@@ -285,7 +285,8 @@ def binary_cross_entropy_with_logits(
     $\ell_i = w_i [(1 - y_i) x_i - (1 + (p - 1) y_i) \log\sigma(x_i)]$, with $p$ =
     ``pos_weight`` (broadcast along the last axis, one per class) or $1$.
 
-    $\log\sigma(x) = \min(x, 0) - \log(1 + e^{-|x|})$ never overflows, so logits of
+    $\log\sigma(x) = \min(x, 0) - \log(1 + e^{-|x|})$ (the ``logsigmoid`` primitive, right to
+    second order at $0$) never overflows, so logits of
     $\pm 1000$ give finite values ($1000$, $0$) and gradients
     $w_i[(1 + (p - 1) y_i)\sigma(x_i) - p\, y_i]$ equal to PyTorch's.
     """
@@ -293,12 +294,12 @@ def binary_cross_entropy_with_logits(
     reduction = resolve_reduction(op, size_average, reduce, reduction)
     _same_shape(op, input, target)
     if pos_weight is None:
-        loss = (1 - target) * input - log_sigmoid(input)
+        loss = (1 - target) * input - activation.logsigmoid(input)
     else:
         check_weight(op, "pos_weight", pos_weight, input)
         check_constant(op, pos_weight=pos_weight)
         log_weight = (pos_weight - 1) * target + 1
-        loss = (1 - target) * input - log_weight * log_sigmoid(input)
+        loss = (1 - target) * input - log_weight * activation.logsigmoid(input)
     if weight is not None:
         check_weight(op, "weight", weight, input)
         check_constant(op, weight=weight)

@@ -33,8 +33,8 @@ import numpy as np
 
 from tinygrad_lite.autograd.fp import quiet_fp
 from tinygrad_lite.autograd.grad_mode import is_grad_enabled
+from tinygrad_lite.ops import activation
 from tinygrad_lite.ops import elementwise as ew
-from tinygrad_lite.ops import special
 from tinygrad_lite.tensor import Tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -146,15 +146,6 @@ def _weighted(op: str, loss: Tensor, input: Tensor, weight: Tensor | None, reduc
     if reduction == "mean" and mean_by_weight:
         return loss.sum() / weight.sum()
     return apply_reduction(loss, reduction)
-
-
-def log_sigmoid(x: Tensor) -> Tensor:
-    r"""$\log\sigma(x) = \min(x, 0) - \log(1 + e^{-|x|})$: finite for any finite $x$.
-
-    The gradient is $1 - \sigma(x)$ everywhere; at $x = 0$ it comes out as $\tfrac12$ because
-    ``minimum`` splits a tie $\tfrac12$-$\tfrac12$ and $|x|'(0) = 0$.
-    """
-    return x.minimum(0) - special.log1p((-x.abs()).exp())
 
 
 # ----- regression ----------------------------------------------------------------------
@@ -355,8 +346,9 @@ def soft_margin_loss(
     r"""Soft margin (logistic): $\ell_i = \log(1 + e^{-y_i x_i}) = -\log\sigma(y_i x_i)$.
 
     Smooth; gradient $y_i(\sigma(y_i x_i) - 1)$ (none for ``target``, which must not require
-    grad, as in PyTorch).  Evaluated as $-\log\sigma$ (see
-    :func:`log_sigmoid`), so it stays finite where PyTorch's ``log1p(exp(-y x))`` overflows
+    grad, as in PyTorch).  Evaluated as $-\log\sigma$ (the ``logsigmoid`` primitive,
+    :class:`~tinygrad_lite.ops.activation.LogSigmoid`, right to second order at $0$), so it
+    stays finite where PyTorch's ``log1p(exp(-y x))`` overflows
     ($-y x > 709$ in float64: PyTorch gives ``inf`` and a ``nan`` gradient, this gives
     $-y x$ and gradient $-y$); elsewhere the two agree to rounding.
     """
@@ -364,4 +356,4 @@ def soft_margin_loss(
     reduction = resolve_reduction(op, size_average, reduce, reduction)
     check_weight(op, "target", target, input)  # one way, as PyTorch
     check_constant(op, target=target)  # PyTorch has no gradient for target here
-    return apply_reduction(-log_sigmoid(input * target), reduction)
+    return apply_reduction(-activation.logsigmoid(input * target), reduction)

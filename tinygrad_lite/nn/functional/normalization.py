@@ -157,4 +157,6 @@ def instance_norm(
         mean = Tensor._make(running_mean.data.reshape(shape), None)
         inv_std = (1.0 / np.sqrt(running_var.data.reshape(shape) + eps)).astype(input.dtype)
         out = (input - mean) * Tensor._make(inv_std, None)
-    return _affine(out, weight, bias)
+    # PyTorch repeats weight per sample (a copy) and saves that: an in-place write to weight
+    # between forward and backward is no error there, so it scales a clone here
+    return _affine(out, None if weight is None else weight.clone(), bias)
