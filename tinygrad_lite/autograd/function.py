@@ -143,6 +143,11 @@ def _as_array_output(fn: Function, out: Any) -> np.ndarray:
     return arr
 
 
+_DROP_SIZE = 4096
+"""Saved arrays of at most this many elements are kept even when unread (dropping one costs
+more than the memory it frees)."""
+
+
 class Function:
     """Base class of every differentiable primitive, and the graph node of its output.
 
@@ -175,6 +180,9 @@ class Function:
     # counts); the version check ignores a saved array no needed gradient reads
     saved_for: tuple[tuple[int, ...], ...] | None = None
     is_view = False  # forward may return a numpy view of its first input (see version.link_view)
+    # with ``saved_for``: once apply knows which inputs need a gradient, a large saved array no
+    # needed gradient reads is dropped (:meth:`drop_unread`), as PyTorch saves only what it needs
+    drops_unread = False
 
     def forward(self, *args: Any, **kwargs: Any) -> np.ndarray:
         """Compute the output array from input arrays; save what backward needs."""
@@ -221,6 +229,8 @@ class Function:
                             [(t.grad_fn or t) if t.requires_grad else None for t in tensors]
                         )
                         fn.needs_input_grad = tuple([t.requires_grad for t in tensors])
+                        if cls.drops_unread and False in fn.needs_input_grad:
+                            fn.drop_unread()
                     fn.seq = next(_SEQ)
                     fn.out_id = id(out)  # lets create_graph tell the saved output apart
                     fn.out_shape = out.shape  # what viz shows on the op's outgoing edge
@@ -294,6 +304,22 @@ class Function:
             if self.out_id in saved_ids:
                 return saved_ids[self.out_id], vc[0], self.out_version
         return None
+
+    def drop_unread(self) -> None:
+        r"""Replace each large saved array that no needed gradient reads (``saved_for``) by a
+        stand-in of its shape and dtype that holds no memory (a broadcast 0-d array): ``x * 2``
+        then keeps nothing of ``x`` alive until backward, as PyTorch's ``mul`` saves ``self``
+        only when ``other`` needs a gradient.  Backward may still read the stand-in's shape
+        and dtype (``unbroadcast`` to ``a.shape``), never its values."""
+        need = self.needs_input_grad
+        kept = []
+        for s, users in zip(self.saved, self.saved_for):  # type: ignore[arg-type]
+            if s.__class__ is np.ndarray and s.size > _DROP_SIZE and not any(
+                need[i] for i in users
+            ):
+                s = np.broadcast_to(np.zeros((), s.dtype), s.shape)
+            kept.append(s)
+        self.saved = tuple(kept)
 
     def _checked_saved(self) -> dict[int, Any]:
         """The saved arrays backward will read, by id: with ``saved_for``, a saved array that

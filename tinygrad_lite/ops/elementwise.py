@@ -148,6 +148,7 @@ class Mul(Function):
     r"""$z = a b$. Backward: $\bar a = \bar z\, b$, $\bar b = \bar z\, a$."""
 
     saved_for = ((1,), (0,))  # a is read only for b's gradient, b only for a's
+    drops_unread = True  # x * 2 keeps nothing of x (Function.drop_unread)
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         self.saved = (a, b)
@@ -166,6 +167,7 @@ class Div(Function):
     r"""$z = a / b$. Backward: $\bar a = \bar z / b$, $\bar b = -\bar z\, a / b^2$."""
 
     saved_for = ((1,), (0, 1))  # a is read only for b's gradient
+    drops_unread = True  # x / 2 keeps nothing of x (Function.drop_unread)
 
     @quiet_fp
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
