@@ -213,6 +213,71 @@ def chain(x: Any, n_ops: int) -> Any:
     return y
 
 
+def chain_numpy(x: np.ndarray, n_ops: int, bufs: list[np.ndarray]) -> np.ndarray:
+    r"""The gradient of ``chain(x, n_ops)`` (summed against ones) in the fewest numpy passes:
+    every op in place on preallocated buffers (``bufs``: ``n_ops + 2`` arrays like ``x``),
+    keeping only what backward reads (tanh's and sigmoid's outputs, the square's input).  No
+    autograd, no allocation, no page faults: the single-threaded numpy floor of the row."""
+    y, gx, saved = bufs[0], bufs[1], bufs[2:]
+    np.copyto(y, x)
+    gx.fill(0)
+    for i in range(n_ops):
+        k = i % 6
+        if k == 0:
+            y *= 1.01
+        elif k == 1:
+            y += x
+        elif k == 2:
+            np.tanh(y, out=y)
+            np.copyto(saved[i], y)
+        elif k == 3:
+            y -= 0.5
+        elif k == 4:
+            np.negative(y, out=y)
+            np.exp(y, out=y)
+            y += 1
+            np.reciprocal(y, out=y)
+            np.copyto(saved[i], y)
+        else:
+            np.copyto(saved[i], y)
+            y *= y
+    g = y  # the output's gradient: ones, then back through the ops
+    g.fill(1)
+    tmp = bufs[-1]
+    for i in reversed(range(n_ops)):
+        k = i % 6
+        if k == 0:
+            g *= 1.01
+        elif k == 1:
+            gx += g
+        elif k == 2:  # g (1 - t^2)
+            np.multiply(saved[i], saved[i], out=tmp)
+            np.subtract(1, tmp, out=tmp)
+            g *= tmp
+        elif k == 4:  # g s (1 - s)
+            np.subtract(1, saved[i], out=tmp)
+            tmp *= saved[i]
+            g *= tmp
+        elif k == 5:  # 2 y g
+            g *= saved[i]
+            g *= 2
+    gx += g
+    return gx
+
+
+def chain_floor_ms(size: int, n_ops: int = 50, repeats: int = 5) -> float:
+    """Best time of :func:`chain_numpy` in ms (buffers allocated and touched first)."""
+    x = np.random.default_rng(0).standard_normal(size).astype(np.float32)
+    bufs = [np.ones_like(x) for _ in range(n_ops + 3)]
+    chain_numpy(x, n_ops, bufs)
+    best = np.inf
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        chain_numpy(x, n_ops, bufs)
+        best = min(best, time.perf_counter() - t0)
+    return best * 1e3
+
+
 def chain_pair(torch: Any, size: int, n_ops: int = 50) -> dict[str, Callable]:
     """Forward + backward of :func:`chain` on ``size`` floats, both libraries."""
     x = np.random.default_rng(0).standard_normal(size).astype(np.float32)
@@ -411,6 +476,11 @@ def main() -> None:
     for name, r, target in rows:
         print(f"| {name} | {r['ours']:.2f} | {r.get('torch', np.nan):.2f} | "
               f"**{r['ratio']:.2f}** | {target} |")
+    chain_r = rows[-1][1]
+    floor = chain_floor_ms(s.chain_size, repeats=1 if s.quick else 5)
+    print(f"\nelementwise chain: the same forward + backward in plain in-place numpy, no autograd "
+          f"and no allocation (bench/suite.py chain_numpy), takes {floor:.2f} ms = "
+          f"{floor / chain_r.get('torch', np.nan):.2f} x torch (numpy's one-thread floor)")
     if args.profile and worst is not None:
         (c_in, c_out), size, batch = worst
         floor = gemm_floor_ms(c_in, c_out, size, batch, repeats=1 if s.quick else 3)

@@ -80,7 +80,27 @@ def test_suite_prints_every_row_of_the_table():
         if HAS_TORCH:
             assert re.search(rf"\*\*{NUMBER}\*\*", line), line
     assert re.search(rf"ratio\s+{NUMBER}", out)  # the scan's cells
+    assert "measured again" in out  # the scan's highest cells, measured again
+    assert re.search(rf"no allocation .* takes {NUMBER} ms", out)  # the chain's numpy floor
     assert "ncalls" in out  # the worst cell's profile
+
+
+def test_suite_numpy_chain_is_the_autograd_chains_gradient():
+    """The chain row's floor (plain in-place numpy) computes the same gradient as autograd."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import suite
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    import numpy as np
+
+    import tinygrad_lite as tl
+
+    x = np.random.default_rng(1).standard_normal(500)
+    grad = suite.chain_numpy(x, 50, [np.empty_like(x) for _ in range(53)])
+    xt = tl.tensor(x, requires_grad=True)
+    suite.chain(xt, 50).backward(tl.ones(500, dtype=tl.float64))
+    np.testing.assert_allclose(grad, xt.grad.numpy(), rtol=1e-12, atol=1e-15)
 
 
 def test_elementwise_bench_prints_the_per_op_table():
