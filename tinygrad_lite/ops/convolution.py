@@ -177,6 +177,10 @@ class Convolution(Function):
         geom: Geometry, groups: int,
     ) -> np.ndarray:
         fold_bias = b is not None and groups == 1
+        if x.shape[0] == 0:  # an empty batch: an empty output, zero gradients (as PyTorch)
+            self.save_for_backward(x, w, None, geom, groups, b is not None, False, False,
+                                   False, None)
+            return np.zeros((0, w.shape[0], *out_shape(x.shape[2:], geom)), dtype=x.dtype)
         if blocked_pays(x.shape, w.shape, geom, groups, x.dtype.itemsize):
             # large columns: made block by block, never whole (ops/conv_blocked.py); the input
             # is kept in the columns' memory order instead of the columns
@@ -198,6 +202,9 @@ class Convolution(Function):
         need_x, need_w = self.needs_input_grad[0], self.needs_input_grad[1]
         if blocked and xp is NUMPY_NS:  # cols is the input in the columns' order
             return self._backward_blocked(cols, whole, w, grad, geom, batch_inner, has_bias)
+        if x.shape[0] == 0:  # an empty batch: every gradient is zero (sums over no image)
+            gb = xp.sum(grad, (0, *range(2, len(grad.shape))))  # zeros of shape (O,)
+            return (xp.zeros_like(x), xp.zeros_like(w), gb)[: 3 if has_bias else 2]
         o = w.shape[0]
         batch_inner = batch_inner and xp is NUMPY_NS  # create_graph recomputes NCHW columns
         fast_w = xp is NUMPY_NS and need_w and groups == 1
@@ -265,19 +272,24 @@ class ConvTranspose(Function):
         geom: Geometry, groups: int, out_spatial: tuple[int, ...],
     ) -> np.ndarray:
         n, c_in = x.shape[:2]
+        self.save_for_backward(x, w, geom, groups, b is not None)
+        if n == 0:  # an empty batch: an empty output, zero gradients (as PyTorch)
+            return np.zeros((0, w.shape[1] * groups, *out_spatial), dtype=x.dtype)
         batch_inner = _batch_inner_pays(x, geom, x.shape[-1])
         x2 = np.reshape(x.transpose(pixel_order(x.ndim, batch_inner)), (groups, c_in // groups, -1))
         y_shape = (n, w.shape[1] * groups, *out_spatial)
         y = input_grad(NUMPY_NS, w, x2, x, y_shape, geom, groups, batch_inner)  # a fresh buffer
         if b is not None:
             y += b.reshape(-1, *[1] * len(out_spatial))
-        self.save_for_backward(x, w, geom, groups, b is not None)
         return y
 
     def backward(self, grad: Any) -> tuple[Any, ...]:
         x, w, geom, groups, has_bias = self.saved
         xp = self.xp
         need_x, need_w = self.needs_input_grad[0], self.needs_input_grad[1]
+        if x.shape[0] == 0:  # an empty batch: every gradient is zero (sums over no image)
+            gb = xp.sum(grad, (0, *range(2, len(grad.shape))))  # zeros of shape (C_out,)
+            return (xp.zeros_like(x), xp.zeros_like(w), gb)[: 3 if has_bias else 2]
         gx = gw = None
         if xp is NUMPY_NS and (need_x or need_w):
             cols, batch_inner = columns(grad, geom)  # im2col of the output gradient
