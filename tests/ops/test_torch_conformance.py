@@ -211,19 +211,19 @@ def test_maximum_minimum_with_a_nan_send_the_gradient_to_both_inputs():
 @pytest.mark.parametrize("dim", [0, 1])
 def test_softmax_of_a_slice_with_inf_or_nan_is_all_nan_like_torch(op, dim):
     torch = torch_or_skip()
-    from tinygrad_lite.ops import unary
+    from tinygrad_lite.ops import softmax as softmax_ops
 
     x = np.array([[-np.inf, np.nan], [-np.inf, 2.0], [np.inf, 1.0], [-np.inf, -np.inf]])
-    prim = unary.Softmax if op == "softmax" else unary.LogSoftmax
+    prim = softmax_ops.Softmax if op == "softmax" else softmax_ops.LogSoftmax
     assert_close(prim.apply(tl.tensor(x), dim=dim), getattr(torch, op)(torch.tensor(x), dim))
 
 
 @pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning")  # log of an empty sum
 @pytest.mark.parametrize("shape, dim", [((1, 0), 1), ((0, 3), 1), ((2, 0, 3), 1)])
 def test_softmax_over_or_beside_an_empty_dim(shape, dim):
-    from tinygrad_lite.ops import unary
+    from tinygrad_lite.ops import softmax as softmax_ops
 
-    for prim, name in ((unary.Softmax, "softmax"), (unary.LogSoftmax, "log_softmax")):
+    for prim, name in ((softmax_ops.Softmax, "softmax"), (softmax_ops.LogSoftmax, "log_softmax")):
         fn = lambda t, prim=prim: prim.apply(t, dim=dim)  # noqa: E731
         tfn = lambda t, name=name: getattr(t, name)(dim)  # noqa: E731
         compare_with_torch(fn, tfn, [np.zeros(shape)])

@@ -33,6 +33,7 @@ from tinygrad_lite.ops import (
 from tinygrad_lite.ops import (
     convolution as convolution_ops,
 )
+from tinygrad_lite.ops import softmax as softmax_ops
 
 
 def _one(onnx_op: str) -> Callable[[Graph, Step], None]:
@@ -256,8 +257,8 @@ PRIMITIVES: dict[type, Callable[[Graph, Step], None]] = {
     unary.Sigmoid: _one("Sigmoid"),
     unary.Relu: _one("Relu"),
     unary.Clamp: clamp,
-    unary.Softmax: _softmax("Softmax"),
-    unary.LogSoftmax: _softmax("LogSoftmax"),
+    softmax_ops.Softmax: _softmax("Softmax"),
+    softmax_ops.LogSoftmax: _softmax("LogSoftmax"),
     special.Erf: _one("Erf"),
     special.Log1p: log1p,
     special.Expm1: expm1,

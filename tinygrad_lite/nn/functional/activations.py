@@ -1,7 +1,7 @@
 r"""Activation functions (``torch.nn.functional`` names and defaults), built from primitives.
 
 Each is a composite of Tensor ops, so it needs no backward of its own, except ``softmax`` and
-``log_softmax``: one primitive each (:mod:`tinygrad_lite.ops.unary`), since the cross-entropy
+``log_softmax``: one primitive each (:mod:`tinygrad_lite.ops.softmax`), since the cross-entropy
 of every training step goes through them.  Choices at kinks are PyTorch's, listed per function:
 
 ==============  =============================================================
@@ -34,8 +34,9 @@ from tinygrad_lite.argcheck import is_int
 from tinygrad_lite.autograd.fp import quiet_fp
 from tinygrad_lite.autograd.grad_mode import is_grad_enabled
 from tinygrad_lite.autograd.mutation import apply_inplace, check_writable
-from tinygrad_lite.ops import activation, special, unary
+from tinygrad_lite.ops import activation, special
 from tinygrad_lite.ops import elementwise as ew
+from tinygrad_lite.ops import softmax as softmax_ops
 from tinygrad_lite.tensor import Tensor
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -176,7 +177,7 @@ def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
     r"""$\mathrm{softmax}(x)_i = e^{x_i - m} / \sum_j e^{x_j - m}$ along ``dim``, $m = \max_j x_j$.
 
     Subtracting the maximum keeps every exponent $\le 0$: logits of $\pm 10^3$ stay finite.
-    One primitive (:class:`~tinygrad_lite.ops.unary.Softmax`), gradient
+    One primitive (:class:`~tinygrad_lite.ops.softmax.Softmax`), gradient
     $y\,(\bar y - \sum_j \bar y_j y_j)$.
     """
     if dtype is not None:
@@ -185,13 +186,13 @@ def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
     if input.ndim == 0:
         e = _shifted(input, dim).exp()
         return e / e.sum(dim, keepdim=True)
-    return unary.Softmax.apply(input, dim=dim)
+    return softmax_ops.Softmax.apply(input, dim=dim)
 
 
 def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
     r"""$\log \mathrm{softmax}(x)_i = (x_i - m) - \log \sum_j e^{x_j - m}$ along ``dim``.
 
-    One primitive (:class:`~tinygrad_lite.ops.unary.LogSoftmax`), gradient
+    One primitive (:class:`~tinygrad_lite.ops.softmax.LogSoftmax`), gradient
     $\bar y - e^{y} \sum_j \bar y_j$.
     """
     if dtype is not None:
@@ -200,7 +201,7 @@ def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Ten
     if input.ndim == 0:
         s = _shifted(input, dim)
         return s - s.exp().sum(dim, keepdim=True).log()
-    return unary.LogSoftmax.apply(input, dim=dim)
+    return softmax_ops.LogSoftmax.apply(input, dim=dim)
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
