@@ -121,6 +121,7 @@ from tinygrad_lite.ops.functions_math import (
     trunc,
 )
 from tinygrad_lite.ops.movement import cat, chunk, split, stack
+from tinygrad_lite.parallel import get_num_threads, set_num_threads
 from tinygrad_lite.random import manual_seed
 from tinygrad_lite.serialization import CheckpointError, load, save
 from tinygrad_lite.tensor import Tensor
@@ -161,6 +162,8 @@ __all__ = [
     "from_numpy",
     "manual_seed",
     "keep_freed_memory",
+    "set_num_threads",
+    "get_num_threads",
     "save",
     "load",
     "CheckpointError",

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 import tinygrad_lite.tensor as _tm
+from tinygrad_lite import parallel
 from tinygrad_lite.allocator import SCRATCH
 from tinygrad_lite.autograd.fp import quiet_fp, restore, silence
 from tinygrad_lite.autograd.function import NUMPY_NS, Function
@@ -60,7 +61,10 @@ class Exp(Function):
 
     @quiet_fp
     def forward(self, x: np.ndarray) -> np.ndarray:
-        y = np.exp(floating(x))
+        x = floating(x)
+        y = parallel.elementwise(_exp_into, x) if x.size >= _THREADED else None
+        if y is None:
+            y = np.exp(x)
         self.saved = (y,)
         return y
 
@@ -75,7 +79,8 @@ class Log(Function):
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = floating(x)
         self.saved = (x,)
-        return np.log(x)
+        y = parallel.elementwise(_log_into, x) if x.size >= _THREADED else None
+        return np.log(x) if y is None else y
 
     def backward(self, grad: Any) -> Any:
         return grad / self.saved[0]
@@ -161,13 +166,19 @@ class Cos(Function):
 # Below this many elements the fused backward kernels' extra Python calls cost more than the
 # temporaries they save; both forms round identically (tests/ops/test_fast_paths.py).
 _FEW = 1024
+# From this many elements exp, log, tanh and sigmoid run on parallel.get_num_threads() threads
+# (tinygrad_lite/parallel.py: the same values, bitwise)
+_THREADED = parallel.MIN_ELEMENTS
 
 
 class Tanh(Function):
     r"""$y = \tanh x$. Backward: $\bar x = \bar y\,(1 - y^2)$."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        y = np.tanh(floating(x))
+        x = floating(x)
+        y = parallel.elementwise(_tanh_into, x) if x.size >= _THREADED else None
+        if y is None:
+            y = np.tanh(x)
         self.saved = (y,)
         return y
 
@@ -205,15 +216,36 @@ def sigmoid_array(x: np.ndarray) -> np.ndarray:
     """
     if x.size <= _FEW:  # small arrays: fewer numpy calls, no warning to silence (same to ~4 ulp)
         return np.asarray(np.exp(-np.logaddexp(0, -x)))
-    y = np.negative(x)
+    y = parallel.elementwise(_sigmoid_into, x) if x.size >= _THREADED else None
+    if y is not None:
+        return y
+    y = np.empty_like(x)
     token = silence()  # np.errstate(over="ignore"), at a third of its cost (autograd/fp.py)
     try:
-        np.exp(y, out=y)
+        _sigmoid_into(x, y)
     finally:
         restore(token)
-    y += 1
-    np.reciprocal(y, out=y)
     return y
+
+
+def _sigmoid_into(x: np.ndarray, out: np.ndarray) -> None:
+    """``out = 1 / (1 + exp(-x))`` in four in-place passes (see :func:`sigmoid_array`)."""
+    np.negative(x, out=out)
+    np.exp(out, out=out)
+    out += 1
+    np.reciprocal(out, out=out)
+
+
+def _exp_into(x: np.ndarray, out: np.ndarray) -> None:
+    np.exp(x, out=out)
+
+
+def _log_into(x: np.ndarray, out: np.ndarray) -> None:
+    np.log(x, out=out)
+
+
+def _tanh_into(x: np.ndarray, out: np.ndarray) -> None:
+    np.tanh(x, out=out)
 
 
 def sigmoid_grad_array(grad: np.ndarray, y: np.ndarray) -> np.ndarray:
