@@ -323,6 +323,20 @@ def child_lenet(keep: bool, s: Settings, threads: int) -> None:
     print(f"{r['ours']} {r.get('torch', np.nan)} {r['ratio']}")
 
 
+def child_chain(keep: bool, s: Settings) -> None:
+    """In a fresh process without PyTorch: the median ms of ours on the chain row (one line).
+
+    Why alone: in the suite's process a PyTorch call leaves a long-lived allocation at the top
+    of glibc's heap, which stops glibc from returning our freed arrays to the OS; a program
+    that never loads PyTorch has no such pin.  ``keep``: after ``keep_freed_memory(1 << 30)``.
+    """
+    if keep:
+        tl.keep_freed_memory(1 << 30)
+    fns = chain_pair(None, s.chain_size)
+    times = time_blocks(fns, rounds=s.rounds, block=1, pause=0.05, warmup=1)
+    print(median_ms(times["ours"]))
+
+
 def run_child(keep: bool, args: argparse.Namespace) -> dict[str, float]:
     """Run :func:`child_lenet` in a fresh process; its medians and ratio."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child-lenet", "keep" if keep else
@@ -422,6 +436,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true",
                         help="print a cProfile of ours on the scan's worst cell")
     parser.add_argument("--child-lenet", choices=("keep", "defaults"), help=argparse.SUPPRESS)
+    parser.add_argument("--child-chain", choices=("keep", "defaults"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     s = Settings(args.quick, args.rounds)
     if args.cells:
@@ -429,6 +444,9 @@ def main() -> None:
                   (tuple(int(v) for v in cell.split(",")) for cell in args.cells)]
     if args.child_lenet:
         child_lenet(args.child_lenet == "keep", s, args.threads)
+        return
+    if args.child_chain:
+        child_chain(args.child_chain == "keep", s)
         return
     torch = import_torch(args.threads)
     print("tinygrad_lite speed suite (issue 14): ratios ours/torch, < 1 means ours is faster")
@@ -477,6 +495,14 @@ def main() -> None:
         print(f"| {name} | {r['ours']:.2f} | {r.get('torch', np.nan):.2f} | "
               f"**{r['ratio']:.2f}** | {target} |")
     chain_r = rows[-1][1]
+    for mode, what in (("defaults", "glibc malloc defaults"),
+                       ("keep", "after tl.keep_freed_memory(1 << 30)")):
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--child-chain", mode, "--threads",
+               str(args.threads), "--rounds", str(args.rounds)] + (["--quick"] if s.quick else [])
+        alone = float(subprocess.run(cmd, capture_output=True, text=True,
+                                     check=True).stdout.split()[-1])
+        print(f"elementwise chain, ours alone in a fresh process without PyTorch, {what}: "
+              f"{alone:.2f} ms = {alone / chain_r.get('torch', np.nan):.2f} x torch's time above")
     floor = chain_floor_ms(s.chain_size, repeats=1 if s.quick else 5)
     print(f"\nelementwise chain: the same forward + backward in plain in-place numpy, no autograd "
           f"and no allocation (bench/suite.py chain_numpy), takes {floor:.2f} ms = "

@@ -119,3 +119,40 @@ def test_pooled_activations_of_a_training_step_never_alias():
         y.sum().backward()
     np.testing.assert_array_equal(first.data, kept)
     np.testing.assert_array_equal(y.data, kept)
+
+
+# A working set larger than the default 64 MiB: 30 arrays of 4 MB alive at once, then freed.
+LARGE_CHILD = textwrap.dedent(
+    """
+    import resource, sys
+    import numpy as np
+    import tinygrad_lite as tl
+    if sys.argv[1] != "defaults":
+        assert tl.keep_freed_memory(int(sys.argv[1]))
+    def step():
+        arrays = [np.ones(1_000_000, dtype=np.float32) for _ in range(30)]
+        del arrays
+    step()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(5):
+        step()
+    print((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 5)
+    """
+)
+
+
+@pytest.mark.skipif(not GLIBC, reason="glibc only")
+def test_keep_freed_memory_max_bytes_keeps_a_larger_working_set():
+    def faults(arg: str) -> float:
+        out = subprocess.run([sys.executable, "-c", LARGE_CHILD, arg], capture_output=True,
+                             text=True, check=True)
+        return float(out.stdout.split()[-1])
+
+    assert faults(str(1 << 30)) < 100  # 120 MB kept: nothing to fault back in
+    assert faults(str(64 << 20)) > 5_000  # the default keeps 64 MiB: the rest faults again
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, True, "64"])
+def test_keep_freed_memory_rejects_bad_sizes(bad):
+    with pytest.raises(ValueError, match="max_bytes"):
+        tl.keep_freed_memory(bad)

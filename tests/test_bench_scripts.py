@@ -82,6 +82,8 @@ def test_suite_prints_every_row_of_the_table():
     assert re.search(rf"ratio\s+{NUMBER}", out)  # the scan's cells
     assert "measured again" in out  # the scan's highest cells, measured again
     assert re.search(rf"no allocation .* takes {NUMBER} ms", out)  # the chain's numpy floor
+    assert len(re.findall(rf"ours alone in a fresh process without PyTorch, .*: {NUMBER} ms",
+                          out)) == 2
     assert "ncalls" in out  # the worst cell's profile
 
 

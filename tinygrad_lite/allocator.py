@@ -34,24 +34,29 @@ _TRIM_THRESHOLD = 64 << 20
 """Twice the mmap threshold, as glibc's own adaptation sets it."""
 
 
-def keep_freed_memory() -> bool:
-    r"""Tell glibc's malloc to keep freed memory for reuse (up to 64 MiB at the heap top).
+def keep_freed_memory(max_bytes: int = _TRIM_THRESHOLD) -> bool:
+    r"""Tell glibc's malloc to keep freed memory for reuse (up to ``max_bytes`` at the heap top,
+    64 MiB by default).
 
     Sets ``M_MMAP_THRESHOLD`` to 32 MiB (blocks below it come from the heap instead of a fresh
-    ``mmap``) and ``M_TRIM_THRESHOLD`` to 64 MiB (the heap's free top is kept up to that size):
-    the state glibc's adaptive thresholds reach after a 32 MiB block has been freed, made
-    permanent.  Returns True when applied, False where the C library is not glibc (macOS,
-    musl, Windows).
+    ``mmap``) and ``M_TRIM_THRESHOLD`` to ``max_bytes`` (the heap's free top is kept up to that
+    size): by default the state glibc's adaptive thresholds reach after a 32 MiB block has been
+    freed, made permanent.  A step whose arrays add up to more than 64 MiB (the elementwise
+    chain of ``bench/suite.py``: ~140 MB) needs a larger ``max_bytes`` to keep them all.
+    Returns True when applied, False where the C library is not glibc (macOS, musl, Windows).
 
     >>> import tinygrad_lite as tl
     >>> tl.keep_freed_memory()  # on Linux with glibc
     True
     """
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 0:
+        raise ValueError(f"keep_freed_memory: max_bytes must be a non-negative int, "
+                         f"got {max_bytes!r}")
     libc = _glibc()
     if libc is None:
         return False
     mapped = libc.mallopt(_M_MMAP_THRESHOLD, ctypes.c_int(_MMAP_THRESHOLD))
-    trimmed = libc.mallopt(_M_TRIM_THRESHOLD, ctypes.c_int(_TRIM_THRESHOLD))
+    trimmed = libc.mallopt(_M_TRIM_THRESHOLD, ctypes.c_int(min(max_bytes, 2**31 - 1)))
     return bool(mapped) and bool(trimmed)
 
 
