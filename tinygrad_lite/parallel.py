@@ -86,43 +86,45 @@ def _pool(workers: int) -> ThreadPoolExecutor:
         return pool  # type: ignore[return-value]
 
 
-def _quietly(kernel: Callable[[np.ndarray, np.ndarray], None], x: np.ndarray,
-             out: np.ndarray) -> None:
-    """``kernel(x, out)`` with numpy's floating point warnings off (a worker thread does not
+def _quietly(kernel: Callable[..., None], *parts: np.ndarray) -> None:
+    """``kernel(*parts)`` with numpy's floating point warnings off (a worker thread does not
     inherit the caller's setting)."""
     token = silence()
     try:
-        kernel(x, out)
+        kernel(*parts)
     finally:
         restore(token)
 
 
-def elementwise(kernel: Callable[[np.ndarray, np.ndarray], None],
-                x: np.ndarray) -> np.ndarray | None:
-    r"""``out`` like ``x`` (same shape, dtype and memory order) with ``kernel(x_part, out_part)``
-    run on :func:`get_num_threads` contiguous parts at once, numpy's warnings off; or None when
-    that does not pay or cannot be done -- one thread, fewer than ``MIN_ELEMENTS`` values, or
-    ``x`` not contiguous in memory -- and the caller computes as usual.
+def elementwise(kernel: Callable[..., None], x: np.ndarray,
+                *others: np.ndarray) -> np.ndarray | None:
+    r"""``out`` like ``x`` (same shape, dtype and memory order) with
+    ``kernel(x_part, *other_parts, out_part)`` run on :func:`get_num_threads` contiguous parts
+    at once, numpy's warnings off; or None when that does not pay or cannot be done -- one
+    thread, fewer than ``MIN_ELEMENTS`` values, ``x`` not contiguous in memory, or an array of
+    ``others`` (extra inputs) not laid out exactly as ``x`` -- and the caller computes as usual.
 
-    ``kernel`` must be elementwise (``out[i]`` from ``x[i]`` alone), writing through ``out=``.
+    ``kernel`` must be elementwise (``out[i]`` from the inputs' ``[i]`` alone), writing
+    through ``out=``.
     """
     parts = get_num_threads()
-    if parts < 2 or x.size < MIN_ELEMENTS:
+    if parts < 2 or x.size < MIN_ELEMENTS or min(x.strides) < 0:
         return None
-    if min(x.strides) < 0:
-        return None
+    for o in others:
+        if o.shape != x.shape or o.strides != x.strides:
+            return None
     flat = x.ravel(order="K")  # a view exactly when x is contiguous in some axis order
     out = np.empty_like(x)  # order K: x's memory order, so that the flat parts line up
     if flat.base is None or out.strides != x.strides:
         return None
-    out_flat = out.ravel(order="K")
+    arrays = [flat, *[o.ravel(order="K") for o in others], out.ravel(order="K")]
     bounds = [flat.size * i // parts for i in range(parts + 1)]
     futures: list[Future] = [
-        _pool(parts - 1).submit(_quietly, kernel, flat[lo:hi], out_flat[lo:hi])
+        _pool(parts - 1).submit(_quietly, kernel, *[a[lo:hi] for a in arrays])
         for lo, hi in zip(bounds[1:-1], bounds[2:])
     ]
     try:
-        _quietly(kernel, flat[: bounds[1]], out_flat[: bounds[1]])
+        _quietly(kernel, *[a[: bounds[1]] for a in arrays])
     finally:
         for f in futures:
             f.result()

@@ -199,11 +199,18 @@ def same_layout(grad: Any, y: np.ndarray) -> bool:
 
 def tanh_grad_array(grad: np.ndarray, y: np.ndarray) -> np.ndarray:
     """``grad * (1 - y * y)`` with one temporary instead of three (the same roundings: IEEE
-    multiplication is commutative)."""
-    out = np.multiply(y, y)
+    multiplication is commutative); large arrays on all threads (``parallel``)."""
+    out = parallel.elementwise(_tanh_grad_into, y, grad) if y.size >= _THREADED else None
+    if out is None:
+        out = np.empty_like(y)
+        _tanh_grad_into(y, grad, out)
+    return out
+
+
+def _tanh_grad_into(y: np.ndarray, grad: np.ndarray, out: np.ndarray) -> None:
+    np.multiply(y, y, out=out)
     np.subtract(1, out, out=out)
     out *= grad
-    return out
 
 
 def sigmoid_array(x: np.ndarray) -> np.ndarray:
@@ -249,10 +256,18 @@ def _tanh_into(x: np.ndarray, out: np.ndarray) -> None:
 
 
 def sigmoid_grad_array(grad: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """``grad * y * (1 - y)`` with two temporaries instead of three (the same roundings)."""
-    out = np.multiply(grad, y)
-    out *= np.subtract(1, y)
+    """``grad * y * (1 - y)`` with two temporaries instead of three (the same roundings);
+    large arrays on all threads (``parallel``)."""
+    out = parallel.elementwise(_sigmoid_grad_into, y, grad) if y.size >= _THREADED else None
+    if out is None:
+        out = np.empty_like(y)
+        _sigmoid_grad_into(y, grad, out)
     return out
+
+
+def _sigmoid_grad_into(y: np.ndarray, grad: np.ndarray, out: np.ndarray) -> None:
+    np.multiply(grad, y, out=out)
+    out *= np.subtract(1, y)
 
 
 class Sigmoid(Function):
