@@ -197,14 +197,20 @@ def same_layout(grad: Any, y: np.ndarray) -> bool:
             and y.ndim > 0)  # fmt: skip
 
 
+def _threaded(kernel: Any, x: np.ndarray, *others: np.ndarray) -> np.ndarray:
+    """``kernel(x, *others, out)`` into a new array like ``x``: on all threads for large
+    arrays (:func:`tinygrad_lite.parallel.elementwise`), else on this one."""
+    out = parallel.elementwise(kernel, x, *others) if x.size >= _THREADED else None
+    if out is None:
+        out = np.empty_like(x)
+        kernel(x, *others, out)
+    return out
+
+
 def tanh_grad_array(grad: np.ndarray, y: np.ndarray) -> np.ndarray:
     """``grad * (1 - y * y)`` with one temporary instead of three (the same roundings: IEEE
     multiplication is commutative); large arrays on all threads (``parallel``)."""
-    out = parallel.elementwise(_tanh_grad_into, y, grad) if y.size >= _THREADED else None
-    if out is None:
-        out = np.empty_like(y)
-        _tanh_grad_into(y, grad, out)
-    return out
+    return _threaded(_tanh_grad_into, y, grad)
 
 
 def _tanh_grad_into(y: np.ndarray, grad: np.ndarray, out: np.ndarray) -> None:
@@ -258,11 +264,7 @@ def _tanh_into(x: np.ndarray, out: np.ndarray) -> None:
 def sigmoid_grad_array(grad: np.ndarray, y: np.ndarray) -> np.ndarray:
     """``grad * y * (1 - y)`` with two temporaries instead of three (the same roundings);
     large arrays on all threads (``parallel``)."""
-    out = parallel.elementwise(_sigmoid_grad_into, y, grad) if y.size >= _THREADED else None
-    if out is None:
-        out = np.empty_like(y)
-        _sigmoid_grad_into(y, grad, out)
-    return out
+    return _threaded(_sigmoid_grad_into, y, grad)
 
 
 def _sigmoid_grad_into(y: np.ndarray, grad: np.ndarray, out: np.ndarray) -> None:
