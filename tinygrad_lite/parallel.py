@@ -10,8 +10,8 @@ at once: :func:`elementwise` does that for the transcendental kernels (``exp``, 
 2-thread ``mul`` of 1e6 floats took 1.3x as long as one thread), so they stay as they are.
 
 The number of threads is PyTorch's: :func:`set_num_threads` / :func:`get_num_threads`; the
-default is the number of cores this process may use, capped by ``OMP_NUM_THREADS`` when that
-is set (the variable that also caps numpy's BLAS) and at 4.  The parts are disjoint slices
+default, found on first use, is the number of cores this process may use, capped by
+``OMP_NUM_THREADS`` when that is set (the variable that also caps numpy's BLAS) and at 4.  The parts are disjoint slices
 computed by the same kernel, so results are bitwise those of one thread
 (``tests/test_parallel.py``).
 """
@@ -56,7 +56,9 @@ def get_num_threads() -> int:
     True
     """
     n = _state["threads"]
-    return _default_threads() if n is None else int(n)  # type: ignore[call-overload]
+    if n is None:  # the default, found once (reading the affinity mask costs ~3 us)
+        n = _state["threads"] = _default_threads()
+    return int(n)  # type: ignore[call-overload]
 
 
 def set_num_threads(n: int) -> None:
