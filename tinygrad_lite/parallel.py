@@ -11,9 +11,9 @@ at once: :func:`elementwise` does that for the transcendental kernels (``exp``, 
 
 The number of threads is PyTorch's: :func:`set_num_threads` / :func:`get_num_threads`; the
 default, found on first use, is the number of cores this process may use, capped by
-``OMP_NUM_THREADS`` when that is set (the variable that also caps numpy's BLAS) and at 4.  The parts are disjoint slices
-computed by the same kernel, so results are bitwise those of one thread
-(``tests/test_parallel.py``).
+``OMP_NUM_THREADS`` when that is set (the variable that also caps numpy's BLAS) and at 4.
+The parts are disjoint slices computed by the same kernel, so results are bitwise those of one
+thread (``tests/test_parallel.py``).
 """
 
 from __future__ import annotations
