@@ -109,3 +109,20 @@ def test_gradients_through_threaded_ops_match_one_thread(threads):
         (x.tanh() * x.sigmoid() + (x * 0.1).exp() + x.abs().add(1).log()).sum().backward()
         grads.append(x.grad.numpy())
     np.testing.assert_array_equal(grads[0], grads[1])
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_threads_work_in_a_forked_child(threads):
+    import multiprocessing
+
+    tl.set_num_threads(2)
+    x = _big()
+    expected = tl.tensor(x).tanh().numpy()  # the parent's pool exists now
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(1) as pool:
+        got = pool.apply_async(_tanh_in_child, (x,)).get(timeout=60)
+    np.testing.assert_array_equal(got, expected)
+
+
+def _tanh_in_child(x):
+    return tl.tensor(x).tanh().numpy()

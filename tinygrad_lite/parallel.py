@@ -32,7 +32,7 @@ MIN_ELEMENTS = 1 << 17
 ``tanh`` takes for ~15k floats."""
 
 _MAX_DEFAULT = 4
-_state: dict[str, object] = {"threads": None, "pool": None}
+_state: dict[str, object] = {"threads": None, "pool": None, "pid": None}
 _lock = threading.Lock()
 
 
@@ -79,12 +79,15 @@ def set_num_threads(n: int) -> None:
 
 
 def _pool(workers: int) -> ThreadPoolExecutor:
-    """The worker threads, made on first use (``workers``: threads besides the caller)."""
+    """The worker threads, made on first use (``workers``: threads besides the caller), and
+    again in a child process after ``fork`` (threads do not survive a fork: the inherited
+    pool would never run the work, and the caller would wait forever)."""
     with _lock:
         pool = _state["pool"]
-        if pool is None or pool._max_workers != workers:  # type: ignore[attr-defined]
+        if (pool is None or pool._max_workers != workers  # type: ignore[attr-defined]
+                or _state["pid"] != os.getpid()):
             pool = ThreadPoolExecutor(workers, thread_name_prefix="tinygrad_lite")
-            _state["pool"] = pool
+            _state["pool"], _state["pid"] = pool, os.getpid()
         return pool  # type: ignore[return-value]
 
 
