@@ -229,8 +229,9 @@ class Function:
                             [(t.grad_fn or t) if t.requires_grad else None for t in tensors]
                         )
                         fn.needs_input_grad = tuple([t.requires_grad for t in tensors])
-                        if cls.drops_unread and False in fn.needs_input_grad:
-                            fn.drop_unread()
+                        if (cls.drops_unread and out.size > _DROP_SIZE
+                                and False in fn.needs_input_grad):
+                            fn.drop_unread()  # (out.size first: small ops skip the loop)
                     fn.seq = next(_SEQ)
                     fn.out_id = id(out)  # lets create_graph tell the saved output apart
                     fn.out_shape = out.shape  # what viz shows on the op's outgoing edge
