@@ -133,3 +133,34 @@ def test_masks_built_in_backward_accept_a_numpy_scalar_input():
         t = tl.Tensor._make(np.float64(-0.7), None).requires_grad_(True)
         op(t).backward()
         assert t.grad.item() == expected
+
+
+@pytest.mark.parametrize("shape", [(), (7,), (300, 500)])
+def test_square_backward_is_bitwise_the_sum_of_both_products(shape):
+    x0 = RNG.standard_normal(shape).astype(np.float32)
+    g0 = RNG.standard_normal(shape).astype(np.float32)
+    x = tl.tensor(x0, requires_grad=True)
+    h = x * 1.5
+    (h * h).backward(tl.tensor(g0))
+    hv = (x0 * np.float32(1.5)).astype(np.float32)
+    expected = (g0 * hv + g0 * hv) * np.float32(1.5)  # the engine's sum of the two products
+    np.testing.assert_array_equal(x.grad.numpy(), expected)
+
+
+def test_square_of_a_tensor_and_its_detached_copy_is_not_doubled():
+    x = tl.tensor(RNG.standard_normal(5), requires_grad=True)
+    (x * x.detach()).sum().backward()  # one array, but only one side needs a gradient
+    np.testing.assert_array_equal(x.grad.numpy(), x.detach().numpy())
+
+
+def test_square_second_derivatives_match_torch():
+    torch = pytest.importorskip("torch")
+    x0 = RNG.standard_normal((4, 3))
+    res = []
+    for lib in (tl, torch):
+        x = lib.tensor(x0, requires_grad=True)
+        (g,) = lib.autograd.grad((x * x * x).sum(), [x], create_graph=True)
+        (g * g).sum().backward()
+        res.append((g.detach().numpy(), x.grad.numpy()))
+    for a, b in zip(*res):
+        np.testing.assert_allclose(a, b, rtol=1e-12)

@@ -145,7 +145,11 @@ class Sub(Function):
 
 
 class Mul(Function):
-    r"""$z = a b$. Backward: $\bar a = \bar z\, b$, $\bar b = \bar z\, a$."""
+    r"""$z = a b$. Backward: $\bar a = \bar z\, b$, $\bar b = \bar z\, a$.
+
+    ``y * y`` (one tensor on both sides) returns $2 \bar z y$ once, for the first side: the
+    same bits as the two products summed by the engine (tests/ops/test_fast_paths.py).
+    """
 
     saved_for = ((1,), (0,))  # a is read only for b's gradient, b only for a's
     drops_unread = True  # x * 2 keeps nothing of x (Function.drop_unread)
@@ -158,6 +162,11 @@ class Mul(Function):
     def backward(self, grad: Any) -> tuple[Any, Any]:
         a, b = self.saved
         need_a, need_b = self.needs_input_grad
+        if a is b and need_a and need_b and self.xp is NUMPY_NS and self.parents[0] is \
+                self.parents[1]:  # y * y: one product, doubled -- bitwise the engine's sum
+            g = grad * a  # of the two equal products (doubling is exact), two arrays fewer
+            return (np.multiply(g, 2, out=g) if g.__class__ is np.ndarray and g.ndim
+                    else g * 2), None
         ga = self.xp.unbroadcast(grad * b, a.shape) if need_a else None
         gb = self.xp.unbroadcast(grad * a, b.shape) if need_b else None
         return ga, gb
