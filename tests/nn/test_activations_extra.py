@@ -280,3 +280,16 @@ def test_fast_log1p_is_accurate(dtype) -> None:
 
     w = np.concatenate([np.logspace(-40, 0, 4001), [0.0, 0.5, 0.75]]).astype(dtype)
     np.testing.assert_allclose(fast_log1p(w), np.log1p(w), rtol=4 * np.finfo(dtype).eps, atol=0)
+
+
+def test_logsigmoid_at_infinities_matches_torch():
+    torch = torch_or_skip()
+    x0 = np.array([-np.inf, -1e3, -30.0, 0.0, 30.0, 1e3, np.inf])
+    res = []
+    for lib, f in ((tl, F.logsigmoid), (torch, torch.nn.functional.logsigmoid)):
+        x = lib.tensor(x0, requires_grad=True)
+        y = f(x)
+        y.backward(lib.ones(7, dtype=lib.float64))
+        res.append((y, x.grad))
+    for a, b, what in zip(*res, ("value", "gradient")):
+        assert_close(a, b, what=what)

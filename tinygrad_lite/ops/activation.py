@@ -163,7 +163,8 @@ class LogSigmoid(Function):
     $\sigma(-x) = \sigma(x)\,e^{-x}$).  Written with the saved input and output only, so double
     backward differentiates it: $-\sigma(x)\sigma(-x)$, smooth at $0$ ($-\tfrac14$).
     $e^{y - x}$ is accurate in both tails: $y - x \approx -x$ for $x \gg 0$ and
-    $y - x = -\log(1 + e^{x}) \to 0$ for $x \ll 0$.
+    $y - x = -\log(1 + e^{x}) \to 0$ for $x \ll 0$; at $x = -\infty$ (where $y - x$ is
+    $-\infty + \infty$) the gradient is its limit $\bar y$, as PyTorch's.
     """
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -173,7 +174,10 @@ class LogSigmoid(Function):
 
     def backward(self, grad: Any) -> Any:
         x, y = self.saved
-        return grad * self.xp.exp(y - x)
+        g = grad * self.xp.exp(y - x)
+        if self.xp is NUMPY_NS and y.size and y.min() == -np.inf:  # x = -inf: y - x is nan;
+            g = np.where(x == -np.inf, grad, g)  # the limit of sigma(-x) is 1 (PyTorch: grad)
+        return g
 
 
 class Shrink(Function):
