@@ -293,3 +293,20 @@ def test_logsigmoid_at_infinities_matches_torch():
         res.append((y, x.grad))
     for a, b, what in zip(*res, ("value", "gradient")):
         assert_close(a, b, what=what)
+
+
+def test_hardswish_at_infinities_is_silent_and_matches_torch():
+    torch = torch_or_skip()
+    import warnings
+
+    x0 = np.array([-np.inf, -3.0, 0.0, 3.0, np.inf])
+    res = []
+    for lib in (tl, torch):
+        x = lib.tensor(x0, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            y = (F if lib is tl else torch.nn.functional).hardswish(x)
+            y.backward(lib.ones(5, dtype=lib.float64))
+        res.append((y, x.grad))
+    for a, b, what in zip(*res, ("value", "gradient")):
+        assert_close(a, b, what=what)

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_lite.autograd.fp import quiet_fp
 from tinygrad_lite.autograd.function import NUMPY_NS, Function
 from tinygrad_lite.ops.masking import masked, select, zero_link
 from tinygrad_lite.ops.unary import floating
@@ -90,6 +91,7 @@ class Hardswish(Function):
     [x \ge 3]$ -- the clip keeps $\pm\infty$ out of the product.
     """
 
+    @quiet_fp  # -inf * 0 in the product: nan, silently, as PyTorch
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = floating(x)
         three, six, zero = (np.asarray(v, dtype=x.dtype) for v in (3, 6, 0))
