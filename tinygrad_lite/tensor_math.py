@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from tinygrad_lite.ops import arrange, rounding, scan, scatter, sorting, trig, vector_norm
+from tinygrad_lite.ops import (
+    arrange,
+    rounding,
+    scan,
+    scatter,
+    sorting,
+    special,
+    trig,
+    vector_norm,
+)
 
 if TYPE_CHECKING:
     from tinygrad_lite.tensor import Tensor
@@ -40,6 +49,22 @@ class MathMethods:
     def tan(self) -> Tensor:
         """Elementwise tangent."""
         return trig.tan(self)
+
+    def expm1(self) -> Tensor:
+        """Elementwise ``exp(x) - 1``, accurate for small x (``torch.Tensor.expm1``)."""
+        return special.expm1(self)
+
+    def erf(self) -> Tensor:
+        """Elementwise error function (``torch.Tensor.erf``)."""
+        return special.erf(self)
+
+    def reciprocal(self) -> Tensor:
+        """Elementwise ``1 / x`` (``torch.Tensor.reciprocal``; integers give floats)."""
+        return 1.0 / self
+
+    def rsqrt(self) -> Tensor:
+        """Elementwise ``1 / sqrt(x)`` (``torch.Tensor.rsqrt``)."""
+        return 1.0 / self.sqrt()
 
     def floor(self) -> Tensor:
         """Round down; gradient 0."""

@@ -310,3 +310,28 @@ def test_hardswish_at_infinities_is_silent_and_matches_torch():
         res.append((y, x.grad))
     for a, b, what in zip(*res, ("value", "gradient")):
         assert_close(a, b, what=what)
+
+
+@pytest.mark.parametrize("name", ["mish", "sigmoid", "hardswish", "silu", "gelu", "elu",
+                                  "softplus", "logsigmoid", "tanh"])
+def test_activations_at_inf_and_nan_emit_no_warning(name):
+    import warnings
+
+    x = tl.tensor(np.array([-np.inf, -1e3, 0.0, 1e3, np.inf, np.nan]), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        getattr(F, name)(x).backward(tl.ones(6, dtype=tl.float64))
+
+
+@pytest.mark.parametrize("name", ["expm1", "erf", "reciprocal", "rsqrt"])
+def test_new_elementwise_methods_match_torch(name):
+    torch = torch_or_skip()
+    x0 = np.array([0.25, 1e-9, 0.5, 3.0])
+    res = []
+    for lib in (tl, torch):
+        x = lib.tensor(x0, requires_grad=True)
+        y = getattr(x, name)()
+        y.sum().backward()
+        res.append((y, x.grad, getattr(lib, name)(lib.tensor(x0))))
+    for a, b, what in zip(*res, ("method", "gradient", "function")):
+        assert_close(a, b, what=what)

@@ -40,6 +40,26 @@ def tan(input: Any) -> Any:
     return _tensor("tan", input).tan()
 
 
+def expm1(input: Any) -> Any:
+    """Elementwise ``exp(x) - 1``, accurate for small x (``torch.expm1``)."""
+    return _tensor("expm1", input).expm1()
+
+
+def erf(input: Any) -> Any:
+    """Elementwise error function (``torch.erf``)."""
+    return _tensor("erf", input).erf()
+
+
+def reciprocal(input: Any) -> Any:
+    """Elementwise ``1 / x`` (``torch.reciprocal``)."""
+    return _tensor("reciprocal", input).reciprocal()
+
+
+def rsqrt(input: Any) -> Any:
+    """Elementwise ``1 / sqrt(x)`` (``torch.rsqrt``)."""
+    return _tensor("rsqrt", input).rsqrt()
+
+
 def floor(input: Any) -> Any:
     """Round down; gradient 0 (``torch.floor``)."""
     return _tensor("floor", input).floor()

@@ -227,8 +227,12 @@ def sigmoid_array(x: np.ndarray) -> np.ndarray:
     right limit, so the overflow warning is silenced.  Every step has full relative precision
     (unlike $\exp(-\log(1 + e^{-x}))$, whose error grows with $|x|$).
     """
-    if x.size <= _FEW:  # small arrays: fewer numpy calls, no warning to silence (same to ~4 ulp)
-        return np.asarray(np.exp(-np.logaddexp(0, -x)))
+    if x.size <= _FEW:  # small arrays: fewer numpy calls (the same to ~4 ulp)
+        token = silence()  # (logaddexp warns at a NaN input; PyTorch is silent)
+        try:
+            return np.asarray(np.exp(-np.logaddexp(0, -x)))
+        finally:
+            restore(token)
     y = parallel.elementwise(_sigmoid_into, x) if x.size >= _THREADED else None
     if y is not None:
         return y

@@ -204,6 +204,7 @@ def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Ten
     return softmax_ops.LogSoftmax.apply(input, dim=dim)
 
 
+@quiet_fp  # -inf * tanh(softplus(-inf)) = -inf * 0: nan, silently, as PyTorch
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
     r"""$x \tanh(\operatorname{softplus}(x))$ (Misra, 2019).  Smooth: no kink.
 
