@@ -14,6 +14,7 @@ import numpy as np
 from tinygrad_lite.autograd import engine
 from tinygrad_lite.autograd.hooks import RemovableHandle
 from tinygrad_lite.autograd.version import counter_of
+from tinygrad_lite.ops import clamp as clamp_ops
 from tinygrad_lite.ops import elementwise as ew
 from tinygrad_lite.ops import linalg, movement, special, unary
 from tinygrad_lite.ops.namespace import TensorNamespace
@@ -381,7 +382,7 @@ class Tensor(AxisMethods, ConversionMethods, InplaceMethods, MathMethods):
 
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:
         """Clip into [min, max]; the gradient passes where min <= x <= max (bounds included)."""
-        return unary.clamp(self, min, max)
+        return clamp_ops.clamp(self, min, max)
 
     clip = clamp
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from tinygrad_lite.ops import movement, product, reduce
+from tinygrad_lite.ops import moments, movement, product, reduce
 
 if TYPE_CHECKING:
     from tinygrad_lite.tensor import Tensor
@@ -61,14 +61,14 @@ class AxisMethods:
         unbiased: bool | None = None,
     ) -> Tensor:
         """Variance, unbiased by default (``correction=1``; ``unbiased=False`` means 0)."""
-        return reduce.var(self, dim, correction, keepdim, unbiased)
+        return moments.var(self, dim, correction, keepdim, unbiased)
 
     def std(
         self, dim: Any = None, correction: int = 1, keepdim: bool = False,
         unbiased: bool | None = None,
     ) -> Tensor:
         """Standard deviation, unbiased by default (``correction=1``)."""
-        return reduce.std(self, dim, correction, keepdim, unbiased)
+        return moments.std(self, dim, correction, keepdim, unbiased)
 
     def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:
         """log(sum(exp(x))) over ``dim``, computed stably."""

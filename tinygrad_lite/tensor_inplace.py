@@ -32,6 +32,7 @@ from tinygrad_lite.autograd.mutation import (
     same_memory,
     writes_through_region,
 )
+from tinygrad_lite.ops import clamp as clamp_ops
 from tinygrad_lite.ops import elementwise as ew
 from tinygrad_lite.ops import indexing, unary
 from tinygrad_lite.ops.assign import Assign, Clone, IndexPut, _select
@@ -196,7 +197,7 @@ class InplaceMethods:
         """Clip into ``[min, max]`` in place (the gradient rule of :meth:`clamp`)."""
         check_writable("clamp_", self)
         check_no_overlap("clamp_", self, (min, max))
-        return apply_inplace("clamp_", self, unary.clamp(self, min, max))
+        return apply_inplace("clamp_", self, clamp_ops.clamp(self, min, max))
 
     clip_ = clamp_
 

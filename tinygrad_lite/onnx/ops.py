@@ -30,6 +30,7 @@ from tinygrad_lite.ops import (
     special,
     unary,
 )
+from tinygrad_lite.ops import clamp as clamp_ops
 from tinygrad_lite.ops import (
     convolution as convolution_ops,
 )
@@ -256,7 +257,7 @@ PRIMITIVES: dict[type, Callable[[Graph, Step], None]] = {
     unary.Tanh: _one("Tanh"),
     unary.Sigmoid: _one("Sigmoid"),
     unary.Relu: _one("Relu"),
-    unary.Clamp: clamp,
+    clamp_ops.Clamp: clamp,
     softmax_ops.Softmax: _softmax("Softmax"),
     softmax_ops.LogSoftmax: _softmax("LogSoftmax"),
     special.Erf: _one("Erf"),
