@@ -56,15 +56,6 @@ def _batch_inner_pays(x: np.ndarray, geom: Geometry, row: int) -> bool:
     return is_batch_inner(x) or x.shape[0] >= row > 1
 
 
-def blocked_batch_inner(x: np.ndarray, geom: Geometry) -> bool:
-    """The blocked path's memory order: the input's own.  A batch-innermost (CHWN) input gives
-    batch-innermost columns; any other is read as it is, whole images per copy, into
-    channel-major columns -- for NCHW inputs 3-42% less CPU time than permuting them to CHWN
-    first, on every cell of the scan tried (8x8 to 56x56 maps, batches 64 and 256), and the
-    same on the LeNet, BatchNorm and wide CNN steps (2026-12-06, one thread)."""
-    return is_batch_inner(x)
-
-
 def pixel_order(ndim: int, batch_inner: bool) -> tuple[int, ...]:
     """Axes that put an (N, C, *spatial) array in the columns' order: (C, N, *spatial), or
     (C, H, W, N) when the batch is innermost."""
@@ -182,10 +173,12 @@ class Convolution(Function):
                                    False, None)
             return np.zeros((0, w.shape[0], *out_shape(x.shape[2:], geom)), dtype=x.dtype)
         if blocked_pays(x.shape, w.shape, geom, groups, x.dtype.itemsize):
-            # large columns: made block by block, never whole (ops/conv_blocked.py); the input
-            # is kept in the columns' memory order instead of the columns
-            batch_inner = blocked_batch_inner(x, geom)
-            src = np.ascontiguousarray(x.transpose(1, 2, 3, 0)) if batch_inner else x
+            # large columns: made block by block (ops/conv_blocked.py), in the input's own
+            # memory order: a CHWN input gives batch-innermost columns, any other is read as it
+            # is into channel-major ones (for NCHW inputs 3-42% less CPU time than permuting
+            # to CHWN first on the scan's cells, 2026-12-06); src is then a view of x
+            batch_inner = is_batch_inner(x)
+            src = x.transpose(1, 2, 3, 0) if batch_inner else x
             out, whole = forward_blocked(src, w, b, geom, batch_inner)
             self.save_for_backward(x, w, src, geom, groups, b is not None, True, batch_inner,
                                    True, whole)

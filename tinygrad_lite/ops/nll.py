@@ -35,7 +35,7 @@ class NllLoss(Function):
     ) -> np.ndarray:
         # index, coef, valid: the target's shape with a size-1 axis at dim
         if x.ndim == 2 and dim == 1:  # (N, C): one fancy index, cheaper than take_along_axis
-            picked = x[_rows(x.shape[0]), index[:, 0]][:, None]
+            picked = x[np.arange(x.shape[0]), index[:, 0]][:, None]
         else:
             picked = np.take_along_axis(x, index, dim)
         if valid is not None:
@@ -51,7 +51,7 @@ class NllLoss(Function):
             g = coef * (grad if reduce else np.expand_dims(grad, dim))
             out = np.zeros(shape, dtype=g.dtype)
             if len(shape) == 2 and dim == 1:
-                out[_rows(shape[0]), index[:, 0]] = g[:, 0]
+                out[np.arange(shape[0]), index[:, 0]] = g[:, 0]
             else:
                 np.put_along_axis(out, index, g, dim)
             return out
@@ -59,7 +59,3 @@ class NllLoss(Function):
         g = (grad if reduce else xp.reshape(grad, index.shape)) * xp.const(coef, grad)
         return xp.where(index == classes, xp.broadcast_to(g, shape), 0.0)
 
-
-def _rows(n: int) -> np.ndarray:
-    """``arange(n)``: the row index of an (N, C) input's fancy index."""
-    return np.arange(n)
